@@ -1,0 +1,498 @@
+using System.Collections.Immutable;
+using System.Globalization;
+using ServiceDelivery.Engine.Definitions;
+using ServiceDelivery.Engine.Timers;
+
+namespace ServiceDelivery.Engine.Execution;
+
+/// <summary>
+/// The functional core: given a definition, a delivery's state, a command and the current time, decide what
+/// happens. Pure: no I/O, no clock, no randomness; the same inputs always give the same outcome.
+/// </summary>
+public static class WorkflowEngine
+{
+    private static readonly IReadOnlyDictionary<string, string> NoData = ImmutableDictionary<string, string>.Empty;
+
+    /// <summary>Decides a command.</summary>
+    /// <param name="definition">The definition the delivery runs on.</param>
+    /// <param name="state">The delivery's state; null only for <see cref="StartDelivery"/>.</param>
+    /// <param name="command">The stimulus.</param>
+    /// <param name="now">The current time (from the caller's clock).</param>
+    public static Outcome Decide(ProcessDefinition definition, DeliveryState? state, Command command, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(definition);
+        ArgumentNullException.ThrowIfNull(command);
+        if (command is StartDelivery start)
+        {
+            return state is null ? Start(definition, start, now) : Reject(RejectionCode.InvalidTransition, definition, state, start.Actor.Role);
+        }
+
+        ArgumentNullException.ThrowIfNull(state);
+        return command switch
+        {
+            PerformAction perform => Perform(definition, state, perform, now),
+            FireTimer fire => Fire(definition, state, fire, now),
+            OpenDispute open => Open(definition, state, open, now),
+            ResolveDispute resolve => Resolve(definition, state, resolve, now),
+            Intervene intervene => Intervention(definition, state, intervene, now),
+            _ => throw new ArgumentOutOfRangeException(nameof(command), command.GetType().Name, "Unknown command."),
+        };
+    }
+
+    /// <summary>The actions <paramref name="role"/> may perform now (empty when paused for parties, or terminal).</summary>
+    public static ImmutableArray<ActionDefinition> AvailableActions(ProcessDefinition definition, DeliveryState state, ActorRole role)
+    {
+        ArgumentNullException.ThrowIfNull(definition);
+        ArgumentNullException.ThrowIfNull(state);
+        return definition.Stage(state.Stage).ActionsFor(role);
+    }
+
+    private static Outcome Start(ProcessDefinition definition, StartDelivery command, DateTimeOffset now)
+    {
+        if (command.Actor.Role != ActorRole.Marketplace)
+        {
+            return new Rejection(RejectionCode.ForbiddenAction, string.Empty, [], []);
+        }
+
+        var stage = definition.InitialStage;
+        var empty = new DeliveryState(stage.Key, now, null, command.Invoice, command.PaidAmount, [], [], []);
+        var timers = ImmutableArray.CreateBuilder<TimerChange>(stage.Timers.Length);
+        var live = StartTimers(stage, empty, now, timers);
+        var tasks = OpenTasks(stage, now, out var taskChanges);
+        var state = empty with { Tasks = tasks, Timers = live };
+        var log = new LogEntry("start", command.Actor, null, stage.Key, NoData, NoData, [], null);
+        return new Decision(state, null, true, taskChanges, timers.ToImmutable(), log, Concat(definition.OnStart, stage.OnEnter), null);
+    }
+
+    private static Outcome Perform(ProcessDefinition definition, DeliveryState state, PerformAction command, DateTimeOffset now)
+    {
+        var role = command.Actor.Role;
+        var stage = definition.Stage(state.Stage);
+        if (!definition.TryGetAction(command.Action, out var action) || stage.IsTerminal)
+        {
+            return Reject(RejectionCode.InvalidTransition, stage, state, role);
+        }
+
+        if (!action.Roles.Contains(role))
+        {
+            return Reject(RejectionCode.ForbiddenAction, stage, state, role);
+        }
+
+        if (!stage.Offers(action.Key))
+        {
+            return Reject(stage.IsPaused ? RejectionCode.DeliveryPaused : action.Elsewhere, stage, state, role);
+        }
+
+        var errors = ValidateForm(action.Form, command.Form);
+        if (!errors.IsEmpty)
+        {
+            return new Rejection(RejectionCode.ValidationFailed, stage.Key, stage.ActionKeysFor(role), errors);
+        }
+
+        return (Outcome?)CheckGuards(action, stage, state, role)
+            ?? Transition(definition, state, stage, action.Target, now, command.Actor, action.Key, action.Form, command.Form, NoData, action.Notify, null, [], null);
+    }
+
+    private static Outcome Fire(ProcessDefinition definition, DeliveryState state, FireTimer command, DateTimeOffset now)
+    {
+        var stage = definition.Stage(state.Stage);
+        var timer = state.Timer(command.Timer);
+        if (timer is null || !timer.IsRunning || timer.DueAt > now || timer.Stage != stage.Key || !definition.TryGetTimer(timer.Key, out var timerDefinition))
+        {
+            // Stale: cancelled, frozen, not yet due, or left behind by a migration. Nothing to do.
+            return Reject(RejectionCode.InvalidTransition, stage, state, ActorRole.System);
+        }
+
+        var fired = new TimerChange(TimerChangeKind.Fired, timer);
+        var remaining = Remove(state.Timers, timer);
+        if (timerDefinition.IsReminder)
+        {
+            return new Decision(state with { Timers = remaining }, state.Stage, false, [], [fired], null, timerDefinition.Notify, null);
+        }
+
+        definition.TryGetAction(timerDefinition.Perform!, out var action);
+        var blocked = CheckGuards(action, stage, state, ActorRole.System);
+        if (blocked is not null)
+        {
+            return blocked;
+        }
+
+        var notify = timerDefinition.Notify.IsEmpty ? action.Notify : timerDefinition.Notify;
+        return Transition(definition, state with { Timers = remaining }, stage, action.Target, now, Actor.System, action.Key, action.Form, FormData.Empty, NoData, notify, timer.Key, [fired], null);
+    }
+
+    private static Decision Open(ProcessDefinition definition, DeliveryState state, OpenDispute command, DateTimeOffset now)
+    {
+        if (state.OpenDisputes.Contains(command.TicketId))
+        {
+            return Unchanged(state);
+        }
+
+        var changes = ImmutableArray.CreateBuilder<TimerChange>();
+        var timers = state.Timers;
+        if (state.OpenDisputes.IsEmpty)
+        {
+            timers = Rewrite(definition, state.Timers, t => t.Freeze(FreezeReasons.Dispute, now), changes);
+        }
+
+        var next = state with { Timers = timers, OpenDisputes = state.OpenDisputes.Add(command.TicketId) };
+        return new Decision(next, state.Stage, false, [], changes.ToImmutable(), null, [], null);
+    }
+
+    private static Decision Resolve(ProcessDefinition definition, DeliveryState state, ResolveDispute command, DateTimeOffset now)
+    {
+        if (!state.OpenDisputes.Contains(command.TicketId))
+        {
+            return Unchanged(state);
+        }
+
+        var disputes = state.OpenDisputes.Remove(command.TicketId);
+        var changes = ImmutableArray.CreateBuilder<TimerChange>();
+        var timers = state.Timers;
+        if (disputes.IsEmpty)
+        {
+            timers = Rewrite(definition, state.Timers, t => t.Thaw(FreezeReasons.Dispute, now), changes);
+        }
+
+        var next = state with { Timers = timers, OpenDisputes = disputes };
+        return new Decision(next, state.Stage, false, [], changes.ToImmutable(), null, [], null);
+    }
+
+    private static Outcome Intervention(ProcessDefinition definition, DeliveryState state, Intervene command, DateTimeOffset now)
+    {
+        var stage = definition.Stage(state.Stage);
+        if (command.Actor.Role != ActorRole.Platform)
+        {
+            return Reject(RejectionCode.ForbiddenAction, stage, state, command.Actor.Role);
+        }
+
+        if (stage.IsTerminal || !definition.Interventions.TryGetValue(command.Kind, out var intervention))
+        {
+            return Reject(RejectionCode.InvalidTransition, stage, state, command.Actor.Role);
+        }
+
+        var errors = ValidateForm(intervention.Form, command.Form).ToBuilder();
+        var target = intervention.Target;
+        if (command.Kind == InterventionKind.Move)
+        {
+            target = command.ToStage;
+            if (string.IsNullOrEmpty(target))
+            {
+                errors.Add(new FieldError("toStage", FieldErrorCode.Required));
+            }
+            else if (!definition.TryGetStage(target, out _) || target == stage.Key)
+            {
+                errors.Add(new FieldError("toStage", FieldErrorCode.InvalidStage));
+            }
+        }
+
+        var extra = new Dictionary<string, string>(StringComparer.Ordinal);
+        decimal? refund = null;
+        if (command.Kind == InterventionKind.Refund)
+        {
+            refund = command.Amount ?? state.PaidAmount;
+            if (refund <= 0m || refund > state.PaidAmount)
+            {
+                errors.Add(new FieldError("amount", FieldErrorCode.OutOfRange));
+            }
+
+            extra["amount"] = refund.Value.ToString(CultureInfo.InvariantCulture);
+        }
+
+        if (errors.Count > 0)
+        {
+            return new Rejection(RejectionCode.ValidationFailed, stage.Key, stage.ActionKeysFor(command.Actor.Role), errors.ToImmutable());
+        }
+
+        return Transition(definition, state, stage, target!, now, command.Actor, intervention.LogAction, intervention.Form, command.Form, extra, intervention.Notify, null, [], refund);
+    }
+
+    private static Decision Transition(
+        ProcessDefinition definition,
+        DeliveryState state,
+        StageDefinition from,
+        string target,
+        DateTimeOffset now,
+        Actor actor,
+        string logAction,
+        FormDefinition? form,
+        FormData input,
+        IReadOnlyDictionary<string, string> extraData,
+        ImmutableArray<NotificationRule> notify,
+        string? firedTimer,
+        ImmutableArray<TimerChange> firstChanges,
+        decimal? refundAmount)
+    {
+        var (data, internalData) = SplitData(form, input.Fields, extraData);
+        if (target == ActionDefinition.Stay)
+        {
+            var log = new LogEntry(logAction, actor, from.Key, from.Key, data, internalData, input.Attachments, firedTimer);
+            return new Decision(state, from.Key, false, [], firstChanges, log, notify, null);
+        }
+
+        var to = definition.Stage(target == ActionDefinition.Return ? state.ReturnStage ?? from.Key : target);
+        var changes = ImmutableArray.CreateBuilder<TimerChange>(firstChanges.Length + state.Timers.Length + to.Timers.Length);
+        changes.AddRange(firstChanges);
+        var timers = ImmutableArray.CreateBuilder<TimerState>(state.Timers.Length + to.Timers.Length);
+        string? returnStage = null;
+        var resumed = false;
+
+        if (to.IsPaused && !from.IsPaused)
+        {
+            // Pausing: the clocks of the stage we leave stand still until we come back.
+            foreach (var timer in state.Timers)
+            {
+                var frozen = timer.Freeze(FreezeReasons.Paused, now);
+                changes.Add(new TimerChange(TimerChangeKind.Frozen, frozen));
+                timers.Add(frozen);
+            }
+
+            returnStage = from.Key;
+        }
+        else if (from.IsPaused && !to.IsPaused && to.Key == state.ReturnStage)
+        {
+            // Returning: the paused stage's own clocks end, the frozen ones run on with their remaining time.
+            foreach (var timer in state.Timers)
+            {
+                if (timer.Stage == from.Key)
+                {
+                    changes.Add(new TimerChange(TimerChangeKind.Cancelled, timer));
+                    continue;
+                }
+
+                var thawed = timer.Thaw(FreezeReasons.Paused, now);
+                changes.Add(new TimerChange(thawed.IsRunning ? TimerChangeKind.Resumed : TimerChangeKind.Frozen, thawed));
+                timers.Add(thawed);
+            }
+
+            resumed = true;
+        }
+        else if (from.IsPaused && to.IsPaused)
+        {
+            foreach (var timer in state.Timers)
+            {
+                if (timer.Stage == from.Key)
+                {
+                    changes.Add(new TimerChange(TimerChangeKind.Cancelled, timer));
+                }
+                else
+                {
+                    timers.Add(timer);
+                }
+            }
+
+            returnStage = state.ReturnStage;
+        }
+        else
+        {
+            foreach (var timer in state.Timers)
+            {
+                changes.Add(new TimerChange(TimerChangeKind.Cancelled, timer));
+            }
+        }
+
+        var entered = state with { Stage = to.Key, StageEnteredAt = now, ReturnStage = returnStage };
+        if (!resumed)
+        {
+            timers.AddRange(StartTimers(to, entered, now, changes));
+        }
+
+        var tasks = OpenTasks(to, now, out var opened);
+        var taskChanges = ImmutableArray.CreateBuilder<TaskChange>(state.Tasks.Length + opened.Length);
+        foreach (var task in state.Tasks)
+        {
+            taskChanges.Add(new TaskChange(false, task));
+        }
+
+        taskChanges.AddRange(opened);
+        var next = entered with { Tasks = tasks, Timers = timers.ToImmutable() };
+        var entry = new LogEntry(logAction, actor, from.Key, to.Key, data, internalData, input.Attachments, firedTimer);
+        if (to.Status == StageStatus.Refunded)
+        {
+            refundAmount ??= state.PaidAmount;
+        }
+
+        return new Decision(next, from.Key, true, taskChanges.MoveToImmutable(), changes.ToImmutable(), entry, Concat(notify, to.OnEnter), refundAmount);
+    }
+
+    private static ImmutableArray<TimerState> StartTimers(StageDefinition stage, DeliveryState state, DateTimeOffset now, ImmutableArray<TimerChange>.Builder changes)
+    {
+        if (stage.Timers.IsEmpty)
+        {
+            return [];
+        }
+
+        var conditions = state.ActiveConditions;
+        var started = ImmutableArray.CreateBuilder<TimerState>(stage.Timers.Length);
+        foreach (var definition in stage.Timers)
+        {
+            // A clock whose freeze condition already holds (a dispute opened earlier) starts frozen.
+            var timer = (definition.FreezeWhile & conditions) != 0
+                ? new TimerState(definition.Key, stage.Key, null, definition.OffsetFromEntry, FreezeReasons.Dispute)
+                : TimerState.Running(definition.Key, stage.Key, now + definition.OffsetFromEntry);
+            started.Add(timer);
+            changes.Add(new TimerChange(TimerChangeKind.Started, timer));
+        }
+
+        return started.MoveToImmutable();
+    }
+
+    private static ImmutableArray<OpenTask> OpenTasks(StageDefinition stage, DateTimeOffset now, out ImmutableArray<TaskChange> changes)
+    {
+        if (stage.Assignees.IsEmpty)
+        {
+            changes = [];
+            return [];
+        }
+
+        var tasks = new OpenTask[stage.Assignees.Length];
+        var opened = new TaskChange[stage.Assignees.Length];
+        for (var i = 0; i < tasks.Length; i++)
+        {
+            tasks[i] = new OpenTask(stage.Assignees[i], stage.Key, now);
+            opened[i] = new TaskChange(true, tasks[i]);
+        }
+
+        changes = ImmutableArray.Create(opened);
+        return ImmutableArray.Create(tasks);
+    }
+
+    private static ImmutableArray<TimerState> Rewrite(ProcessDefinition definition, ImmutableArray<TimerState> timers, Func<TimerState, TimerState> change, ImmutableArray<TimerChange>.Builder changes)
+    {
+        var result = ImmutableArray.CreateBuilder<TimerState>(timers.Length);
+        foreach (var timer in timers)
+        {
+            var freezes = definition.TryGetTimer(timer.Key, out var timerDefinition) && (timerDefinition.FreezeWhile & FreezeConditions.DisputeOpen) != 0;
+            var next = freezes ? change(timer) : timer;
+            if (next != timer)
+            {
+                changes.Add(new TimerChange(next.IsRunning ? TimerChangeKind.Resumed : TimerChangeKind.Frozen, next));
+            }
+
+            result.Add(next);
+        }
+
+        return result.MoveToImmutable();
+    }
+
+    private static Rejection? CheckGuards(ActionDefinition action, StageDefinition stage, DeliveryState state, ActorRole role)
+    {
+        foreach (var guard in action.Guards)
+        {
+            var holds = guard switch
+            {
+                Guard.InvoiceNotRequested => state.Invoice != InvoiceStatus.Requested,
+                Guard.InvoiceNoneOrReturned => state.Invoice is InvoiceStatus.None or InvoiceStatus.Returned,
+                _ => false,
+            };
+
+            if (!holds)
+            {
+                return new Rejection(RejectionCode.InvoiceBlocksRefund, stage.Key, stage.ActionKeysFor(role), [], guard);
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>Checks field values and attachments against a form; empty when valid.</summary>
+    internal static ImmutableArray<FieldError> ValidateForm(FormDefinition? form, FormData input)
+    {
+        ImmutableArray<FieldError>.Builder? errors = null;
+        void Add(FieldError error) => (errors ??= ImmutableArray.CreateBuilder<FieldError>()).Add(error);
+
+        foreach (var (key, value) in input.Fields)
+        {
+            var field = form?.Field(key);
+            if (field is null)
+            {
+                Add(new FieldError(key, FieldErrorCode.UnknownField));
+            }
+            else if (string.IsNullOrWhiteSpace(value))
+            {
+                // Blank is the same as absent; the required check below reports it.
+            }
+            else if (field.Type == FieldType.Choice && !field.Allows(value))
+            {
+                Add(new FieldError(key, FieldErrorCode.NotAllowedValue));
+            }
+            else if (field.Type == FieldType.Text && value.Length > field.MaxLength && CountRunes(value) > field.MaxLength)
+            {
+                Add(new FieldError(key, FieldErrorCode.TooLong, field.MaxLength));
+            }
+        }
+
+        if (form is not null)
+        {
+            foreach (var field in form.Fields)
+            {
+                if (field.Required && (!input.Fields.TryGetValue(field.Key, out var value) || string.IsNullOrWhiteSpace(value)))
+                {
+                    Add(new FieldError(field.Key, FieldErrorCode.Required));
+                }
+            }
+        }
+
+        var max = form?.MaxAttachments ?? 0;
+        if (input.Attachments.Length > max)
+        {
+            Add(new FieldError("attachmentIds", FieldErrorCode.TooManyAttachments, max));
+        }
+        else if (input.Attachments.Length > 1 && input.Attachments.Distinct().Count() != input.Attachments.Length)
+        {
+            Add(new FieldError("attachmentIds", FieldErrorCode.DuplicateAttachment));
+        }
+
+        return errors?.ToImmutable() ?? [];
+    }
+
+    private static int CountRunes(string value)
+    {
+        var count = 0;
+        foreach (var _ in value.EnumerateRunes())
+        {
+            count++;
+        }
+
+        return count;
+    }
+
+    private static (IReadOnlyDictionary<string, string> Data, IReadOnlyDictionary<string, string> Internal) SplitData(
+        FormDefinition? form, IReadOnlyDictionary<string, string> fields, IReadOnlyDictionary<string, string> extra)
+    {
+        // The common case (no internal fields, nothing added) keeps the caller's dictionary: no copy.
+        if ((form is null || !form.HasInternalFields) && extra.Count == 0)
+        {
+            return (fields, NoData);
+        }
+
+        var data = new Dictionary<string, string>(extra, StringComparer.Ordinal);
+        Dictionary<string, string>? internalData = null;
+        foreach (var (key, value) in fields)
+        {
+            if (form?.Field(key) is { IsInternal: true })
+            {
+                (internalData ??= new Dictionary<string, string>(StringComparer.Ordinal))[key] = value;
+            }
+            else
+            {
+                data[key] = value;
+            }
+        }
+
+        return (data, internalData ?? NoData);
+    }
+
+    private static ImmutableArray<TimerState> Remove(ImmutableArray<TimerState> timers, TimerState timer) => timers.Remove(timer);
+
+    private static ImmutableArray<NotificationRule> Concat(ImmutableArray<NotificationRule> first, ImmutableArray<NotificationRule> second) =>
+        second.IsEmpty ? first : first.IsEmpty ? second : first.AddRange(second);
+
+    private static Decision Unchanged(DeliveryState state) => new(state, state.Stage, false, [], [], null, [], null);
+
+    private static Rejection Reject(RejectionCode code, ProcessDefinition definition, DeliveryState state, ActorRole role) =>
+        Reject(code, definition.Stage(state.Stage), state, role);
+
+    private static Rejection Reject(RejectionCode code, StageDefinition stage, DeliveryState state, ActorRole role) =>
+        new(code, state.Stage, stage.ActionKeysFor(role), []);
+}

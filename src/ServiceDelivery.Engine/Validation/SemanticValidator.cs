@@ -1,0 +1,462 @@
+using ServiceDelivery.Engine.Definitions;
+
+namespace ServiceDelivery.Engine.Validation;
+
+/// <summary>
+/// The checks a JSON Schema cannot express: references between parts, duplicate keys, reachability, dead ends,
+/// durations, and the engine's catalogs (templates). Runs on a document that already conforms to the schema.
+/// </summary>
+internal sealed class SemanticValidator
+{
+    private readonly DefinitionDocument _doc;
+    private readonly ISet<string> _templates;
+    private readonly List<ValidationError> _errors = [];
+    private readonly Dictionary<string, (StageDocument Stage, int Index)> _stages = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, (ActionDocument Action, int Index)> _actions = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, (FormDocument Form, int Index)> _forms = new(StringComparer.Ordinal);
+
+    private SemanticValidator(DefinitionDocument doc, ISet<string> templates)
+    {
+        _doc = doc;
+        _templates = templates;
+    }
+
+    public static IReadOnlyList<ValidationError> Validate(DefinitionDocument doc, ISet<string> knownTemplates)
+    {
+        var validator = new SemanticValidator(doc, knownTemplates);
+        validator.Run();
+        return validator._errors;
+    }
+
+    private void Run()
+    {
+        RequireChinese("$.name", _doc.Name);
+        IndexKeys();
+        CheckInitialStage();
+        CheckForms();
+        CheckActions();
+        CheckStages();
+        CheckInterventions();
+        CheckNotifications("$.onStart.notify", _doc.OnStart?.Notify);
+        CheckReachability();
+    }
+
+    private void IndexKeys()
+    {
+        var stages = _doc.Stages ?? [];
+        for (var i = 0; i < stages.Count; i++)
+        {
+            var key = stages[i].Key!;
+            if (!_stages.TryAdd(key, (stages[i], i)))
+            {
+                Duplicate($"$.stages[{i}].key", "stage", key);
+            }
+        }
+
+        var actions = _doc.Actions ?? [];
+        for (var i = 0; i < actions.Count; i++)
+        {
+            var key = actions[i].Key!;
+            if (!_actions.TryAdd(key, (actions[i], i)))
+            {
+                Duplicate($"$.actions[{i}].key", "action", key);
+            }
+            else if (key is "start" || key.StartsWith("admin_", StringComparison.Ordinal))
+            {
+                Add($"$.actions[{i}].key", "reserved_key",
+                    $"动作键 '{key}' 为系统保留（start、admin_*）", $"action key '{key}' is reserved (start, admin_*)");
+            }
+        }
+
+        var forms = _doc.Forms ?? [];
+        for (var i = 0; i < forms.Count; i++)
+        {
+            var key = forms[i].Key!;
+            if (!_forms.TryAdd(key, (forms[i], i)))
+            {
+                Duplicate($"$.forms[{i}].key", "form", key);
+            }
+        }
+
+        // Timer keys are unique across the whole definition: a delivery holds at most one live timer per key.
+        var timers = new HashSet<string>(StringComparer.Ordinal);
+        for (var s = 0; s < stages.Count; s++)
+        {
+            var stageTimers = stages[s].Timers ?? [];
+            for (var t = 0; t < stageTimers.Count; t++)
+            {
+                if (!timers.Add(stageTimers[t].Key!))
+                {
+                    Duplicate($"$.stages[{s}].timers[{t}].key", "timer", stageTimers[t].Key!);
+                }
+            }
+        }
+    }
+
+    private void CheckInitialStage()
+    {
+        if (!_stages.TryGetValue(_doc.InitialStage!, out var initial))
+        {
+            Add("$.initialStage", "unknown_initial_stage",
+                $"初始阶段 '{_doc.InitialStage}' 不存在", $"initial stage '{_doc.InitialStage}' is not a stage of this definition");
+        }
+        else if (initial.Stage.Status != "active")
+        {
+            Add("$.initialStage", "initial_stage_not_active",
+                "初始阶段必须是进行中（active）状态", "the initial stage must have status active");
+        }
+    }
+
+    private void CheckForms()
+    {
+        var forms = _doc.Forms ?? [];
+        for (var f = 0; f < forms.Count; f++)
+        {
+            var fields = forms[f].Fields ?? [];
+            var keys = new HashSet<string>(StringComparer.Ordinal);
+            for (var i = 0; i < fields.Count; i++)
+            {
+                var field = fields[i];
+                var path = $"$.forms[{f}].fields[{i}]";
+                if (!keys.Add(field.Key!))
+                {
+                    Duplicate(path + ".key", "field", field.Key!);
+                }
+
+                if (field.Key == "attachmentIds")
+                {
+                    Add(path + ".key", "reserved_key", "字段名 attachmentIds 为附件保留", "field key 'attachmentIds' is reserved for attachments");
+                }
+
+                if (field.Name is not null)
+                {
+                    RequireChinese(path + ".name", field.Name);
+                }
+
+                if (field.Type == "text")
+                {
+                    if (field.MaxLength is null)
+                    {
+                        Add(path, "missing_max_length", "文本字段必须设置最大长度 maxLength", "a text field needs a maxLength");
+                    }
+
+                    if (field.Values is not null)
+                    {
+                        Add(path + ".values", "values_on_text_field", "只有选项字段可以设置 values", "only choice fields take values");
+                    }
+                }
+                else if (field.Type == "choice")
+                {
+                    if (field.Values is null)
+                    {
+                        Add(path, "missing_values", "选项字段必须列出允许的值 values", "a choice field needs its allowed values");
+                    }
+                    else
+                    {
+                        var values = new HashSet<string>(StringComparer.Ordinal);
+                        for (var v = 0; v < field.Values.Count; v++)
+                        {
+                            if (!values.Add(field.Values[v].Key!))
+                            {
+                                Duplicate($"{path}.values[{v}].key", "value", field.Values[v].Key!);
+                            }
+
+                            RequireChinese($"{path}.values[{v}].name", field.Values[v].Name);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    private void CheckActions()
+    {
+        var actions = _doc.Actions ?? [];
+        var offered = new HashSet<string>((_doc.Stages ?? []).SelectMany(s => s.Actions ?? []), StringComparer.Ordinal);
+        for (var i = 0; i < actions.Count; i++)
+        {
+            var action = actions[i];
+            var path = $"$.actions[{i}]";
+            RequireChinese(path + ".name", action.Name);
+            if (action.To is not (ActionDefinition.Stay or ActionDefinition.Return) && !_stages.ContainsKey(action.To!))
+            {
+                Add(path + ".to", "unknown_target_stage",
+                    $"目标阶段 '{action.To}' 不存在", $"target stage '{action.To}' is not a stage of this definition (or $stay / $return)");
+            }
+
+            CheckFormReference(path + ".form", action.Form);
+            CheckNotifications(path + ".notify", action.Notify);
+            if (!offered.Contains(action.Key!))
+            {
+                Add(path, "unused_action", $"没有阶段提供动作 '{action.Key}'", $"no stage offers action '{action.Key}'");
+            }
+        }
+    }
+
+    private void CheckStages()
+    {
+        var stages = _doc.Stages ?? [];
+        for (var s = 0; s < stages.Count; s++)
+        {
+            var stage = stages[s];
+            var path = $"$.stages[{s}]";
+            RequireChinese(path + ".name", stage.Name);
+            var terminal = stage.Status is "completed" or "refunded" or "closed";
+            var paused = stage.Status == "paused";
+            var actionKeys = stage.Actions ?? [];
+            var timers = stage.Timers ?? [];
+
+            if (terminal && (actionKeys.Count > 0 || timers.Count > 0 || (stage.Assignees?.Count ?? 0) > 0))
+            {
+                Add(path, "terminal_stage_not_empty",
+                    "终止阶段不能有动作、定时器或待办人", "a terminal stage cannot have actions, timers or assignees");
+            }
+
+            for (var a = 0; a < actionKeys.Count; a++)
+            {
+                if (!_actions.TryGetValue(actionKeys[a], out var action))
+                {
+                    Add($"{path}.actions[{a}]", "unknown_action", $"动作 '{actionKeys[a]}' 未定义", $"action '{actionKeys[a]}' is not defined");
+                    continue;
+                }
+
+                if (action.Action.To == ActionDefinition.Return && !paused)
+                {
+                    Add($"{path}.actions[{a}]", "return_outside_paused_stage",
+                        $"动作 '{actionKeys[a]}' 返回来源阶段，只能在暂停阶段提供", $"action '{actionKeys[a]}' returns to the stage the delivery came from; only a paused stage can offer it");
+                }
+
+                if (paused && (action.Action.Roles ?? []).Any(r => r != "platform"))
+                {
+                    Add($"{path}.actions[{a}]", "party_action_in_paused_stage",
+                        $"暂停阶段只能提供平台动作，'{actionKeys[a]}' 允许其他角色", $"a paused stage offers platform actions only; '{actionKeys[a]}' allows other roles");
+                }
+            }
+
+            var assignees = stage.Assignees ?? [];
+            for (var r = 0; r < assignees.Count; r++)
+            {
+                var role = assignees[r];
+                var canAct = actionKeys.Any(k => _actions.TryGetValue(k, out var act) && (act.Action.Roles ?? []).Contains(role));
+                if (!canAct)
+                {
+                    Add($"{path}.assignees[{r}]", "assignee_without_action",
+                        $"角色 '{role}' 在此阶段有待办，但没有可执行的动作", $"role '{role}' gets a task here but may perform none of the stage's actions");
+                }
+            }
+
+            CheckTimers(path, stage, actionKeys, timers);
+            CheckNotifications(path + ".onEnter.notify", stage.OnEnter?.Notify);
+
+            if (!terminal && !HasWayOut(stage))
+            {
+                Add(path, "dead_end", $"非终止阶段 '{stage.Key}' 没有离开的动作或定时器",
+                    $"non-terminal stage '{stage.Key}' has no action or timer that leaves it");
+            }
+        }
+    }
+
+    private void CheckTimers(string stagePath, StageDocument stage, List<string> actionKeys, List<TimerDocument> timers)
+    {
+        var afterByKey = new Dictionary<string, TimeSpan?>(StringComparer.Ordinal);
+        for (var t = 0; t < timers.Count; t++)
+        {
+            var timer = timers[t];
+            var path = $"{stagePath}.timers[{t}]";
+            if (timer.Perform is null)
+            {
+                continue;
+            }
+
+            afterByKey[timer.Key!] = ParseDuration(path + ".after", timer.After);
+            if (!actionKeys.Contains(timer.Perform))
+            {
+                Add(path + ".perform", "timer_action_not_in_stage",
+                    $"定时器执行的动作 '{timer.Perform}' 不在阶段 '{stage.Key}' 中", $"the timer performs '{timer.Perform}', which stage '{stage.Key}' does not offer");
+            }
+            else if (_actions.TryGetValue(timer.Perform, out var action) && action.Action.Form is { } formKey
+                && _forms.TryGetValue(formKey, out var form) && (form.Form.Fields ?? []).Any(f => f.Required))
+            {
+                Add(path + ".perform", "timer_action_requires_input",
+                    $"系统无法填写动作 '{timer.Perform}' 的必填字段", $"the system cannot fill the required fields of '{timer.Perform}'");
+            }
+
+            CheckNotifications(path + ".notify", timer.Notify);
+        }
+
+        for (var t = 0; t < timers.Count; t++)
+        {
+            var timer = timers[t];
+            var path = $"{stagePath}.timers[{t}]";
+            if (timer.Remind is null)
+            {
+                continue;
+            }
+
+            var before = ParseDuration(path + ".before", timer.Before);
+            if (!afterByKey.TryGetValue(timer.Remind, out var after))
+            {
+                Add(path + ".remind", "unknown_timer",
+                    $"提醒指向的定时器 '{timer.Remind}' 不是本阶段的动作定时器", $"'{timer.Remind}' is not an action timer of this stage");
+            }
+            else if (before is { } b && after is { } a && b >= a)
+            {
+                Add(path + ".before", "reminder_not_before_timer",
+                    $"提醒提前量 {timer.Before} 不短于定时器时长", $"the reminder's offset {timer.Before} is not shorter than the timer's duration");
+            }
+
+            CheckNotifications(path + ".notify", timer.Notify);
+        }
+    }
+
+    private void CheckInterventions()
+    {
+        foreach (var (kindKey, intervention) in _doc.Interventions ?? [])
+        {
+            var path = $"$.interventions.{kindKey}";
+            RequireChinese(path + ".name", intervention.Name);
+            CheckFormReference(path + ".form", intervention.Form);
+            CheckNotifications(path + ".notify", intervention.Notify);
+            var required = kindKey switch
+            {
+                "close" => "closed",
+                "complete" => "completed",
+                "refund" => "refunded",
+                _ => null,
+            };
+
+            if (required is null)
+            {
+                if (intervention.To is not null)
+                {
+                    Add(path + ".to", "move_has_target", "move 的目标阶段由操作员选择，不能固定", "move takes its target stage from the operator; it cannot name one");
+                }
+            }
+            else if (intervention.To is null)
+            {
+                Add(path, "missing_target", $"{kindKey} 必须指定目标阶段", $"{kindKey} needs a target stage");
+            }
+            else if (!_stages.TryGetValue(intervention.To, out var target))
+            {
+                Add(path + ".to", "unknown_target_stage", $"目标阶段 '{intervention.To}' 不存在", $"target stage '{intervention.To}' is not a stage of this definition");
+            }
+            else if (target.Stage.Status != required)
+            {
+                Add(path + ".to", "intervention_target_status",
+                    $"{kindKey} 的目标阶段必须是 {required} 状态", $"the target stage of {kindKey} must have status {required}");
+            }
+        }
+    }
+
+    private void CheckReachability()
+    {
+        if (!_stages.TryGetValue(_doc.InitialStage!, out var initial))
+        {
+            return;
+        }
+
+        // Edges: actions offered by a stage, and fixed-target interventions from every non-terminal stage.
+        // move is left out on purpose: it reaches everything and would hide mistakes. $return only goes back
+        // to a stage already reached.
+        var fixedTargets = (_doc.Interventions ?? []).Values.Select(i => i.To).OfType<string>().ToList();
+        var reached = new HashSet<string>(StringComparer.Ordinal) { initial.Stage.Key! };
+        var queue = new Queue<StageDocument>([initial.Stage]);
+        while (queue.Count > 0)
+        {
+            var stage = queue.Dequeue();
+            var targets = (stage.Actions ?? [])
+                .Select(k => _actions.TryGetValue(k, out var a) ? a.Action.To : null)
+                .Concat(stage.Status is "completed" or "refunded" or "closed" ? [] : fixedTargets);
+            foreach (var target in targets)
+            {
+                if (target is not null && _stages.TryGetValue(target, out var next) && reached.Add(target))
+                {
+                    queue.Enqueue(next.Stage);
+                }
+            }
+        }
+
+        foreach (var (key, (_, index)) in _stages)
+        {
+            if (!reached.Contains(key))
+            {
+                Add($"$.stages[{index}]", "unreachable_stage", $"阶段 '{key}' 从初始阶段不可达", $"stage '{key}' cannot be reached from the initial stage");
+            }
+        }
+    }
+
+    private bool HasWayOut(StageDocument stage)
+    {
+        foreach (var key in stage.Actions ?? [])
+        {
+            if (_actions.TryGetValue(key, out var action) && action.Action.To is { } to && to != ActionDefinition.Stay && to != stage.Key)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private void CheckFormReference(string path, string? form)
+    {
+        if (form is not null && !_forms.ContainsKey(form))
+        {
+            Add(path, "unknown_form", $"表单 '{form}' 未定义", $"form '{form}' is not defined");
+        }
+    }
+
+    private void CheckNotifications(string path, List<NotificationDocument>? rules)
+    {
+        for (var i = 0; i < (rules?.Count ?? 0); i++)
+        {
+            var template = rules![i].Template!;
+            if (!_templates.Contains(template))
+            {
+                Add($"{path}[{i}].template", "unknown_template", $"通知模板 '{template}' 不存在", $"notification template '{template}' is not known to the service");
+            }
+        }
+    }
+
+    private TimeSpan? ParseDuration(string path, string? text)
+    {
+        if (!IsoDuration.TryParse(text, out var value, out var why))
+        {
+            Add(path, "invalid_duration", $"时长 '{text}' 无效：{why}", $"duration '{text}' is invalid: {why}");
+            return null;
+        }
+
+        if (value <= TimeSpan.Zero)
+        {
+            Add(path, "non_positive_duration", $"时长 '{text}' 必须大于零", $"duration '{text}' must be positive");
+            return null;
+        }
+
+        return value;
+    }
+
+    private void RequireChinese(string path, Dictionary<string, string>? text)
+    {
+        if (text is null || !text.TryGetValue(LocalizedText.DefaultCulture, out var zh) || string.IsNullOrWhiteSpace(zh))
+        {
+            Add(path, "missing_zh_cn", "缺少中文（zh-CN）名称", "the zh-CN text is missing");
+        }
+    }
+
+    private void Duplicate(string path, string what, string key)
+    {
+        var zhWhat = what switch
+        {
+            "stage" => "阶段",
+            "action" => "动作",
+            "form" => "表单",
+            "timer" => "定时器",
+            "field" => "字段",
+            _ => "选项值",
+        };
+        Add(path, "duplicate_key", $"重复的{zhWhat}键 '{key}'", $"duplicate {what} key '{key}'");
+    }
+
+    private void Add(string path, string code, string zh, string en) =>
+        _errors.Add(new ValidationError(path, code, LocalizedText.Of(zh, en)));
+}
