@@ -48,4 +48,4 @@ public sealed record DeliveryState(
 /// <param name="Role">Who should act.</param>
 /// <param name="Stage">The stage it belongs to.</param>
 /// <param name="OpenedAt">When it was opened.</param>
-public sealed record OpenTask(ActorRole Role, string Stage, DateTimeOffset OpenedAt);
+public readonly record struct OpenTask(ActorRole Role, string Stage, DateTimeOffset OpenedAt);

@@ -88,7 +88,7 @@ public static class RejectionCodes
 /// <param name="Field">Field key (<c>attachmentIds</c> for attachments).</param>
 /// <param name="Code">What is wrong.</param>
 /// <param name="Limit">The limit that was exceeded, where there is one.</param>
-public sealed record FieldError(string Field, FieldErrorCode Code, int Limit = 0);
+public readonly record struct FieldError(string Field, FieldErrorCode Code, int Limit = 0);
 
 /// <summary>Kinds of field problems.</summary>
 public enum FieldErrorCode
@@ -121,7 +121,7 @@ public enum FieldErrorCode
 /// <summary>A task opened or closed.</summary>
 /// <param name="Opened">True: opened; false: closed.</param>
 /// <param name="Task">The task.</param>
-public sealed record TaskChange(bool Opened, OpenTask Task);
+public readonly record struct TaskChange(bool Opened, OpenTask Task);
 
 /// <summary>One step of the process log (流程日志).</summary>
 /// <param name="Action">Action key, <c>start</c>, or an intervention's <c>admin_*</c> key.</param>

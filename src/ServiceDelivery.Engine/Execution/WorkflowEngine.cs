@@ -55,13 +55,15 @@ public static class WorkflowEngine
         }
 
         var stage = definition.InitialStage;
-        var empty = new DeliveryState(stage.Key, now, null, command.Invoice, command.PaidAmount, [], [], []);
-        var timers = ImmutableArray.CreateBuilder<TimerChange>(stage.Timers.Length);
-        var live = StartTimers(stage, empty, now, timers);
-        var tasks = OpenTasks(stage, now, out var taskChanges);
-        var state = empty with { Tasks = tasks, Timers = live };
+        var timers = new Buffer<TimerState>(stage.Timers.Length);
+        var timerChanges = new Buffer<TimerChange>(stage.Timers.Length);
+        StartTimers(stage, FreezeConditions.None, now, ref timers, ref timerChanges);
+        var tasks = new Buffer<OpenTask>(stage.Assignees.Length);
+        var taskChanges = new Buffer<TaskChange>(stage.Assignees.Length);
+        OpenTasks(stage, now, ref tasks, ref taskChanges);
+        var state = new DeliveryState(stage.Key, now, null, command.Invoice, command.PaidAmount, tasks.ToImmutable(), timers.ToImmutable(), []);
         var log = new LogEntry("start", command.Actor, null, stage.Key, NoData, NoData, [], null);
-        return new Decision(state, null, true, taskChanges, timers.ToImmutable(), log, Concat(definition.OnStart, stage.OnEnter), null);
+        return new Decision(state, null, true, taskChanges.ToImmutable(), timerChanges.ToImmutable(), log, Concat(definition.OnStart, stage.OnEnter), null);
     }
 
     private static Outcome Perform(ProcessDefinition definition, DeliveryState state, PerformAction command, DateTimeOffset now)
@@ -231,9 +233,9 @@ public static class WorkflowEngine
         }
 
         var to = definition.Stage(target == ActionDefinition.Return ? state.ReturnStage ?? from.Key : target);
-        var changes = ImmutableArray.CreateBuilder<TimerChange>(firstChanges.Length + state.Timers.Length + to.Timers.Length);
+        var changes = new Buffer<TimerChange>(firstChanges.Length + state.Timers.Length + to.Timers.Length);
         changes.AddRange(firstChanges);
-        var timers = ImmutableArray.CreateBuilder<TimerState>(state.Timers.Length + to.Timers.Length);
+        var timers = new Buffer<TimerState>(state.Timers.Length + to.Timers.Length);
         string? returnStage = null;
         var resumed = false;
 
@@ -291,70 +293,57 @@ public static class WorkflowEngine
             }
         }
 
-        var entered = state with { Stage = to.Key, StageEnteredAt = now, ReturnStage = returnStage };
         if (!resumed)
         {
-            timers.AddRange(StartTimers(to, entered, now, changes));
+            StartTimers(to, state.ActiveConditions, now, ref timers, ref changes);
         }
 
-        var tasks = OpenTasks(to, now, out var opened);
-        var taskChanges = ImmutableArray.CreateBuilder<TaskChange>(state.Tasks.Length + opened.Length);
+        var tasks = new Buffer<OpenTask>(to.Assignees.Length);
+        var taskChanges = new Buffer<TaskChange>(state.Tasks.Length + to.Assignees.Length);
         foreach (var task in state.Tasks)
         {
             taskChanges.Add(new TaskChange(false, task));
         }
 
-        taskChanges.AddRange(opened);
-        var next = entered with { Tasks = tasks, Timers = timers.ToImmutable() };
+        OpenTasks(to, now, ref tasks, ref taskChanges);
+        var next = state with
+        {
+            Stage = to.Key,
+            StageEnteredAt = now,
+            ReturnStage = returnStage,
+            Tasks = tasks.ToImmutable(),
+            Timers = timers.ToImmutable(),
+        };
         var entry = new LogEntry(logAction, actor, from.Key, to.Key, data, internalData, input.Attachments, firedTimer);
         if (to.Status == StageStatus.Refunded)
         {
             refundAmount ??= state.PaidAmount;
         }
 
-        return new Decision(next, from.Key, true, taskChanges.MoveToImmutable(), changes.ToImmutable(), entry, Concat(notify, to.OnEnter), refundAmount);
+        return new Decision(next, from.Key, true, taskChanges.ToImmutable(), changes.ToImmutable(), entry, Concat(notify, to.OnEnter), refundAmount);
     }
 
-    private static ImmutableArray<TimerState> StartTimers(StageDefinition stage, DeliveryState state, DateTimeOffset now, ImmutableArray<TimerChange>.Builder changes)
+    private static void StartTimers(StageDefinition stage, FreezeConditions conditions, DateTimeOffset now, ref Buffer<TimerState> timers, ref Buffer<TimerChange> changes)
     {
-        if (stage.Timers.IsEmpty)
-        {
-            return [];
-        }
-
-        var conditions = state.ActiveConditions;
-        var started = ImmutableArray.CreateBuilder<TimerState>(stage.Timers.Length);
         foreach (var definition in stage.Timers)
         {
             // A clock whose freeze condition already holds (a dispute opened earlier) starts frozen.
             var timer = (definition.FreezeWhile & conditions) != 0
                 ? new TimerState(definition.Key, stage.Key, null, definition.OffsetFromEntry, FreezeReasons.Dispute)
                 : TimerState.Running(definition.Key, stage.Key, now + definition.OffsetFromEntry);
-            started.Add(timer);
+            timers.Add(timer);
             changes.Add(new TimerChange(TimerChangeKind.Started, timer));
         }
-
-        return started.MoveToImmutable();
     }
 
-    private static ImmutableArray<OpenTask> OpenTasks(StageDefinition stage, DateTimeOffset now, out ImmutableArray<TaskChange> changes)
+    private static void OpenTasks(StageDefinition stage, DateTimeOffset now, ref Buffer<OpenTask> tasks, ref Buffer<TaskChange> changes)
     {
-        if (stage.Assignees.IsEmpty)
+        foreach (var role in stage.Assignees)
         {
-            changes = [];
-            return [];
+            var task = new OpenTask(role, stage.Key, now);
+            tasks.Add(task);
+            changes.Add(new TaskChange(true, task));
         }
-
-        var tasks = new OpenTask[stage.Assignees.Length];
-        var opened = new TaskChange[stage.Assignees.Length];
-        for (var i = 0; i < tasks.Length; i++)
-        {
-            tasks[i] = new OpenTask(stage.Assignees[i], stage.Key, now);
-            opened[i] = new TaskChange(true, tasks[i]);
-        }
-
-        changes = ImmutableArray.Create(opened);
-        return ImmutableArray.Create(tasks);
     }
 
     private static ImmutableArray<TimerState> Rewrite(ProcessDefinition definition, ImmutableArray<TimerState> timers, Func<TimerState, TimerState> change, ImmutableArray<TimerChange>.Builder changes)
@@ -401,34 +390,37 @@ public static class WorkflowEngine
         ImmutableArray<FieldError>.Builder? errors = null;
         void Add(FieldError error) => (errors ??= ImmutableArray.CreateBuilder<FieldError>()).Add(error);
 
-        foreach (var (key, value) in input.Fields)
+        var known = 0;
+        foreach (var field in form?.Fields ?? [])
         {
-            var field = form?.Field(key);
-            if (field is null)
+            var present = input.Fields.TryGetValue(field.Key, out var value);
+            known += present ? 1 : 0;
+            if (!present || string.IsNullOrWhiteSpace(value))
             {
-                Add(new FieldError(key, FieldErrorCode.UnknownField));
-            }
-            else if (string.IsNullOrWhiteSpace(value))
-            {
-                // Blank is the same as absent; the required check below reports it.
+                // Blank is the same as absent.
+                if (field.Required)
+                {
+                    Add(new FieldError(field.Key, FieldErrorCode.Required));
+                }
             }
             else if (field.Type == FieldType.Choice && !field.Allows(value))
             {
-                Add(new FieldError(key, FieldErrorCode.NotAllowedValue));
+                Add(new FieldError(field.Key, FieldErrorCode.NotAllowedValue));
             }
             else if (field.Type == FieldType.Text && value.Length > field.MaxLength && CountRunes(value) > field.MaxLength)
             {
-                Add(new FieldError(key, FieldErrorCode.TooLong, field.MaxLength));
+                Add(new FieldError(field.Key, FieldErrorCode.TooLong, field.MaxLength));
             }
         }
 
-        if (form is not null)
+        // Only when some key is not a form field do we walk the input (the common path allocates nothing here).
+        if (known != input.Fields.Count)
         {
-            foreach (var field in form.Fields)
+            foreach (var key in input.Fields.Keys)
             {
-                if (field.Required && (!input.Fields.TryGetValue(field.Key, out var value) || string.IsNullOrWhiteSpace(value)))
+                if (form?.Field(key) is null)
                 {
-                    Add(new FieldError(field.Key, FieldErrorCode.Required));
+                    Add(new FieldError(key, FieldErrorCode.UnknownField));
                 }
             }
         }

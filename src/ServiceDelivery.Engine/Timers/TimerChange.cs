@@ -22,4 +22,4 @@ public enum TimerChangeKind
 /// <summary>A change to one timer, for the runtime to write.</summary>
 /// <param name="Kind">What happened.</param>
 /// <param name="Timer">The timer after the change (for cancelled and fired: as it was).</param>
-public sealed record TimerChange(TimerChangeKind Kind, TimerState Timer);
+public readonly record struct TimerChange(TimerChangeKind Kind, TimerState Timer);

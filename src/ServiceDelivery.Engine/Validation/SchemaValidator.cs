@@ -15,40 +15,49 @@ public static class SchemaValidator
     /// <summary>Schema violations with the instance's JSON path; empty when the document conforms.</summary>
     public static IReadOnlyList<ValidationError> Validate(JsonElement document)
     {
-        var results = Embedded.Value.Schema.Evaluate(document, new EvaluationOptions { OutputFormat = OutputFormat.List });
+        var results = Embedded.Value.Schema.Evaluate(document, new EvaluationOptions { OutputFormat = OutputFormat.Hierarchical });
         if (results.IsValid)
         {
             return [];
         }
 
         var errors = new List<ValidationError>();
-        var seen = new HashSet<(string, string)>();
-        foreach (var detail in results.Details ?? [])
-        {
-            if (detail.Errors is null)
-            {
-                continue;
-            }
-
-            var path = ToJsonPath(detail.InstanceLocation.ToString());
-            foreach (var (keyword, message) in detail.Errors)
-            {
-                // oneOf/anyOf report a summary and each branch; the branch messages are the useful ones, once each.
-                if (keyword is "oneOf" or "anyOf" || !seen.Add((path, message)))
-                {
-                    continue;
-                }
-
-                errors.Add(new ValidationError(path, "schema_" + keyword, LocalizedText.Of($"不符合 JSON Schema（{keyword}）：{message}", message)));
-            }
-        }
-
+        Collect(results, errors, new HashSet<(string, string)>());
         if (errors.Count == 0)
         {
             errors.Add(new ValidationError("$", "schema", LocalizedText.Of("文档不符合 JSON Schema", "the document does not conform to the JSON Schema")));
         }
 
         return errors;
+    }
+
+    // Walks failed nodes only: a branch that failed under a oneOf/anyOf that passed is not a problem of the document.
+    private static void Collect(EvaluationResults node, List<ValidationError> errors, HashSet<(string, string)> seen)
+    {
+        if (node.IsValid)
+        {
+            return;
+        }
+
+        var path = ToJsonPath(node.InstanceLocation.ToString());
+        foreach (var (keyword, message) in node.Errors ?? [])
+        {
+            var (code, en) = keyword.Length > 0
+                ? (keyword, message)
+                // A "false" subschema (additionalProperties: false) reports without a keyword; name the property instead.
+                : ("additionalProperties", $"property '{path[(path.LastIndexOf('.') + 1)..]}' is not allowed here");
+            if (code is "oneOf" or "anyOf" || !seen.Add((path, en)))
+            {
+                continue;
+            }
+
+            errors.Add(new ValidationError(path, "schema_" + code, LocalizedText.Of($"不符合 JSON Schema（{code}）：{en}", en)));
+        }
+
+        foreach (var child in node.Details ?? [])
+        {
+            Collect(child, errors, seen);
+        }
     }
 
     /// <summary>Turns a JSON pointer (<c>/stages/4/key</c>) into a JSON path (<c>$.stages[4].key</c>).</summary>
