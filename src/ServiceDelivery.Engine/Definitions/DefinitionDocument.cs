@@ -15,6 +15,7 @@ internal sealed class DefinitionDocument
     public Dictionary<string, string>? Description { get; set; }
     public string? InitialStage { get; set; }
     public EffectsDocument? OnStart { get; set; }
+    public TicketEffectsDocument? OnTicket { get; set; }
     public List<StageDocument>? Stages { get; set; }
     public List<ActionDocument>? Actions { get; set; }
     public List<FormDocument>? Forms { get; set; }
@@ -96,6 +97,13 @@ internal sealed class InterventionDocument
     public string? To { get; set; }
     public string? Form { get; set; }
     public List<NotificationDocument>? Notify { get; set; }
+}
+
+internal sealed class TicketEffectsDocument
+{
+    public EffectsDocument? Opened { get; set; }
+    public EffectsDocument? Answered { get; set; }
+    public EffectsDocument? Resolved { get; set; }
 }
 
 internal sealed class EffectsDocument

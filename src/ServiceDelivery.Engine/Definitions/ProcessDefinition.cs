@@ -70,6 +70,15 @@ public sealed class ProcessDefinition
     /// <summary>Notifications when a delivery starts.</summary>
     public ImmutableArray<NotificationRule> OnStart { get; }
 
+    /// <summary>Notifications when a ticket is opened on a delivery (the opener is left out at runtime).</summary>
+    public ImmutableArray<NotificationRule> OnTicketOpened { get; init; } = [];
+
+    /// <summary>Notifications when a ticket gets a message (the author is left out at runtime).</summary>
+    public ImmutableArray<NotificationRule> OnTicketAnswered { get; init; } = [];
+
+    /// <summary>Notifications when a ticket is resolved.</summary>
+    public ImmutableArray<NotificationRule> OnTicketResolved { get; init; } = [];
+
     /// <summary>The stage with this key; throws when there is none.</summary>
     public StageDefinition Stage(string key) =>
         _stages.TryGetValue(key, out var stage) ? stage : throw new KeyNotFoundException($"Stage '{key}' is not in definition {Key} v{Version}.");

@@ -18,14 +18,15 @@ public sealed record DefinitionLoadResult(ProcessDefinition? Definition, IReadOn
 /// <summary>Parses, validates (schema, then semantics) and compiles process definition documents.</summary>
 public static class ProcessDefinitionLoader
 {
-    /// <summary>Validates without compiling; the same errors <see cref="Load(string, ISet{string}?)"/> reports.</summary>
+    /// <summary>Validates without compiling; the same errors <see cref="Load(string, ISet{string}?, int?)"/> reports.</summary>
     public static IReadOnlyList<ValidationError> Validate(string json, ISet<string>? knownTemplates = null) =>
         Load(json, knownTemplates).Errors;
 
     /// <summary>Loads a definition from JSON text.</summary>
     /// <param name="json">The document.</param>
     /// <param name="knownTemplates">Template keys the service can render; default <see cref="NotificationTemplates.Known"/>.</param>
-    public static DefinitionLoadResult Load(string json, ISet<string>? knownTemplates = null)
+    /// <param name="version">The version to give the definition (the server's published version); default: the document's.</param>
+    public static DefinitionLoadResult Load(string json, ISet<string>? knownTemplates = null, int? version = null)
     {
         ArgumentNullException.ThrowIfNull(json);
         JsonDocument parsed;
@@ -51,21 +52,21 @@ public static class ProcessDefinitionLoader
             var semanticErrors = SemanticValidator.Validate(document, knownTemplates ?? NotificationTemplates.Known);
             return semanticErrors.Count > 0
                 ? new DefinitionLoadResult(null, semanticErrors)
-                : new DefinitionLoadResult(Compile(document), []);
+                : new DefinitionLoadResult(Compile(document, version), []);
         }
     }
 
     /// <summary>Loads a definition that must be valid (shipped files, tests); throws with every error otherwise.</summary>
-    public static ProcessDefinition LoadValid(string json)
+    public static ProcessDefinition LoadValid(string json, int? version = null)
     {
-        var result = Load(json);
+        var result = Load(json, null, version);
         return result.Definition ?? throw new InvalidOperationException(
             "Invalid process definition:" + Environment.NewLine + string.Join(Environment.NewLine, result.Errors));
     }
 
     private static DefinitionLoadResult Invalid(ValidationError error) => new(null, [error]);
 
-    private static ProcessDefinition Compile(DefinitionDocument doc)
+    private static ProcessDefinition Compile(DefinitionDocument doc, int? version)
     {
         var forms = (doc.Forms ?? []).Select(CompileForm).ToImmutableArray();
         var formsByKey = forms.ToDictionary(f => f.Key, StringComparer.Ordinal);
@@ -118,7 +119,7 @@ public static class ProcessDefinitionLoader
 
         return new ProcessDefinition(
             doc.Key!,
-            doc.Version ?? 1,
+            version ?? doc.Version ?? 1,
             Text(doc.Name)!,
             Text(doc.Description),
             stages.ToImmutable(),
@@ -126,7 +127,12 @@ public static class ProcessDefinitionLoader
             forms,
             interventions.ToFrozenDictionary(),
             doc.InitialStage!,
-            Rules(doc.OnStart?.Notify));
+            Rules(doc.OnStart?.Notify))
+        {
+            OnTicketOpened = Rules(doc.OnTicket?.Opened?.Notify),
+            OnTicketAnswered = Rules(doc.OnTicket?.Answered?.Notify),
+            OnTicketResolved = Rules(doc.OnTicket?.Resolved?.Notify),
+        };
     }
 
     private static FormDefinition CompileForm(FormDocument f) => new(

@@ -109,7 +109,9 @@ public static class WorkflowEngine
         var remaining = Remove(state.Timers, timer);
         if (timerDefinition.IsReminder)
         {
-            return new Decision(state with { Timers = remaining }, state.Stage, false, [], [fired], null, timerDefinition.Notify, null);
+            // After an outage a reminder can come due together with (or after) its timer: it then has nothing left to remind of.
+            var moot = state.Timer(timerDefinition.Remind!) is not { IsRunning: true } target || target.DueAt <= now;
+            return new Decision(state with { Timers = remaining }, state.Stage, false, [], [fired], null, moot ? [] : timerDefinition.Notify, null);
         }
 
         definition.TryGetAction(timerDefinition.Perform!, out var action);

@@ -38,6 +38,9 @@ internal sealed class SemanticValidator
         CheckStages();
         CheckInterventions();
         CheckNotifications("$.onStart.notify", _doc.OnStart?.Notify);
+        CheckNotifications("$.onTicket.opened.notify", _doc.OnTicket?.Opened?.Notify);
+        CheckNotifications("$.onTicket.answered.notify", _doc.OnTicket?.Answered?.Notify);
+        CheckNotifications("$.onTicket.resolved.notify", _doc.OnTicket?.Resolved?.Notify);
         CheckReachability();
     }
 

@@ -68,6 +68,19 @@ public sealed class AcceptanceClockTests
     }
 
     [Fact]
+    public void Reminders_that_come_due_with_their_timer_after_an_outage_fire_silently()
+    {
+        var delivery = Scenario.At("accepting");
+        var outageEnd = delivery.Now + FifteenDays + TimeSpan.FromHours(3);
+
+        var fired = delivery.Advance(outageEnd - delivery.Now);
+
+        fired.Should().HaveCount(3, "each overdue timer fires once");
+        fired.SelectMany(d => d.Notifications).Select(n => n.Template).Should().Equal("auto_accepted");
+        delivery.State.Stage.Should().Be("completed");
+    }
+
+    [Fact]
     public void A_timer_that_is_not_due_or_no_longer_live_cannot_fire()
     {
         var delivery = Scenario.At("accepting");

@@ -1,0 +1,28 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using ServiceDelivery.Application.Definitions;
+using ServiceDelivery.Application.Deliveries;
+using ServiceDelivery.Application.Tickets;
+using ServiceDelivery.Application.Timers;
+using ServiceDelivery.Persistence;
+
+namespace ServiceDelivery.Application;
+
+public static class ApplicationServices
+{
+    /// <summary>The database, the definition catalog and the command handlers.</summary>
+    public static IServiceCollection AddServiceDeliveryApplication(this IServiceCollection services, string connectionString, DeliveryOptions? deliveryOptions = null)
+    {
+        services.AddDbContextFactory<ServiceDeliveryDbContext>(options => ServiceDeliveryDbContextOptions.Configure(options, connectionString));
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<ITimerScheduler, NoTimerScheduler>();
+        services.AddSingleton(deliveryOptions ?? new DeliveryOptions());
+        services.AddSingleton<DefinitionCatalog>();
+        services.AddSingleton<TimerFirer>();
+        services.AddScoped<DefinitionImporter>();
+        services.AddScoped<DeliveryCommands>();
+        services.AddScoped<TicketCommands>();
+        return services;
+    }
+}

@@ -1,0 +1,79 @@
+using ServiceDelivery.Application.Common;
+using ServiceDelivery.Engine.Definitions;
+using ServiceDelivery.Persistence.Entities;
+
+namespace ServiceDelivery.Application.Deliveries;
+
+/// <summary>
+/// The one place that says who may see a delivery and in which role a caller acts on it. Buyers see their own
+/// deliveries, provider staff their provider's, the platform and the marketplace all. A delivery a caller may not
+/// see is, to that caller, not found.
+/// </summary>
+public static class DeliveryAccess
+{
+    public static bool CanSee(Caller caller, DeliveryRecord delivery)
+    {
+        ArgumentNullException.ThrowIfNull(caller);
+        ArgumentNullException.ThrowIfNull(delivery);
+        return caller.Is(Caller.Platform) || caller.Is(Caller.Marketplace) || PartyRoles(caller, delivery).Count > 0;
+    }
+
+    /// <summary>Deliveries the caller may see, as a query.</summary>
+    public static IQueryable<DeliveryRecord> VisibleTo(this IQueryable<DeliveryRecord> deliveries, Caller caller)
+    {
+        ArgumentNullException.ThrowIfNull(caller);
+        if (caller.Is(Caller.Platform) || caller.Is(Caller.Marketplace))
+        {
+            return deliveries;
+        }
+
+        var buyerId = caller.Is(Caller.Buyer) ? caller.Id : null;
+        var providerId = caller.Is(Caller.Provider) ? caller.ProviderId : null;
+        return deliveries.Where(d => (buyerId != null && d.BuyerId == buyerId) || (providerId != null && d.ProviderId == providerId));
+    }
+
+    /// <summary>The roles the caller holds on this delivery: buyer, provider staff, platform.</summary>
+    public static IReadOnlyList<ActorRole> PartyRoles(Caller caller, DeliveryRecord delivery)
+    {
+        ArgumentNullException.ThrowIfNull(caller);
+        ArgumentNullException.ThrowIfNull(delivery);
+        var roles = new List<ActorRole>(3);
+        if (caller.Is(Caller.Buyer) && delivery.BuyerId == caller.Id)
+        {
+            roles.Add(ActorRole.Buyer);
+        }
+
+        if (caller.Is(Caller.Provider) && caller.ProviderId is not null && delivery.ProviderId == caller.ProviderId)
+        {
+            roles.Add(ActorRole.Provider);
+        }
+
+        if (caller.Is(Caller.Platform))
+        {
+            roles.Add(ActorRole.Platform);
+        }
+
+        return roles;
+    }
+
+    /// <summary>
+    /// The role to act in: one the action allows if the caller holds it, otherwise the caller's first role on the
+    /// delivery (so the engine can say forbidden_action); null when the caller has no role on it.
+    /// </summary>
+    public static ActorRole? ActingRole(Caller caller, DeliveryRecord delivery, ActionDefinition? action)
+    {
+        var roles = PartyRoles(caller, delivery);
+        if (action is not null)
+        {
+            foreach (var role in roles)
+            {
+                if (action.Roles.Contains(role))
+                {
+                    return role;
+                }
+            }
+        }
+
+        return roles.Count > 0 ? roles[0] : null;
+    }
+}

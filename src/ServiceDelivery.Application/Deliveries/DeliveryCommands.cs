@@ -1,0 +1,375 @@
+using System.Globalization;
+using System.Net.Mail;
+using Microsoft.EntityFrameworkCore;
+using ServiceDelivery.Application.Common;
+using ServiceDelivery.Application.Timers;
+using ServiceDelivery.Engine.Definitions;
+using ServiceDelivery.Engine.Execution;
+using ServiceDelivery.Persistence;
+using ServiceDelivery.Persistence.Entities;
+
+namespace ServiceDelivery.Application.Deliveries;
+
+/// <summary>Starting deliveries, performing actions, invoice updates and platform interventions.</summary>
+public sealed class DeliveryCommands(ServiceDeliveryDbContext db, DefinitionCatalog catalog, TimeProvider clock, ITimerScheduler scheduler, DeliveryOptions options)
+{
+    private readonly DeliveryTransaction _transaction = new(db, catalog, clock, scheduler);
+
+    /// <summary>
+    /// Starts the delivery of a paid order. Idempotent per order id: the same order again returns the existing
+    /// delivery; the same order id with different content is an order conflict.
+    /// </summary>
+    public async Task<Result<StartDeliveryResult>> StartAsync(Caller caller, StartDeliveryRequest request, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(caller);
+        ArgumentNullException.ThrowIfNull(request);
+        if (!caller.Is(Caller.Marketplace))
+        {
+            return Failure.Forbidden;
+        }
+
+        var errors = Validate(request);
+        if (errors.Count > 0)
+        {
+            return Failure.Invalid([.. errors]);
+        }
+
+        var key = string.IsNullOrWhiteSpace(request.DefinitionKey) ? options.DefaultDefinition : request.DefinitionKey;
+        var fingerprint = Fingerprint(request, key);
+        if (await ExistingAsync(request.OrderId, fingerprint, cancellationToken) is { } existing)
+        {
+            return existing;
+        }
+
+        var definition = await catalog.LatestAsync(db, key, cancellationToken);
+        if (definition is null)
+        {
+            return Failure.Invalid(new InputError("definitionKey", "unknown_definition"));
+        }
+
+        var now = clock.Now();
+        var record = NewRecord(request, fingerprint, definition, now);
+        var aggregate = DeliveryAggregate.New(record, definition);
+        db.Deliveries.Add(record);
+        var failure = DeliveryTransaction.Decide(db, aggregate, new StartDelivery(caller.As(ActorRole.Marketplace), request.PaidAmount, InvoiceStatus.None), now);
+        if (failure is not null)
+        {
+            return failure;
+        }
+
+        try
+        {
+            await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+            await db.SaveChangesAsync(cancellationToken);
+            await transaction.CommitAsync(cancellationToken);
+        }
+        catch (DbUpdateException ex) when (ex.IsUniqueViolation())
+        {
+            // The same order was started concurrently and won: answer as if we had come second.
+            db.ChangeTracker.Clear();
+            return await ExistingAsync(request.OrderId, fingerprint, cancellationToken) ?? Failure.OrderConflict;
+        }
+
+        _transaction.WakeTimers(aggregate);
+        return new StartDeliveryResult(aggregate.ToView(), Created: true);
+    }
+
+    /// <summary>A party performs an action with its form; If-Match and Idempotency-Key are honoured.</summary>
+    public Task<Result<DeliveryView>> PerformAsync(Caller caller, PerformActionRequest request, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(caller);
+        ArgumentNullException.ThrowIfNull(request);
+        var idempotency = request.IdempotencyKey is { Length: > 0 } key
+            ? new Idempotency(
+                $"action:{caller.Id}:{request.DeliveryId}",
+                key,
+                Idempotency.Hash([request.Action, .. request.Fields.OrderBy(f => f.Key, StringComparer.Ordinal).Select(f => f.Key + "=" + f.Value), .. request.AttachmentIds.Select(a => a.ToString())]))
+            : null;
+
+        return _transaction.RunAsync(caller, request.DeliveryId, request.ExpectedVersion, idempotency, async (aggregate, now) =>
+        {
+            aggregate.Definition.TryGetAction(request.Action, out var action);
+            var role = DeliveryAccess.ActingRole(caller, aggregate.Record, action);
+            if (role is null)
+            {
+                // Visible (marketplace) but no party to it.
+                return Failure.Forbidden;
+            }
+
+            if (await DeliveryTransaction.CheckAttachmentsAsync(db, caller, request.AttachmentIds, cancellationToken) is { } attachments)
+            {
+                return attachments;
+            }
+
+            var form = new FormData(request.Fields, [.. request.AttachmentIds]);
+            return DeliveryTransaction.Decide(db, aggregate, new PerformAction(caller.As(role.Value), request.Action, form), now);
+        }, cancellationToken);
+    }
+
+    /// <summary>The marketplace reports the order's invoice status (none, requested, issued, returned).</summary>
+    public Task<Result<DeliveryView>> SetInvoiceStatusAsync(Caller caller, Guid deliveryId, string status, int? expectedVersion, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(caller);
+        if (!caller.Is(Caller.Marketplace))
+        {
+            return Task.FromResult<Result<DeliveryView>>(Failure.Forbidden);
+        }
+
+        if (!InvoiceStatuses.TryParse(status, out _))
+        {
+            return Task.FromResult<Result<DeliveryView>>(Failure.Invalid(new InputError("status", "not_allowed_value")));
+        }
+
+        return _transaction.RunAsync(caller, deliveryId, expectedVersion, null, (aggregate, now) =>
+        {
+            var record = aggregate.Record;
+            if (record.InvoiceStatus != status)
+            {
+                // Not a step of the process, but it decides refunds: logged so reviewers see when it changed.
+                record.LastLogSeq++;
+                db.ProcessLog.Add(new LogRecord
+                {
+                    DeliveryId = record.Id,
+                    Seq = record.LastLogSeq,
+                    At = now,
+                    ActorId = caller.Id,
+                    ActorName = caller.Name,
+                    ActorRole = Caller.Marketplace,
+                    Action = "set_invoice_status",
+                    FromStage = record.Stage,
+                    ToStage = record.Stage,
+                    Data = new Dictionary<string, string> { ["from"] = record.InvoiceStatus, ["to"] = status },
+                });
+                record.InvoiceStatus = status;
+                record.Version++;
+                record.UpdatedAt = now;
+            }
+
+            return Task.FromResult<Failure?>(null);
+        }, cancellationToken);
+    }
+
+    /// <summary>A platform intervention (move, close, complete, refund) with a logged reason.</summary>
+    public Task<Result<DeliveryView>> InterveneAsync(Caller caller, InterveneRequest request, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(caller);
+        ArgumentNullException.ThrowIfNull(request);
+        if (!caller.Is(Caller.Platform))
+        {
+            return Task.FromResult<Result<DeliveryView>>(Failure.Forbidden);
+        }
+
+        if (!TryParseIntervention(request.Kind, out var kind))
+        {
+            return Task.FromResult<Result<DeliveryView>>(Failure.Invalid(new InputError("kind", "not_allowed_value")));
+        }
+
+        return _transaction.RunAsync(caller, request.DeliveryId, request.ExpectedVersion, null, (aggregate, now) =>
+        {
+            var form = InterventionForm(request.Reason, request.InternalNote);
+            var command = new Intervene(caller.As(ActorRole.Platform), kind, request.ToStage, form, request.Amount);
+            return Task.FromResult(DeliveryTransaction.Decide(db, aggregate, command, now));
+        }, cancellationToken);
+    }
+
+    /// <summary>One delivery as the caller may see it.</summary>
+    public async Task<Result<DeliveryView>> GetAsync(Caller caller, Guid deliveryId, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(caller);
+        var record = await db.Deliveries.AsNoTracking().FirstOrDefaultAsync(d => d.Id == deliveryId, cancellationToken);
+        if (record is null || !DeliveryAccess.CanSee(caller, record))
+        {
+            return Failure.NotFound;
+        }
+
+        var definition = await catalog.GetAsync(db, record.DefinitionKey, record.DefinitionVersion, cancellationToken);
+        var timers = await db.Timers.AsNoTracking().Where(t => t.DeliveryId == deliveryId && t.State == TimerRecord.States.Running).ToListAsync(cancellationToken);
+        return DeliveryAggregate.ToView(record, definition is null ? null : DeliveryAggregate.ActionTimerDue(definition, timers));
+    }
+
+    internal static FormData InterventionForm(string? reason, string? internalNote)
+    {
+        var fields = new Dictionary<string, string>(StringComparer.Ordinal);
+        if (reason is not null)
+        {
+            fields["reason"] = reason;
+        }
+
+        if (!string.IsNullOrEmpty(internalNote))
+        {
+            fields["internalNote"] = internalNote;
+        }
+
+        return new FormData(fields, []);
+    }
+
+    internal static bool TryParseIntervention(string? key, out InterventionKind kind)
+    {
+        foreach (var candidate in Enum.GetValues<InterventionKind>())
+        {
+            if (candidate.ToKey() == key)
+            {
+                kind = candidate;
+                return true;
+            }
+        }
+
+        kind = default;
+        return false;
+    }
+
+    private async Task<Result<StartDeliveryResult>?> ExistingAsync(string orderId, string fingerprint, CancellationToken cancellationToken)
+    {
+        var existing = await db.Deliveries.AsNoTracking().FirstOrDefaultAsync(d => d.OrderId == orderId, cancellationToken);
+        if (existing is null)
+        {
+            return null;
+        }
+
+        if (existing.OrderFingerprint != fingerprint)
+        {
+            return Failure.OrderConflict;
+        }
+
+        var view = await GetAsync(Caller.Of("marketplace", "marketplace", Caller.Marketplace), existing.Id, cancellationToken);
+        return new StartDeliveryResult(view.Unwrap(), Created: false);
+    }
+
+    private DeliveryRecord NewRecord(StartDeliveryRequest r, string fingerprint, ProcessDefinition definition, DateTimeOffset now) => new()
+    {
+        Id = Guid.CreateVersion7(now),
+        OrderId = r.OrderId.Trim(),
+        OrderFingerprint = fingerprint,
+        ProductId = r.Product.Id,
+        ProductName = r.Product.Name,
+        ProductSpec = r.Product.Spec,
+        BuyerId = r.Buyer.Id,
+        BuyerName = r.Buyer.Name,
+        BuyerEmail = r.Buyer.Email,
+        BuyerLocale = Locale(r.Buyer.Locale),
+        BuyerTimeZone = r.Buyer.TimeZone ?? options.DefaultTimeZone,
+        ProviderId = r.Provider.Id,
+        ProviderName = r.Provider.Name,
+        ProviderEmail = r.Provider.Email,
+        ProviderLocale = Locale(r.Provider.Locale),
+        ProviderTimeZone = r.Provider.TimeZone ?? options.DefaultTimeZone,
+        PaidAmount = r.PaidAmount,
+        CouponAmount = r.CouponAmount,
+        Currency = r.Currency,
+        PaidAt = r.PaidAt.ToUniversalTime(),
+        InvoiceStatus = InvoiceStatus.None.ToKey(),
+        DefinitionKey = definition.Key,
+        DefinitionVersion = definition.Version,
+        Stage = definition.InitialStage.Key,
+        StageEnteredAt = now,
+        Status = definition.InitialStage.Status.ToKey(),
+        Version = 0,
+        CreatedAt = now,
+        UpdatedAt = now,
+    };
+
+    private static string Locale(string? locale) => locale?.StartsWith("en", StringComparison.OrdinalIgnoreCase) == true ? "en" : LocalizedText.DefaultCulture;
+
+    private static string Fingerprint(StartDeliveryRequest r, string definitionKey) => Idempotency.Hash(
+        r.OrderId.Trim(), r.Product.Id, r.Product.Name, r.Product.Spec,
+        r.Buyer.Id, r.Buyer.Name, r.Buyer.Email, r.Buyer.Locale, r.Buyer.TimeZone,
+        r.Provider.Id, r.Provider.Name, r.Provider.Email, r.Provider.Locale, r.Provider.TimeZone,
+        Money(r.PaidAmount), Money(r.CouponAmount), r.Currency, r.PaidAt.UtcDateTime.ToString("O", CultureInfo.InvariantCulture), definitionKey);
+
+    // 1200, 1200.0 and 1200.00 are the same amount.
+    private static string Money(decimal amount) => amount.ToString("0.00########", CultureInfo.InvariantCulture);
+
+    private static List<InputError> Validate(StartDeliveryRequest r)
+    {
+        var errors = new List<InputError>();
+        void Text(string field, string? value, int max, bool required = true)
+        {
+            if (string.IsNullOrWhiteSpace(value))
+            {
+                if (required)
+                {
+                    errors.Add(new InputError(field, "required"));
+                }
+            }
+            else if (value.Length > max)
+            {
+                errors.Add(new InputError(field, "too_long", max));
+            }
+        }
+
+        void Party(string prefix, OrderParty? party)
+        {
+            if (party is null)
+            {
+                errors.Add(new InputError(prefix, "required"));
+                return;
+            }
+
+            Text(prefix + ".id", party.Id, 100);
+            Text(prefix + ".name", party.Name, 200);
+            Text(prefix + ".email", party.Email, 320);
+            if (!string.IsNullOrWhiteSpace(party.Email) && !MailAddress.TryCreate(party.Email, out _))
+            {
+                errors.Add(new InputError(prefix + ".email", "invalid"));
+            }
+
+            if (party.Locale is not null && Locale(party.Locale) == LocalizedText.DefaultCulture && !party.Locale.StartsWith("zh", StringComparison.OrdinalIgnoreCase))
+            {
+                errors.Add(new InputError(prefix + ".locale", "not_allowed_value"));
+            }
+
+            if (party.TimeZone is not null && !TimeZoneInfo.TryFindSystemTimeZoneById(party.TimeZone, out _))
+            {
+                errors.Add(new InputError(prefix + ".timeZone", "not_allowed_value"));
+            }
+        }
+
+        Text("orderId", r.OrderId, 100);
+        if (r.Product is null)
+        {
+            errors.Add(new InputError("product", "required"));
+        }
+        else
+        {
+            Text("product.id", r.Product.Id, 100);
+            Text("product.name", r.Product.Name, 200);
+            Text("product.spec", r.Product.Spec, 200, required: false);
+        }
+
+        Party("buyer", r.Buyer);
+        Party("provider", r.Provider);
+        if (r.PaidAmount < 0 || r.PaidAmount > 1_000_000_000m || decimal.Round(r.PaidAmount, 2) != r.PaidAmount)
+        {
+            errors.Add(new InputError("paidAmount", "out_of_range"));
+        }
+
+        if (r.CouponAmount < 0 || r.CouponAmount > 1_000_000_000m || decimal.Round(r.CouponAmount, 2) != r.CouponAmount)
+        {
+            errors.Add(new InputError("couponAmount", "out_of_range"));
+        }
+
+        if (r.Currency is null || r.Currency.Length != 3 || !r.Currency.All(char.IsAsciiLetterUpper))
+        {
+            errors.Add(new InputError("currency", "invalid"));
+        }
+
+        if (r.PaidAt == default)
+        {
+            errors.Add(new InputError("paidAt", "required"));
+        }
+
+        return errors;
+    }
+}
+
+/// <summary>Delivery settings (section <c>Deliveries</c>).</summary>
+public sealed class DeliveryOptions
+{
+    public const string SectionName = "Deliveries";
+
+    /// <summary>The definition a start without <c>definitionKey</c> uses.</summary>
+    public string DefaultDefinition { get; set; } = "manual-service-delivery";
+
+    /// <summary>Time zone for parties that do not state one.</summary>
+    public string DefaultTimeZone { get; set; } = "Asia/Shanghai";
+}

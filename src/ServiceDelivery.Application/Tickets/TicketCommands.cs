@@ -1,0 +1,342 @@
+using Microsoft.EntityFrameworkCore;
+using ServiceDelivery.Application.Common;
+using ServiceDelivery.Application.Deliveries;
+using ServiceDelivery.Application.Outbox;
+using ServiceDelivery.Application.Timers;
+using ServiceDelivery.Engine.Definitions;
+using ServiceDelivery.Engine.Execution;
+using ServiceDelivery.Persistence;
+using ServiceDelivery.Persistence.Entities;
+
+namespace ServiceDelivery.Application.Tickets;
+
+/// <summary>Opening a ticket (工单), the message thread, and the platform's resolution.</summary>
+public sealed class TicketCommands(ServiceDeliveryDbContext db, DefinitionCatalog catalog, TimeProvider clock, ITimerScheduler scheduler)
+{
+    public const int SubjectMaxLength = 200;
+    public const int TextMaxLength = 5000;
+    public const int NoteMaxLength = 2000;
+    public const int MaxAttachments = 10;
+
+    private readonly DeliveryTransaction _transaction = new(db, catalog, clock, scheduler);
+
+    /// <summary>
+    /// A buyer or provider opens a ticket on a delivery, at any time. An acceptance dispute stops the clocks that
+    /// freeze on disputes (the 15-day auto-acceptance) until it is resolved.
+    /// </summary>
+    public async Task<Result<TicketView>> OpenAsync(Caller caller, Guid deliveryId, OpenTicketRequest request, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(caller);
+        ArgumentNullException.ThrowIfNull(request);
+        var errors = new List<InputError>();
+        if (!TicketCategories.All.Contains(request.Category ?? string.Empty))
+        {
+            errors.Add(new InputError("category", string.IsNullOrEmpty(request.Category) ? "required" : "not_allowed_value"));
+        }
+
+        CheckText(errors, "subject", request.Subject, SubjectMaxLength, required: true);
+        CheckText(errors, "description", request.Description, TextMaxLength, required: true);
+        CheckAttachmentCount(errors, request.AttachmentIds);
+        if (errors.Count > 0)
+        {
+            return Failure.Invalid([.. errors]);
+        }
+
+        TicketRecord? ticket = null;
+        var result = await _transaction.RunAsync(caller, deliveryId, null, null, async (aggregate, now) =>
+        {
+            var role = OpeningRole(caller, aggregate.Record);
+            if (role is null)
+            {
+                return Failure.Forbidden;
+            }
+
+            if (await DeliveryTransaction.CheckAttachmentsAsync(db, caller, request.AttachmentIds, cancellationToken) is { } attachments)
+            {
+                return attachments;
+            }
+
+            ticket = new TicketRecord
+            {
+                Id = Guid.CreateVersion7(now),
+                DeliveryId = deliveryId,
+                Category = request.Category!,
+                Subject = request.Subject!.Trim(),
+                Description = request.Description!,
+                AttachmentIds = [.. request.AttachmentIds.Distinct()],
+                Status = TicketStatuses.Open,
+                OpenedById = caller.Id,
+                OpenedByName = caller.Name,
+                OpenedByRole = role.Value.ToKey(),
+                OpenedAt = now,
+            };
+            db.Tickets.Add(ticket);
+
+            if (ticket.Category == TicketCategories.AcceptanceDispute)
+            {
+                var dispute = DeliveryTransaction.Decide(db, aggregate, new OpenDispute(caller.As(role.Value), ticket.Id.ToString()), now);
+                if (dispute is not null)
+                {
+                    return dispute;
+                }
+            }
+            else
+            {
+                // Tickets serialize with the delivery's other writes, like every change to it.
+                aggregate.Record.Version++;
+                aggregate.Record.UpdatedAt = now;
+            }
+
+            NotifyTicket(aggregate, ticket, aggregate.Definition.OnTicketOpened, role.Value, now, null);
+            return null;
+        }, cancellationToken);
+
+        return result.IsSuccess ? ToView(ticket!) : result.Failure!;
+    }
+
+    /// <summary>A party or the platform adds a message to an open ticket.</summary>
+    public async Task<Result<TicketView>> PostMessageAsync(Caller caller, Guid ticketId, PostTicketMessageRequest request, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(caller);
+        ArgumentNullException.ThrowIfNull(request);
+        var errors = new List<InputError>();
+        CheckText(errors, "body", request.Body, TextMaxLength, required: true);
+        CheckAttachmentCount(errors, request.AttachmentIds);
+        if (errors.Count > 0)
+        {
+            return Failure.Invalid([.. errors]);
+        }
+
+        var deliveryId = await db.Tickets.Where(t => t.Id == ticketId).Select(t => (Guid?)t.DeliveryId).FirstOrDefaultAsync(cancellationToken);
+        if (deliveryId is null)
+        {
+            return Failure.NotFound;
+        }
+
+        TicketRecord? ticket = null;
+        var result = await _transaction.RunAsync(caller, deliveryId.Value, null, null, async (aggregate, now) =>
+        {
+            var role = DeliveryAccess.PartyRoles(caller, aggregate.Record).FirstOrDefault(ActorRole.System);
+            if (role == ActorRole.System)
+            {
+                return Failure.Forbidden;
+            }
+
+            ticket = await db.Tickets.Include(t => t.Messages).FirstAsync(t => t.Id == ticketId, cancellationToken);
+            if (ticket.Status != TicketStatuses.Open)
+            {
+                return new Failure("invalid_transition") { Stage = aggregate.Record.Stage };
+            }
+
+            if (await DeliveryTransaction.CheckAttachmentsAsync(db, caller, request.AttachmentIds, cancellationToken) is { } attachments)
+            {
+                return attachments;
+            }
+
+            ticket.Messages.Add(new TicketMessageRecord
+            {
+                Id = Guid.CreateVersion7(now),
+                TicketId = ticket.Id,
+                AuthorId = caller.Id,
+                AuthorName = caller.Name,
+                AuthorRole = role.ToKey(),
+                Body = request.Body!,
+                AttachmentIds = [.. request.AttachmentIds.Distinct()],
+                At = now,
+            });
+            ticket.Version++;
+            aggregate.Record.Version++;
+            aggregate.Record.UpdatedAt = now;
+            NotifyTicket(aggregate, ticket, aggregate.Definition.OnTicketAnswered, role, now, null);
+            return null;
+        }, cancellationToken);
+
+        return result.IsSuccess ? ToView(ticket!) : result.Failure!;
+    }
+
+    /// <summary>
+    /// The platform resolves an open ticket: no change (a frozen acceptance clock resumes with its remaining time),
+    /// a refund of up to the paid amount, forced completion, or closing the delivery. One transaction.
+    /// </summary>
+    public async Task<Result<TicketView>> ResolveAsync(Caller caller, Guid ticketId, ResolveTicketRequest request, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(caller);
+        ArgumentNullException.ThrowIfNull(request);
+        if (!caller.Is(Caller.Platform))
+        {
+            return Failure.Forbidden;
+        }
+
+        var errors = new List<InputError>();
+        if (!TicketOutcomes.All.Contains(request.Outcome ?? string.Empty))
+        {
+            errors.Add(new InputError("outcome", string.IsNullOrEmpty(request.Outcome) ? "required" : "not_allowed_value"));
+        }
+
+        CheckText(errors, "note", request.Note, NoteMaxLength, required: true);
+        if (request.Outcome == TicketOutcomes.Refund && request.Amount is null)
+        {
+            errors.Add(new InputError("amount", "required"));
+        }
+        else if (request.Outcome != TicketOutcomes.Refund && request.Amount is not null)
+        {
+            errors.Add(new InputError("amount", "unknown_field"));
+        }
+
+        if (errors.Count > 0)
+        {
+            return Failure.Invalid([.. errors]);
+        }
+
+        var deliveryId = await db.Tickets.Where(t => t.Id == ticketId).Select(t => (Guid?)t.DeliveryId).FirstOrDefaultAsync(cancellationToken);
+        if (deliveryId is null)
+        {
+            return Failure.NotFound;
+        }
+
+        TicketRecord? ticket = null;
+        var result = await _transaction.RunAsync(caller, deliveryId.Value, null, null, async (aggregate, now) =>
+        {
+            ticket = await db.Tickets.Include(t => t.Messages).FirstAsync(t => t.Id == ticketId, cancellationToken);
+            if (ticket.Status != TicketStatuses.Open)
+            {
+                return new Failure("invalid_transition") { Stage = aggregate.Record.Stage };
+            }
+
+            var actor = caller.As(ActorRole.Platform);
+            ticket.Status = TicketStatuses.Resolved;
+            ticket.Outcome = request.Outcome;
+            ticket.RefundAmount = request.Amount;
+            ticket.ResolutionNote = request.Note;
+            ticket.ResolvedById = caller.Id;
+            ticket.ResolvedByName = caller.Name;
+            ticket.ResolvedAt = now;
+            ticket.Version++;
+
+            if (aggregate.OpenDisputes.Contains(ticket.Id.ToString()))
+            {
+                var resolved = DeliveryTransaction.Decide(db, aggregate, new ResolveDispute(actor, ticket.Id.ToString()), now);
+                if (resolved is not null)
+                {
+                    return resolved;
+                }
+            }
+            else
+            {
+                aggregate.Record.Version++;
+                aggregate.Record.UpdatedAt = now;
+            }
+
+            InterventionKind? kind = request.Outcome switch
+            {
+                TicketOutcomes.Refund => InterventionKind.Refund,
+                TicketOutcomes.ForceComplete => InterventionKind.Complete,
+                TicketOutcomes.CloseDelivery => InterventionKind.Close,
+                _ => null,
+            };
+
+            if (kind is not null)
+            {
+                var form = DeliveryCommands.InterventionForm(request.Note, null);
+                var intervened = DeliveryTransaction.Decide(db, aggregate, new Intervene(actor, kind.Value, null, form, request.Amount), now, p => WithTicket(p, ticket));
+                if (intervened is not null)
+                {
+                    return intervened;
+                }
+            }
+
+            NotifyTicket(aggregate, ticket, aggregate.Definition.OnTicketResolved, ActorRole.Platform, now, request.Outcome);
+            return null;
+        }, cancellationToken);
+
+        return result.IsSuccess ? ToView(ticket!) : result.Failure!;
+    }
+
+    public static TicketView ToView(TicketRecord t) => new(
+        t.Id,
+        t.DeliveryId,
+        t.Category,
+        t.Subject,
+        t.Description,
+        t.Status,
+        [.. t.AttachmentIds],
+        new TicketAuthor(t.OpenedById, t.OpenedByName, t.OpenedByRole),
+        t.OpenedAt,
+        [.. t.Messages.OrderBy(m => m.At).Select(m => new TicketMessageView(m.Id, new TicketAuthor(m.AuthorId, m.AuthorName, m.AuthorRole), m.Body, [.. m.AttachmentIds], m.At))],
+        t.Status == TicketStatuses.Resolved
+            ? new TicketResolution(t.Outcome!, t.RefundAmount, t.ResolutionNote ?? string.Empty, new TicketAuthor(t.ResolvedById!, t.ResolvedByName!, Caller.Platform), t.ResolvedAt!.Value)
+            : null);
+
+    private static ActorRole? OpeningRole(Caller caller, DeliveryRecord delivery)
+    {
+        var roles = DeliveryAccess.PartyRoles(caller, delivery);
+        return roles.Contains(ActorRole.Buyer) ? ActorRole.Buyer : roles.Contains(ActorRole.Provider) ? ActorRole.Provider : null;
+    }
+
+    private void NotifyTicket(DeliveryAggregate aggregate, TicketRecord ticket, IEnumerable<NotificationRule> rules, ActorRole author, DateTimeOffset now, string? outcome)
+    {
+        // Whoever wrote needs no mail about it; everyone else the definition names does.
+        var recipients = rules
+            .Select(r => r with { To = [.. r.To.Where(role => role != author)] })
+            .Where(r => !r.To.IsEmpty)
+            .ToList();
+        if (recipients.Count == 0)
+        {
+            return;
+        }
+
+        var payload = WithTicket(DeliveryTransaction.Payload(aggregate, null, null, null, now), ticket) with { TicketOutcome = outcome };
+        OutboxWriter.Notify(db, aggregate.Record, recipients, payload, now);
+    }
+
+    private static NotificationPayload WithTicket(NotificationPayload payload, TicketRecord ticket) =>
+        payload with { TicketId = ticket.Id, TicketSubject = ticket.Subject, TicketCategory = ticket.Category };
+
+    private static void CheckText(List<InputError> errors, string field, string? value, int max, bool required)
+    {
+        if (string.IsNullOrWhiteSpace(value))
+        {
+            if (required)
+            {
+                errors.Add(new InputError(field, "required"));
+            }
+        }
+        else if (value.EnumerateRunes().Count() > max)
+        {
+            errors.Add(new InputError(field, "too_long", max));
+        }
+    }
+
+    private static void CheckAttachmentCount(List<InputError> errors, IReadOnlyList<Guid> attachments)
+    {
+        if (attachments.Count > MaxAttachments)
+        {
+            errors.Add(new InputError("attachmentIds", "too_many_attachments", MaxAttachments));
+        }
+    }
+}
+
+public sealed record OpenTicketRequest(string? Category, string? Subject, string? Description, IReadOnlyList<Guid> AttachmentIds);
+
+public sealed record PostTicketMessageRequest(string? Body, IReadOnlyList<Guid> AttachmentIds);
+
+public sealed record ResolveTicketRequest(string? Outcome, decimal? Amount, string? Note);
+
+public sealed record TicketView(
+    Guid Id,
+    Guid DeliveryId,
+    string Category,
+    string Subject,
+    string Description,
+    string Status,
+    IReadOnlyList<Guid> AttachmentIds,
+    TicketAuthor OpenedBy,
+    DateTimeOffset OpenedAt,
+    IReadOnlyList<TicketMessageView> Messages,
+    TicketResolution? Resolution);
+
+public sealed record TicketAuthor(string Id, string Name, string Role);
+
+public sealed record TicketMessageView(Guid Id, TicketAuthor Author, string Body, IReadOnlyList<Guid> AttachmentIds, DateTimeOffset At);
+
+public sealed record TicketResolution(string Outcome, decimal? Amount, string Note, TicketAuthor ResolvedBy, DateTimeOffset ResolvedAt);

@@ -1,0 +1,111 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Logging;
+using ServiceDelivery.Application.Common;
+using ServiceDelivery.Application.Deliveries;
+using ServiceDelivery.Engine.Execution;
+using ServiceDelivery.Persistence;
+using ServiceDelivery.Persistence.Entities;
+
+namespace ServiceDelivery.Application.Timers;
+
+/// <summary>
+/// Fires due timers, each in its own transaction: the timer row is claimed with FOR UPDATE SKIP LOCKED, so any
+/// number of firers on any number of hosts never take the same timer; the delivery's version check makes a
+/// timer that raced with a person's action lose cleanly and try again on the next pass.
+/// </summary>
+public sealed partial class TimerFirer(IDbContextFactory<ServiceDeliveryDbContext> contexts, DefinitionCatalog catalog, TimeProvider clock, ITimerScheduler scheduler, ILogger<TimerFirer> logger)
+{
+    /// <summary>How long a timer whose action the engine refuses (a guard) waits before it is tried again.</summary>
+    public static readonly TimeSpan RetryAfterRefusal = TimeSpan.FromHours(1);
+
+    /// <summary>Fires timers due now until none is left or <paramref name="limit"/> have fired.</summary>
+    /// <returns>How many fired.</returns>
+    public async Task<int> FireDueAsync(int limit, CancellationToken cancellationToken)
+    {
+        var fired = 0;
+        var conflicts = 0;
+        while (fired < limit && !cancellationToken.IsCancellationRequested)
+        {
+            var outcome = await FireOneAsync(cancellationToken);
+            if (outcome == Outcome.NothingDue)
+            {
+                break;
+            }
+
+            if (outcome == Outcome.Fired)
+            {
+                fired++;
+            }
+            else if (++conflicts > Math.Max(10, limit))
+            {
+                // Someone keeps winning the race; the sweep will come back.
+                break;
+            }
+        }
+
+        return fired;
+    }
+
+    private async Task<Outcome> FireOneAsync(CancellationToken cancellationToken)
+    {
+        var now = clock.Now();
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        var claimed = await db.Timers
+            .FromSql($"SELECT * FROM timers WHERE state = 'running' AND due_at <= {now} ORDER BY due_at LIMIT 1 FOR UPDATE SKIP LOCKED")
+            .AsNoTracking()
+            .ToListAsync(cancellationToken);
+        if (claimed.Count == 0)
+        {
+            return Outcome.NothingDue;
+        }
+
+        var timer = claimed[0];
+        var aggregate = await DeliveryAggregate.LoadAsync(db, catalog, timer.DeliveryId, cancellationToken)
+            ?? throw new InvalidOperationException($"Timer {timer.Id} belongs to missing delivery {timer.DeliveryId}.");
+        var refused = DeliveryTransaction.Decide(db, aggregate, new FireTimer(timer.Key), now);
+        if (refused is not null)
+        {
+            // The engine will not act (e.g. a guard holds it back): look again later rather than spin.
+            LogRefused(logger, timer.Key, timer.DeliveryId, refused.Code);
+            db.ChangeTracker.Clear();
+            var tracked = await db.Timers.FirstAsync(t => t.Id == timer.Id, cancellationToken);
+            tracked.DueAt = now + RetryAfterRefusal;
+            await db.SaveChangesAsync(cancellationToken);
+            await transaction.CommitAsync(cancellationToken);
+            return Outcome.Refused;
+        }
+
+        try
+        {
+            await db.SaveChangesAsync(cancellationToken);
+            await transaction.CommitAsync(cancellationToken);
+        }
+        catch (DbUpdateException ex) when (ex is DbUpdateConcurrencyException || ex.IsUniqueViolation())
+        {
+            LogConflict(logger, timer.Key, timer.DeliveryId);
+            return Outcome.Conflict;
+        }
+
+        LogFired(logger, timer.Key, timer.DeliveryId, now - timer.DueAt!.Value);
+        scheduler.WakeAt(aggregate.LiveTimers.Where(t => t.State == TimerRecord.States.Running && t.DueAt is not null).Select(t => t.DueAt!.Value));
+        return Outcome.Fired;
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Timer {Timer} of delivery {DeliveryId} fired {Lag} after its due time")]
+    private static partial void LogFired(ILogger logger, string timer, Guid deliveryId, TimeSpan lag);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Timer {Timer} of delivery {DeliveryId} lost a race with another write; it will be retried")]
+    private static partial void LogConflict(ILogger logger, string timer, Guid deliveryId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Timer {Timer} of delivery {DeliveryId} was refused by the engine ({Code}); retrying later")]
+    private static partial void LogRefused(ILogger logger, string timer, Guid deliveryId, string code);
+
+    private enum Outcome
+    {
+        NothingDue,
+        Fired,
+        Conflict,
+        Refused,
+    }
+}

@@ -1,0 +1,104 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Metadata.Builders;
+using ServiceDelivery.Persistence.Entities;
+
+namespace ServiceDelivery.Persistence.Configurations;
+
+internal sealed class DeliveryConfiguration : IEntityTypeConfiguration<DeliveryRecord>
+{
+    public void Configure(EntityTypeBuilder<DeliveryRecord> builder)
+    {
+        builder.ToTable("deliveries");
+        builder.HasKey(d => d.Id);
+        builder.Property(d => d.Version).IsConcurrencyToken();
+        builder.HasIndex(d => d.OrderId).IsUnique();
+        builder.Property(d => d.OrderId).HasMaxLength(100);
+        builder.Property(d => d.OrderFingerprint).HasMaxLength(64);
+        builder.Property(d => d.ProductId).HasMaxLength(100);
+        builder.Property(d => d.ProductName).HasMaxLength(200);
+        builder.Property(d => d.ProductSpec).HasMaxLength(200);
+        builder.Property(d => d.BuyerId).HasMaxLength(100);
+        builder.Property(d => d.BuyerName).HasMaxLength(200);
+        builder.Property(d => d.BuyerEmail).HasMaxLength(320);
+        builder.Property(d => d.ProviderId).HasMaxLength(100);
+        builder.Property(d => d.ProviderName).HasMaxLength(200);
+        builder.Property(d => d.ProviderEmail).HasMaxLength(320);
+        builder.Property(d => d.BuyerLocale).HasMaxLength(16);
+        builder.Property(d => d.BuyerTimeZone).HasMaxLength(64);
+        builder.Property(d => d.ProviderLocale).HasMaxLength(16);
+        builder.Property(d => d.ProviderTimeZone).HasMaxLength(64);
+        builder.Property(d => d.PaidAmount).HasPrecision(18, 2);
+        builder.Property(d => d.CouponAmount).HasPrecision(18, 2);
+        builder.Property(d => d.RefundAmount).HasPrecision(18, 2);
+        builder.Property(d => d.Currency).HasMaxLength(3);
+        builder.Property(d => d.InvoiceStatus).HasMaxLength(16);
+        builder.Property(d => d.DefinitionKey).HasMaxLength(64);
+        builder.Property(d => d.Stage).HasMaxLength(64);
+        builder.Property(d => d.ReturnStage).HasMaxLength(64);
+        builder.Property(d => d.Status).HasMaxLength(16);
+
+        // The delivery centre's lists: a caller's deliveries, newest first, optionally by stage (keyset on created_at, id).
+        builder.HasIndex(d => new { d.BuyerId, d.CreatedAt, d.Id }).IsDescending(false, true, true);
+        builder.HasIndex(d => new { d.ProviderId, d.CreatedAt, d.Id }).IsDescending(false, true, true);
+        builder.HasIndex(d => new { d.BuyerId, d.Stage });
+        builder.HasIndex(d => new { d.ProviderId, d.Stage });
+        builder.HasIndex(d => new { d.Stage, d.CreatedAt });
+        builder.HasIndex(d => new { d.CreatedAt, d.Id }).IsDescending(true, true);
+    }
+}
+
+internal sealed class TaskConfiguration : IEntityTypeConfiguration<TaskRecord>
+{
+    public void Configure(EntityTypeBuilder<TaskRecord> builder)
+    {
+        builder.ToTable("tasks");
+        builder.HasKey(t => t.Id);
+        builder.Property(t => t.Role).HasMaxLength(16);
+        builder.Property(t => t.AssigneeId).HasMaxLength(100);
+        builder.Property(t => t.Stage).HasMaxLength(64);
+        builder.HasOne<DeliveryRecord>().WithMany().HasForeignKey(t => t.DeliveryId).OnDelete(DeleteBehavior.Cascade);
+
+        // A caller's inbox: open tasks by role and party, oldest first.
+        builder.HasIndex(t => new { t.Role, t.AssigneeId, t.OpenedAt }).HasFilter("closed_at IS NULL");
+        builder.HasIndex(t => t.DeliveryId).HasFilter("closed_at IS NULL");
+    }
+}
+
+internal sealed class TimerConfiguration : IEntityTypeConfiguration<TimerRecord>
+{
+    public void Configure(EntityTypeBuilder<TimerRecord> builder)
+    {
+        builder.ToTable("timers");
+        builder.HasKey(t => t.Id);
+        builder.Property(t => t.Key).HasMaxLength(64);
+        builder.Property(t => t.Stage).HasMaxLength(64);
+        builder.Property(t => t.State).HasMaxLength(16);
+        builder.HasOne<DeliveryRecord>().WithMany().HasForeignKey(t => t.DeliveryId).OnDelete(DeleteBehavior.Cascade);
+
+        // Due timers, earliest first: what the firers scan.
+        builder.HasIndex(t => t.DueAt).HasFilter("state = 'running'");
+
+        // At most one live timer per delivery and key, whatever the code above does.
+        builder.HasIndex(t => new { t.DeliveryId, t.Key }).IsUnique().HasFilter("state IN ('running', 'frozen')");
+    }
+}
+
+internal sealed class LogConfiguration : IEntityTypeConfiguration<LogRecord>
+{
+    public void Configure(EntityTypeBuilder<LogRecord> builder)
+    {
+        builder.ToTable("process_log");
+        builder.HasKey(l => l.Id);
+        builder.HasIndex(l => new { l.DeliveryId, l.Seq }).IsUnique();
+        builder.Property(l => l.ActorId).HasMaxLength(100);
+        builder.Property(l => l.ActorName).HasMaxLength(200);
+        builder.Property(l => l.ActorRole).HasMaxLength(16);
+        builder.Property(l => l.Action).HasMaxLength(64);
+        builder.Property(l => l.FromStage).HasMaxLength(64);
+        builder.Property(l => l.ToStage).HasMaxLength(64);
+        builder.Property(l => l.Timer).HasMaxLength(64);
+        builder.Property(l => l.Data).HasColumnType("jsonb").HasConversion(JsonDictionary.Converter, JsonDictionary.Comparer);
+        builder.Property(l => l.InternalData).HasColumnType("jsonb").HasConversion(JsonDictionary.Converter, JsonDictionary.Comparer);
+        builder.HasOne<DeliveryRecord>().WithMany().HasForeignKey(l => l.DeliveryId).OnDelete(DeleteBehavior.Cascade);
+    }
+}

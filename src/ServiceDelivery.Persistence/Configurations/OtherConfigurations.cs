@@ -1,0 +1,120 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Metadata.Builders;
+using ServiceDelivery.Persistence.Entities;
+
+namespace ServiceDelivery.Persistence.Configurations;
+
+internal sealed class TicketConfiguration : IEntityTypeConfiguration<TicketRecord>
+{
+    public void Configure(EntityTypeBuilder<TicketRecord> builder)
+    {
+        builder.ToTable("tickets");
+        builder.HasKey(t => t.Id);
+        builder.Property(t => t.Version).IsConcurrencyToken();
+        builder.Property(t => t.Category).HasMaxLength(32);
+        builder.Property(t => t.Subject).HasMaxLength(200);
+        builder.Property(t => t.Description).HasMaxLength(5000);
+        builder.Property(t => t.Status).HasMaxLength(16);
+        builder.Property(t => t.OpenedById).HasMaxLength(100);
+        builder.Property(t => t.OpenedByName).HasMaxLength(200);
+        builder.Property(t => t.OpenedByRole).HasMaxLength(16);
+        builder.Property(t => t.Outcome).HasMaxLength(32);
+        builder.Property(t => t.RefundAmount).HasPrecision(18, 2);
+        builder.Property(t => t.ResolutionNote).HasMaxLength(2000);
+        builder.Property(t => t.ResolvedById).HasMaxLength(100);
+        builder.Property(t => t.ResolvedByName).HasMaxLength(200);
+        builder.HasOne<DeliveryRecord>().WithMany().HasForeignKey(t => t.DeliveryId).OnDelete(DeleteBehavior.Cascade);
+        builder.HasMany(t => t.Messages).WithOne().HasForeignKey(m => m.TicketId).OnDelete(DeleteBehavior.Cascade);
+        builder.HasIndex(t => new { t.DeliveryId, t.Status });
+        builder.HasIndex(t => new { t.Status, t.OpenedAt });
+    }
+}
+
+internal sealed class TicketMessageConfiguration : IEntityTypeConfiguration<TicketMessageRecord>
+{
+    public void Configure(EntityTypeBuilder<TicketMessageRecord> builder)
+    {
+        builder.ToTable("ticket_messages");
+        builder.HasKey(m => m.Id);
+        builder.Property(m => m.AuthorId).HasMaxLength(100);
+        builder.Property(m => m.AuthorName).HasMaxLength(200);
+        builder.Property(m => m.AuthorRole).HasMaxLength(16);
+        builder.Property(m => m.Body).HasMaxLength(5000);
+        builder.HasIndex(m => new { m.TicketId, m.At });
+    }
+}
+
+internal sealed class AttachmentConfiguration : IEntityTypeConfiguration<AttachmentRecord>
+{
+    public void Configure(EntityTypeBuilder<AttachmentRecord> builder)
+    {
+        builder.ToTable("attachments");
+        builder.HasKey(a => a.Id);
+        builder.Property(a => a.Sha256).HasMaxLength(64);
+        builder.Property(a => a.ContentType).HasMaxLength(100);
+        builder.Property(a => a.FileName).HasMaxLength(255);
+        builder.Property(a => a.UploadedBy).HasMaxLength(100);
+        builder.HasIndex(a => a.UploadedBy);
+        builder.HasIndex(a => a.Sha256);
+    }
+}
+
+internal sealed class IdempotencyConfiguration : IEntityTypeConfiguration<IdempotencyRecord>
+{
+    public void Configure(EntityTypeBuilder<IdempotencyRecord> builder)
+    {
+        builder.ToTable("idempotency_keys");
+        builder.HasKey(i => new { i.Scope, i.Key });
+        builder.Property(i => i.Scope).HasMaxLength(300);
+        builder.Property(i => i.Key).HasMaxLength(200);
+        builder.Property(i => i.RequestHash).HasMaxLength(64);
+        builder.Property(i => i.Result).HasColumnType("jsonb");
+        builder.HasIndex(i => i.CreatedAt);
+    }
+}
+
+internal sealed class OutboxConfiguration : IEntityTypeConfiguration<OutboxRecord>
+{
+    public void Configure(EntityTypeBuilder<OutboxRecord> builder)
+    {
+        builder.ToTable("outbox");
+        builder.HasKey(o => o.Id);
+        builder.Property(o => o.Kind).HasMaxLength(16);
+        builder.Property(o => o.Topic).HasMaxLength(64);
+        builder.Property(o => o.RecipientRole).HasMaxLength(16);
+        builder.Property(o => o.RecipientAddress).HasMaxLength(320);
+        builder.Property(o => o.RecipientName).HasMaxLength(200);
+        builder.Property(o => o.Culture).HasMaxLength(16);
+        builder.Property(o => o.Payload).HasColumnType("jsonb");
+        builder.Property(o => o.Status).HasMaxLength(16);
+        builder.Property(o => o.LastError).HasMaxLength(2000);
+        builder.HasOne<DeliveryRecord>().WithMany().HasForeignKey(o => o.DeliveryId).OnDelete(DeleteBehavior.Cascade);
+
+        // Pending rows, oldest due first: what the senders scan.
+        builder.HasIndex(o => o.NextAttemptAt).HasFilter("status = 'pending'");
+        builder.HasIndex(o => new { o.Status, o.CreatedAt });
+        builder.HasIndex(o => o.DeliveryId);
+    }
+}
+
+internal sealed class DefinitionVersionConfiguration : IEntityTypeConfiguration<DefinitionVersionRecord>
+{
+    public void Configure(EntityTypeBuilder<DefinitionVersionRecord> builder)
+    {
+        builder.ToTable("definition_versions");
+        builder.HasKey(d => new { d.Key, d.Version });
+        builder.Property(d => d.Key).HasMaxLength(64);
+        builder.Property(d => d.PublishedBy).HasMaxLength(100);
+    }
+}
+
+internal sealed class DefinitionDraftConfiguration : IEntityTypeConfiguration<DefinitionDraftRecord>
+{
+    public void Configure(EntityTypeBuilder<DefinitionDraftRecord> builder)
+    {
+        builder.ToTable("definition_drafts");
+        builder.HasKey(d => d.Key);
+        builder.Property(d => d.Key).HasMaxLength(64);
+        builder.Property(d => d.UpdatedBy).HasMaxLength(100);
+    }
+}

@@ -1,0 +1,27 @@
+namespace ServiceDelivery.Persistence.Entities;
+
+/// <summary>A published version of a process definition; the JSON is kept exactly as published.</summary>
+public sealed class DefinitionVersionRecord
+{
+    public required string Key { get; set; }
+
+    public int Version { get; set; }
+
+    public required string Json { get; set; }
+
+    public DateTimeOffset PublishedAt { get; set; }
+
+    public required string PublishedBy { get; set; }
+}
+
+/// <summary>The draft a designer is editing (one per key).</summary>
+public sealed class DefinitionDraftRecord
+{
+    public required string Key { get; set; }
+
+    public required string Json { get; set; }
+
+    public DateTimeOffset UpdatedAt { get; set; }
+
+    public required string UpdatedBy { get; set; }
+}
