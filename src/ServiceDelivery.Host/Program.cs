@@ -1,6 +1,12 @@
+using ServiceDelivery.Host.Hosting;
+
 var builder = WebApplication.CreateBuilder(args);
+await builder.AddServiceDeliveryAsync();
+
 var app = builder.Build();
+app.MapServiceDelivery();
+await app.PrepareDatabaseAsync();
+await app.RunAsync();
 
-app.MapGet("/", () => "Hello World!");
-
-app.Run();
+/// <summary>The host's entry point; public so tests can start it with WebApplicationFactory.</summary>
+public partial class Program;

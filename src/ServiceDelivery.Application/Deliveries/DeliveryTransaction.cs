@@ -88,14 +88,10 @@ internal sealed class DeliveryTransaction(ServiceDeliveryDbContext db, Definitio
             await db.SaveChangesAsync(cancellationToken);
             await transaction.CommitAsync(cancellationToken);
         }
-        catch (DbUpdateConcurrencyException)
+        catch (DbUpdateException ex) when (ex is DbUpdateConcurrencyException || ex.IsUniqueViolation())
         {
-            return Failure.VersionConflict;
-        }
-        catch (DbUpdateException ex) when (ex.IsUniqueViolation())
-        {
-            // A concurrent writer took the next log sequence or a live timer key first, or a twin request with
-            // the same Idempotency-Key committed first: replay its result when that is what happened.
+            // A concurrent writer won (the version, the next log sequence or a live timer key), or a twin request
+            // with the same Idempotency-Key committed first: replay its result when that is what happened.
             await transaction.RollbackAsync(CancellationToken.None);
             db.ChangeTracker.Clear();
             return idempotency is not null && await ReplayAsync(idempotency, cancellationToken) is { } twin ? twin : Failure.VersionConflict;

@@ -1,0 +1,90 @@
+using Microsoft.AspNetCore.Http.HttpResults;
+using ServiceDelivery.Application.Common;
+using ServiceDelivery.Application.Timers;
+using ServiceDelivery.Engine.Definitions;
+using ServiceDelivery.Host.Auth;
+
+namespace ServiceDelivery.Host.Endpoints;
+
+/// <summary>
+/// Development helpers, mapped only when Dev:Enabled (tokens) and Dev:ClockControl (clock); absent, they are 404.
+/// Minting a token needs no token: it is how a developer gets the first one.
+/// </summary>
+public static class DevEndpoints
+{
+    private static readonly HashSet<string> KnownRoles = [Caller.Buyer, Caller.Provider, Caller.Platform, Caller.Designer, Caller.Marketplace];
+
+    public static IEndpointRouteBuilder MapDevEndpoints(this IEndpointRouteBuilder app, bool tokens, bool clock)
+    {
+        var dev = app.MapGroup("/api/v1/dev").WithTags("Development");
+        if (tokens)
+        {
+            dev.MapPost("/tokens", IssueToken).AllowAnonymous().WithName("IssueDevToken");
+        }
+
+        if (clock)
+        {
+            dev.MapGet("/clock", GetClock).RequireAuthorization().WithName("GetDevClock");
+            dev.MapPost("/clock/advance", AdvanceClock).RequireAuthorization().WithName("AdvanceDevClock");
+        }
+
+        return app;
+    }
+
+    public sealed record TokenRequest(string? Sub, string? Name, string? Email, string[]? Roles, string? ProviderId);
+
+    public sealed record TokenResponse(string Token);
+
+    public sealed record ClockResponse(DateTimeOffset Now);
+
+    public sealed record AdvanceRequest(string? By);
+
+    private static Results<Ok<TokenResponse>, ProblemHttpResult> IssueToken(TokenRequest request, TokenIssuer issuer, HttpContext http)
+    {
+        var errors = new List<InputError>();
+        if (string.IsNullOrWhiteSpace(request.Sub))
+        {
+            errors.Add(new InputError("sub", "required"));
+        }
+
+        if (request.Roles is not { Length: > 0 })
+        {
+            errors.Add(new InputError("roles", "required"));
+        }
+        else if (request.Roles.Any(r => !KnownRoles.Contains(r)))
+        {
+            errors.Add(new InputError("roles", "not_allowed_value"));
+        }
+        else if (request.Roles.Contains(Caller.Provider) && string.IsNullOrWhiteSpace(request.ProviderId))
+        {
+            errors.Add(new InputError("providerId", "required"));
+        }
+
+        if (errors.Count > 0)
+        {
+            return Problems.From(http, Failure.Invalid([.. errors]));
+        }
+
+        var token = issuer.Issue(request.Sub!, request.Name ?? request.Sub!, request.Email, request.Roles!, request.ProviderId);
+        return TypedResults.Ok(new TokenResponse(token));
+    }
+
+    private static Ok<ClockResponse> GetClock(TimeProvider clock) => TypedResults.Ok(new ClockResponse(clock.GetUtcNow()));
+
+    private static async Task<Results<Ok<ClockResponse>, ProblemHttpResult>> AdvanceClock(AdvanceRequest request, AdjustableClock clock, TimerFirer firer, HttpContext http, CancellationToken cancellationToken)
+    {
+        if (!IsoDuration.TryParse(request.By, out var by, out _) || by <= TimeSpan.Zero)
+        {
+            return Problems.From(http, Failure.Invalid(new InputError("by", request.By is null ? "required" : "invalid")));
+        }
+
+        clock.Advance(by);
+
+        // The contract: the call returns only after every timer due at the new time has fired.
+        while (await firer.FireDueAsync(int.MaxValue, cancellationToken) > 0)
+        {
+        }
+
+        return TypedResults.Ok(new ClockResponse(clock.GetUtcNow()));
+    }
+}

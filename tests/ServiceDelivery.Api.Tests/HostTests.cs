@@ -1,0 +1,111 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Microsoft.EntityFrameworkCore;
+using ServiceDelivery.Testing;
+
+namespace ServiceDelivery.Api.Tests;
+
+/// <summary>The host's own surface: health, the development helpers, the controllable clock.</summary>
+public sealed class HostTests : IAsyncLifetime
+{
+    private HostFactory _host = null!;
+
+    public async Task InitializeAsync() => _host = await HostFactory.CreateAsync();
+
+    public async Task DisposeAsync() => await _host.DisposeAsync();
+
+    [Fact]
+    public async Task Health_is_served_without_a_token_and_ready_checks_the_database()
+    {
+        var client = _host.ClientFor(null);
+
+        var live = await client.GetAsync("/health/live");
+        var ready = await client.GetAsync("/health/ready");
+
+        live.StatusCode.Should().Be(HttpStatusCode.OK);
+        ready.StatusCode.Should().Be(HttpStatusCode.OK);
+        var body = await ready.Content.ReadFromJsonAsync<JsonElement>();
+        body.GetProperty("status").GetString().Should().Be("Healthy");
+        body.GetProperty("checks").GetProperty("database").GetProperty("description").GetString().Should().Contain("migrations applied");
+    }
+
+    [Fact]
+    public async Task Starting_the_host_applies_migrations_and_imports_the_shipped_definitions()
+    {
+        _ = _host.Services;
+
+        await using var db = TestDatabase.Context(_host.ConnectionString);
+        (await db.Database.GetPendingMigrationsAsync()).Should().BeEmpty();
+        (await db.DefinitionVersions.Select(d => d.Key + " v" + d.Version).ToListAsync()).Should().Contain("manual-service-delivery v1");
+    }
+
+    [Fact]
+    public async Task A_dev_token_is_minted_without_a_token_and_checked_for_roles()
+    {
+        var client = _host.ClientFor(null);
+
+        var ok = await client.PostAsJsonAsync("/api/v1/dev/tokens", new { sub = "u-1", name = "张三", email = "a@b.c", roles = new[] { "buyer" } });
+        var providerWithoutOrg = await client.PostAsJsonAsync("/api/v1/dev/tokens", new { sub = "s-1", roles = new[] { "provider" } });
+        var unknownRole = await client.PostAsJsonAsync("/api/v1/dev/tokens", new { sub = "x", roles = new[] { "root" } });
+
+        ok.StatusCode.Should().Be(HttpStatusCode.OK);
+        (await ok.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("token").GetString().Should().StartWith("eyJ");
+        providerWithoutOrg.StatusCode.Should().Be(HttpStatusCode.BadRequest);
+        (await providerWithoutOrg.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("code").GetString().Should().Be("validation_failed");
+        unknownRole.StatusCode.Should().Be(HttpStatusCode.BadRequest);
+    }
+
+    [Fact]
+    public async Task The_clock_needs_a_token_and_advancing_it_fires_every_timer_due_before_answering()
+    {
+        var delivery = await HostTestData.AcceptingAsync(_host.Services, "ORD-CLOCK");
+        var anonymous = _host.ClientFor(null);
+        var client = _host.ClientFor(HostTestData.Buyer);
+
+        (await anonymous.GetAsync("/api/v1/dev/clock")).StatusCode.Should().Be(HttpStatusCode.Unauthorized);
+        var now = await client.GetFromJsonAsync<JsonElement>("/api/v1/dev/clock");
+        now.GetProperty("now").GetDateTimeOffset().Should().Be(HostFactory.T0);
+        var early = await client.PostAsJsonAsync("/api/v1/dev/clock/advance", new { by = "P14DT23H" });
+        (await StageAsync(delivery.Id)).Should().Be("accepting");
+        var advanced = await client.PostAsJsonAsync("/api/v1/dev/clock/advance", new { by = "PT1H" });
+
+        early.StatusCode.Should().Be(HttpStatusCode.OK);
+        (await advanced.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("now").GetDateTimeOffset().Should().Be(HostFactory.T0 + TimeSpan.FromDays(15));
+        (await StageAsync(delivery.Id)).Should().Be("completed", "the advance call returns after the due auto-acceptance fired");
+    }
+
+    [Theory]
+    [InlineData("{\"by\":\"15 days\"}")]
+    [InlineData("{\"by\":\"-P1D\"}")]
+    [InlineData("{}")]
+    public async Task A_bad_advance_is_a_validation_problem_and_moves_nothing(string body)
+    {
+        var client = _host.ClientFor(HostTestData.Buyer, "en");
+
+        var response = await client.PostAsync("/api/v1/dev/clock/advance", new StringContent(body, System.Text.Encoding.UTF8, "application/json"));
+
+        response.StatusCode.Should().Be(HttpStatusCode.BadRequest);
+        response.Content.Headers.ContentType!.MediaType.Should().Be("application/problem+json");
+        var problem = await response.Content.ReadFromJsonAsync<JsonElement>();
+        problem.GetProperty("code").GetString().Should().Be("validation_failed");
+        problem.GetProperty("errors").GetProperty("by").EnumerateArray().Should().NotBeEmpty();
+        _host.Clock.GetUtcNow().Should().Be(HostFactory.T0);
+    }
+
+    [Fact]
+    public async Task Without_dev_settings_the_dev_endpoints_do_not_exist()
+    {
+        await using var production = await HostFactory.CreateAsync(new Dictionary<string, string?> { ["Dev:Enabled"] = "false", ["Dev:ClockControl"] = "false" });
+        var client = production.ClientFor(HostTestData.Platform);
+
+        (await client.PostAsJsonAsync("/api/v1/dev/tokens", new { sub = "x", roles = new[] { "platform" } })).StatusCode.Should().Be(HttpStatusCode.NotFound);
+        (await client.GetAsync("/api/v1/dev/clock")).StatusCode.Should().Be(HttpStatusCode.NotFound);
+    }
+
+    private async Task<string> StageAsync(Guid id)
+    {
+        await using var db = TestDatabase.Context(_host.ConnectionString);
+        return await db.Deliveries.Where(d => d.Id == id).Select(d => d.Stage).SingleAsync();
+    }
+}

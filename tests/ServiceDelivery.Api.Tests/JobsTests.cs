@@ -1,0 +1,102 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using ServiceDelivery.Application.Common;
+using ServiceDelivery.Application.Deliveries;
+using ServiceDelivery.Persistence.Entities;
+using ServiceDelivery.Testing;
+
+namespace ServiceDelivery.Api.Tests;
+
+/// <summary>Timers on Hangfire in the real host: overdue timers fire on start, scheduled ones fire near their due time.</summary>
+public sealed class JobsTests
+{
+    private static readonly Dictionary<string, string?> WithJobs = new() { ["Jobs:RunServer"] = "true" };
+
+    [Fact]
+    public async Task After_an_outage_every_overdue_timer_fires_once_when_a_host_starts()
+    {
+        var database = await TestDatabase.CreateAsync("outage");
+        var deliveries = new List<Guid>();
+        await using (var before = await HostFactory.CreateAsync(connectionString: database))
+        {
+            for (var i = 0; i < 3; i++)
+            {
+                deliveries.Add((await HostTestData.AcceptingAsync(before.Services, $"ORD-OUTAGE-{i}")).Id);
+            }
+        }
+
+        // No host runs while sixteen days pass; then one starts with its job server.
+        await using var after = await HostFactory.CreateAsync(WithJobs, AdjustableClock.FrozenAt(HostFactory.T0 + TimeSpan.FromDays(16)), database);
+        _ = after.Services;
+
+        await WaitUntilAsync(database, db => db.Deliveries.CountAsync(d => deliveries.Contains(d.Id) && d.Stage == "completed"), deliveries.Count);
+        await using var check = TestDatabase.Context(database);
+        var accepts = await check.ProcessLog.Where(l => l.Action == "accept").GroupBy(l => l.DeliveryId).Select(g => new { g.Key, Count = g.Count(), Role = g.Max(l => l.ActorRole) }).ToListAsync();
+        accepts.Should().HaveCount(3).And.OnlyContain(a => a.Count == 1 && a.Role == "system");
+        (await check.Timers.CountAsync(t => t.State == TimerRecord.States.Running || t.State == TimerRecord.States.Frozen)).Should().Be(0);
+        (await check.Outbox.CountAsync(o => o.Topic == "acceptance_reminder")).Should().Be(0, "reminders that came due with their timer have nothing left to remind of");
+    }
+
+    [Fact]
+    public async Task A_timer_fires_through_its_scheduled_job_shortly_after_it_is_due()
+    {
+        var database = await TestDatabase.CreateAsync("lag");
+        await using (var db = TestDatabase.Context(database))
+        {
+            db.DefinitionVersions.Add(new DefinitionVersionRecord { Key = "quick-drill", Version = 1, Json = QuickDrill, PublishedAt = HostFactory.T0, PublishedBy = "test" });
+            await db.SaveChangesAsync();
+        }
+
+        // Real time here: the job server's scheduling runs on it.
+        await using var host = await HostFactory.CreateAsync(WithJobs, AdjustableClock.Flowing(), database);
+        DeliveryView delivery;
+        await using (var scope = host.Services.CreateAsyncScope())
+        {
+            delivery = (await scope.ServiceProvider.GetRequiredService<DeliveryCommands>()
+                .StartAsync(HostTestData.Marketplace, HostTestData.Order("ORD-QUICK", "quick-drill"), CancellationToken.None)).Unwrap().Delivery;
+        }
+
+        await WaitUntilAsync(database, db => db.Deliveries.CountAsync(d => d.Id == delivery.Id && d.Stage == "expired"), 1);
+        await using var check = TestDatabase.Context(database);
+        var timer = await check.Timers.SingleAsync(t => t.DeliveryId == delivery.Id);
+        var fired = await check.ProcessLog.SingleAsync(l => l.DeliveryId == delivery.Id && l.Action == "expire");
+        (fired.At - timer.CreatedAt).Should().BeGreaterThanOrEqualTo(TimeSpan.FromSeconds(2), "never early");
+        (fired.At - timer.CreatedAt - TimeSpan.FromSeconds(2)).Should().BeLessThan(TimeSpan.FromSeconds(60), "the lag from due time to effect stays within a minute");
+    }
+
+    private const string QuickDrill = """
+        {
+          "key": "quick-drill",
+          "name": { "zh-CN": "快速定时器演练" },
+          "initialStage": "waiting",
+          "stages": [
+            { "key": "waiting", "name": { "zh-CN": "等待" }, "status": "active", "actions": ["expire"],
+              "timers": [ { "key": "expiry", "after": "PT2S", "perform": "expire" } ] },
+            { "key": "expired", "name": { "zh-CN": "已过期" }, "status": "closed" }
+          ],
+          "actions": [ { "key": "expire", "name": { "zh-CN": "过期" }, "roles": ["platform"], "to": "expired" } ],
+          "forms": []
+        }
+        """;
+
+    private static async Task WaitUntilAsync(string database, Func<ServiceDelivery.Persistence.ServiceDeliveryDbContext, Task<int>> count, int expected)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(90);
+        while (true)
+        {
+            await using var db = TestDatabase.Context(database);
+            var actual = await count(db);
+            if (actual == expected)
+            {
+                return;
+            }
+
+            if (DateTime.UtcNow > deadline)
+            {
+                actual.Should().Be(expected, "the job server should have fired the timers within 90 s");
+            }
+
+            await Task.Delay(250);
+        }
+    }
+}

@@ -1,0 +1,174 @@
+using System.Data.Common;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Diagnostics;
+using Microsoft.Extensions.DependencyInjection;
+using ServiceDelivery.Persistence;
+using static ServiceDelivery.Integration.Tests.AppHarness;
+
+namespace ServiceDelivery.Integration.Tests;
+
+/// <summary>Concurrent writers never lose an update, repeats never act twice, failures leave no trace.</summary>
+public sealed class ConcurrencyTests : IAsyncLifetime
+{
+    private AppHarness _app = null!;
+
+    public async Task InitializeAsync() => _app = await AppHarness.CreateAsync();
+
+    public async Task DisposeAsync() => await _app.DisposeAsync();
+
+    [Fact]
+    public async Task Twenty_parallel_attempts_of_the_same_action_succeed_exactly_once()
+    {
+        var delivery = await _app.AtAsync("requirement_confirming");
+
+        var results = await Task.WhenAll(Enumerable.Range(0, 20).Select(_ => Task.Run(() => _app.TryActAsync(Provider, delivery.Id, "confirm_requirement"))));
+
+        results.Count(r => r.IsSuccess).Should().Be(1);
+        results.Where(r => !r.IsSuccess).Select(r => r.Failure!.Code).Should().OnlyContain(code => code == "version_conflict" || code == "invalid_transition");
+        await using var db = _app.Db();
+        (await db.ProcessLog.CountAsync(l => l.DeliveryId == delivery.Id && l.Action == "confirm_requirement")).Should().Be(1);
+        (await db.Tasks.CountAsync(t => t.DeliveryId == delivery.Id && t.ClosedAt == null)).Should().Be(1);
+        (await db.Outbox.CountAsync(o => o.DeliveryId == delivery.Id && o.Topic == "requirement_confirmed")).Should().Be(1);
+        var stored = await db.Deliveries.SingleAsync(d => d.Id == delivery.Id);
+        stored.Version.Should().Be(delivery.Version + 1);
+        stored.LastLogSeq.Should().Be(3);
+    }
+
+    [Fact]
+    public async Task Parallel_updates_that_all_could_apply_never_lose_one()
+    {
+        var delivery = await _app.AtAsync("implementing");
+
+        var results = await Task.WhenAll(Enumerable.Range(0, 20).Select(i => Task.Run(() =>
+            _app.TryActAsync(Provider, delivery.Id, "post_progress", new Dictionary<string, string> { ["note"] = $"进度 {i}" }))));
+
+        var succeeded = results.Where(r => r.IsSuccess).ToList();
+        succeeded.Should().NotBeEmpty();
+        results.Where(r => !r.IsSuccess).Should().OnlyContain(r => r.Failure!.Code == "version_conflict");
+        await using var db = _app.Db();
+        var notes = await db.ProcessLog.Where(l => l.DeliveryId == delivery.Id && l.Action == "post_progress").OrderBy(l => l.Seq).ToListAsync();
+        notes.Should().HaveCount(succeeded.Count, "every accepted update is in the log, and only those");
+        notes.Select(n => n.Seq).Should().BeInAscendingOrder().And.OnlyHaveUniqueItems();
+        succeeded.Select(r => r.Value!.Version).Should().OnlyHaveUniqueItems("each success saw its own version");
+        (await db.Deliveries.SingleAsync(d => d.Id == delivery.Id)).Version.Should().Be(delivery.Version + succeeded.Count);
+    }
+
+    [Fact]
+    public async Task Twenty_deliveries_progress_in_parallel_without_blocking_each_other()
+    {
+        var deliveries = await Task.WhenAll(Enumerable.Range(0, 20).Select(_ => _app.AtAsync("requirement_confirming")));
+
+        var results = await Task.WhenAll(deliveries.Select(d => Task.Run(() => _app.TryActAsync(Provider, d.Id, "confirm_requirement"))));
+
+        results.Should().OnlyContain(r => r.IsSuccess && r.Value!.Stage == "implementing");
+    }
+
+    [Fact]
+    public async Task A_stale_if_match_is_a_version_conflict_and_changes_nothing()
+    {
+        var delivery = await _app.AtAsync("requirement_confirming");
+
+        var stale = await _app.TryActAsync(Provider, delivery.Id, "confirm_requirement", expectedVersion: delivery.Version - 1);
+        var current = await _app.TryActAsync(Provider, delivery.Id, "confirm_requirement", expectedVersion: delivery.Version);
+
+        stale.Failure!.Code.Should().Be("version_conflict");
+        current.Value!.Stage.Should().Be("implementing");
+    }
+
+    [Fact]
+    public async Task The_same_idempotency_key_twice_acts_once_and_answers_the_same()
+    {
+        var delivery = await _app.AtAsync("implementing");
+        var note = new Dictionary<string, string> { ["note"] = "完成 50%" };
+
+        var first = await _app.TryActAsync(Provider, delivery.Id, "post_progress", note, idempotencyKey: "key-1");
+        var second = await _app.TryActAsync(Provider, delivery.Id, "post_progress", note, idempotencyKey: "key-1");
+        var otherBody = await _app.TryActAsync(Provider, delivery.Id, "post_progress", new Dictionary<string, string> { ["note"] = "完成 60%" }, idempotencyKey: "key-1");
+
+        second.Value.Should().BeEquivalentTo(first.Value);
+        otherBody.Failure!.Code.Should().Be("idempotency_key_reused");
+        await using var db = _app.Db();
+        (await db.ProcessLog.CountAsync(l => l.DeliveryId == delivery.Id && l.Action == "post_progress")).Should().Be(1);
+    }
+
+    [Fact]
+    public async Task Parallel_requests_with_one_idempotency_key_act_once()
+    {
+        var delivery = await _app.AtAsync("implementing");
+
+        var results = await Task.WhenAll(Enumerable.Range(0, 10).Select(_ => Task.Run(() =>
+            _app.TryActAsync(Provider, delivery.Id, "post_progress", idempotencyKey: "same-key"))));
+
+        await using var db = _app.Db();
+        (await db.ProcessLog.CountAsync(l => l.DeliveryId == delivery.Id && l.Action == "post_progress")).Should().Be(1);
+        results.Should().OnlyContain(r => r.IsSuccess, "a request that loses the race to its twin replays the twin's result");
+        results.Select(r => r.Value!.Version).Distinct().Should().ContainSingle("every answer is the one effect");
+    }
+
+    [Fact]
+    public async Task Idempotency_keys_of_different_callers_do_not_collide()
+    {
+        var mine = await _app.AtAsync("requirement_pending");
+        var other = await _app.AtAsync("requirement_pending");
+
+        (await _app.TryActAsync(Buyer, mine.Id, "submit_requirement", idempotencyKey: "k")).IsSuccess.Should().BeTrue();
+        var second = await _app.TryActAsync(Buyer, other.Id, "submit_requirement", idempotencyKey: "k");
+
+        second.Value!.Id.Should().Be(other.Id, "the key is scoped to the delivery it was used on");
+    }
+
+    [Fact]
+    public async Task A_failure_after_the_first_write_of_a_command_leaves_no_trace()
+    {
+        await using var failing = await AppHarness.CreateAsync(services =>
+            services.ConfigureDbContext<ServiceDeliveryDbContext>(options => options
+                .UseNpgsql(npgsql => npgsql.MaxBatchSize(1)) // one statement per round trip, so "after the first write" is exact
+                .AddInterceptors(new FailAfterFirstWrite())));
+        var delivery = await failing.StartAsync("ORD-ATOMIC");
+        FailAfterFirstWrite.Armed = true;
+
+        var act = () => failing.TryActAsync(Buyer, delivery.Id, "submit_requirement");
+
+        (await act.Should().ThrowAsync<Exception>()).Which.ToString().Should().Contain("injected failure");
+        FailAfterFirstWrite.Armed = false;
+        await using var db = failing.Db();
+        var stored = await db.Deliveries.SingleAsync(d => d.Id == delivery.Id);
+        (stored.Stage, stored.Version, stored.LastLogSeq).Should().Be(("requirement_pending", 1, 1));
+        (await db.ProcessLog.CountAsync(l => l.DeliveryId == delivery.Id)).Should().Be(1);
+        (await db.Tasks.Where(t => t.DeliveryId == delivery.Id).Select(t => new { t.Stage, Open = t.ClosedAt == null }).ToListAsync())
+            .Should().BeEquivalentTo([new { Stage = "requirement_pending", Open = true }]);
+        (await db.Outbox.CountAsync(o => o.DeliveryId == delivery.Id)).Should().Be(2, "only the start's two notifications");
+        (await failing.ActAsync(Buyer, delivery.Id, "submit_requirement")).Stage.Should().Be("requirement_confirming", "the same command succeeds once the fault is gone");
+    }
+
+    /// <summary>Throws right after the first data-changing statement of a command has run in the database.</summary>
+    private sealed class FailAfterFirstWrite : DbCommandInterceptor
+    {
+        public static volatile bool Armed;
+
+        public override ValueTask<DbDataReader> ReaderExecutedAsync(DbCommand command, CommandExecutedEventData eventData, DbDataReader result, CancellationToken cancellationToken = default)
+        {
+            if (Armed && IsWrite(command))
+            {
+                Armed = false;
+                throw new InvalidOperationException("injected failure after the first write");
+            }
+
+            return base.ReaderExecutedAsync(command, eventData, result, cancellationToken);
+        }
+
+        public override ValueTask<int> NonQueryExecutedAsync(DbCommand command, CommandExecutedEventData eventData, int result, CancellationToken cancellationToken = default)
+        {
+            if (Armed && IsWrite(command))
+            {
+                Armed = false;
+                throw new InvalidOperationException("injected failure after the first write");
+            }
+
+            return base.NonQueryExecutedAsync(command, eventData, result, cancellationToken);
+        }
+
+        private static bool IsWrite(DbCommand command) =>
+            command.CommandText.Contains("INSERT", StringComparison.Ordinal) || command.CommandText.Contains("UPDATE", StringComparison.Ordinal);
+    }
+}
