@@ -36,9 +36,14 @@ internal sealed class DeliveryAggregate
     /// <summary>A delivery that is being started (nothing in the database yet).</summary>
     public static DeliveryAggregate New(DeliveryRecord record, ProcessDefinition definition) => new(record, definition, [], [], []);
 
+    /// <summary>
+    /// Loads a delivery for a command, inside the command's transaction. The delivery row is locked first
+    /// (FOR UPDATE), so every writer of a delivery takes its locks in the same order and none can deadlock
+    /// another; writers of different deliveries never wait for each other.
+    /// </summary>
     public static async Task<DeliveryAggregate?> LoadAsync(ServiceDeliveryDbContext db, DefinitionCatalog catalog, Guid id, CancellationToken cancellationToken)
     {
-        var record = await db.Deliveries.FirstOrDefaultAsync(d => d.Id == id, cancellationToken);
+        var record = (await db.Deliveries.FromSql($"SELECT * FROM deliveries WHERE id = {id} FOR UPDATE").ToListAsync(cancellationToken)).FirstOrDefault();
         if (record is null)
         {
             return null;

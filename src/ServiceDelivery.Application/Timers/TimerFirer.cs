@@ -18,6 +18,14 @@ public sealed partial class TimerFirer(IDbContextFactory<ServiceDeliveryDbContex
     /// <summary>How long a timer whose action the engine refuses (a guard) waits before it is tried again.</summary>
     public static readonly TimeSpan RetryAfterRefusal = TimeSpan.FromHours(1);
 
+    /// <summary>True while some running timer is due (busy deliveries can hold one back for a moment).</summary>
+    public async Task<bool> AnyDueAsync(CancellationToken cancellationToken)
+    {
+        var now = clock.Now();
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        return await db.Timers.AnyAsync(t => t.State == TimerRecord.States.Running && t.DueAt <= now, cancellationToken);
+    }
+
     /// <summary>Fires timers due now until none is left or <paramref name="limit"/> have fired.</summary>
     /// <returns>How many fired.</returns>
     public async Task<int> FireDueAsync(int limit, CancellationToken cancellationToken)
@@ -36,7 +44,7 @@ public sealed partial class TimerFirer(IDbContextFactory<ServiceDeliveryDbContex
             {
                 fired++;
             }
-            else if (++conflicts > Math.Max(10, limit))
+            else if (++conflicts > 50)
             {
                 // Someone keeps winning the race; the sweep will come back.
                 break;
@@ -51,8 +59,15 @@ public sealed partial class TimerFirer(IDbContextFactory<ServiceDeliveryDbContex
         var now = clock.Now();
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        // Claim the earliest due timer together with its delivery, skipping any whose timer or delivery another
+        // transaction holds: a firer never waits, so it can never be part of a deadlock.
         var claimed = await db.Timers
-            .FromSql($"SELECT * FROM timers WHERE state = 'running' AND due_at <= {now} ORDER BY due_at LIMIT 1 FOR UPDATE SKIP LOCKED")
+            .FromSql($"""
+                SELECT t.* FROM timers t JOIN deliveries d ON d.id = t.delivery_id
+                WHERE t.state = 'running' AND t.due_at <= {now}
+                ORDER BY t.due_at LIMIT 1
+                FOR UPDATE OF t, d SKIP LOCKED
+                """)
             .AsNoTracking()
             .ToListAsync(cancellationToken);
         if (claimed.Count == 0)

@@ -80,9 +80,12 @@ public static class DevEndpoints
 
         clock.Advance(by);
 
-        // The contract: the call returns only after every timer due at the new time has fired.
-        while (await firer.FireDueAsync(int.MaxValue, cancellationToken) > 0)
+        // The contract: the call returns only after every timer due at the new time has fired. A delivery busy
+        // with another command holds its timer back for a moment; wait for it rather than return early.
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (await firer.FireDueAsync(int.MaxValue, cancellationToken) > 0 || (await firer.AnyDueAsync(cancellationToken) && DateTime.UtcNow < deadline))
         {
+            await Task.Delay(20, cancellationToken);
         }
 
         return TypedResults.Ok(new ClockResponse(clock.GetUtcNow()));
