@@ -21,6 +21,7 @@ public static class ApplicationServices
         services.AddSingleton<DefinitionCatalog>();
         services.AddSingleton<TimerFirer>();
         services.AddScoped<DefinitionImporter>();
+        services.AddScoped<DefinitionCommands>();
         services.AddScoped<DeliveryCommands>();
         services.AddScoped<TicketCommands>();
         return services;

@@ -1,0 +1,175 @@
+using System.Text.Json;
+using Microsoft.EntityFrameworkCore;
+using ServiceDelivery.Application.Common;
+using ServiceDelivery.Engine.Definitions;
+using ServiceDelivery.Engine.Validation;
+using ServiceDelivery.Persistence;
+using ServiceDelivery.Persistence.Entities;
+
+namespace ServiceDelivery.Application.Definitions;
+
+/// <summary>
+/// The designer's workflow: validate, save a draft (valid or not), publish it as the next version (only when
+/// valid). Published versions never change; deliveries stay on the version they started with.
+/// </summary>
+public sealed class DefinitionCommands(ServiceDeliveryDbContext db, DefinitionCatalog catalog, TimeProvider clock)
+{
+    /// <summary>The largest definition document accepted.</summary>
+    public const int MaxDocumentLength = 512 * 1024;
+
+    public static DefinitionValidation Validate(string json) =>
+        json.Length > MaxDocumentLength
+            ? new DefinitionValidation(false, [new ValidationError("$", "too_large", LocalizedText.Of($"文档超过 {MaxDocumentLength} 个字符", $"the document is longer than {MaxDocumentLength} characters"))])
+            : From(ProcessDefinitionLoader.Validate(json));
+
+    public async Task<Result<DefinitionDraftView>> SaveDraftAsync(Caller caller, string key, string json, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(caller);
+        ArgumentNullException.ThrowIfNull(json);
+        if (!caller.Is(Caller.Designer))
+        {
+            return Failure.Forbidden;
+        }
+
+        if (json.Length > MaxDocumentLength)
+        {
+            return Failure.Invalid(new InputError("$", "too_long", MaxDocumentLength));
+        }
+
+        var validation = Validate(json);
+        if (KeyOf(json) is { } documentKey && documentKey != key)
+        {
+            validation = validation with
+            {
+                Valid = false,
+                Errors = [.. validation.Errors, new ValidationError("$.key", "key_mismatch", LocalizedText.Of($"文档的 key '{documentKey}' 与地址中的 '{key}' 不一致", $"the document's key '{documentKey}' differs from '{key}' in the address"))],
+            };
+        }
+
+        var draft = await db.DefinitionDrafts.FirstOrDefaultAsync(d => d.Key == key, cancellationToken);
+        if (draft is null)
+        {
+            draft = new DefinitionDraftRecord { Key = key, Json = json, UpdatedBy = caller.Id };
+            db.DefinitionDrafts.Add(draft);
+        }
+
+        draft.Json = json;
+        draft.UpdatedBy = caller.Id;
+        draft.UpdatedAt = clock.Now();
+        await db.SaveChangesAsync(cancellationToken);
+        return new DefinitionDraftView(key, json, draft.UpdatedAt, validation);
+    }
+
+    /// <summary>Publishes the draft of <paramref name="key"/> as the next version; refused while it is invalid.</summary>
+    public async Task<Result<DefinitionVersionView>> PublishAsync(Caller caller, string key, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(caller);
+        if (!caller.Is(Caller.Designer))
+        {
+            return Failure.Forbidden;
+        }
+
+        var draft = await db.DefinitionDrafts.FirstOrDefaultAsync(d => d.Key == key, cancellationToken);
+        if (draft is null)
+        {
+            return Failure.NotFound;
+        }
+
+        var validation = Validate(draft.Json);
+        if (!validation.Valid || KeyOf(draft.Json) != key)
+        {
+            return Failure.Invalid([.. validation.Errors.Select(e => new InputError(e.Path, e.Code)), .. KeyOf(draft.Json) == key ? Array.Empty<InputError>() : [new InputError("$.key", "key_mismatch")]]);
+        }
+
+        var latest = await db.DefinitionVersions.Where(d => d.Key == key).MaxAsync(d => (int?)d.Version, cancellationToken) ?? 0;
+        var published = new DefinitionVersionRecord
+        {
+            Key = key,
+            Version = latest + 1,
+            Json = draft.Json,
+            PublishedAt = clock.Now(),
+            PublishedBy = caller.Id,
+        };
+        db.DefinitionVersions.Add(published);
+        db.DefinitionDrafts.Remove(draft);
+        try
+        {
+            await db.SaveChangesAsync(cancellationToken);
+        }
+        catch (DbUpdateException ex) when (ex is DbUpdateConcurrencyException || ex.IsUniqueViolation())
+        {
+            // Someone published (or changed the draft) at the same moment.
+            return Failure.VersionConflict;
+        }
+
+        return new DefinitionVersionView(key, published.Version, published.PublishedAt, published.PublishedBy, published.Json);
+    }
+
+    public async Task<IReadOnlyList<DefinitionSummary>> ListAsync(CancellationToken cancellationToken)
+    {
+        var versions = await db.DefinitionVersions.AsNoTracking()
+            .GroupBy(d => d.Key)
+            .Select(g => new { Key = g.Key, Latest = g.Max(d => d.Version) })
+            .ToListAsync(cancellationToken);
+        var drafts = await db.DefinitionDrafts.AsNoTracking().Select(d => d.Key).ToListAsync(cancellationToken);
+        var summaries = new List<DefinitionSummary>();
+        foreach (var key in versions.Select(v => v.Key).Union(drafts).Order(StringComparer.Ordinal))
+        {
+            var latest = versions.FirstOrDefault(v => v.Key == key)?.Latest;
+            var definition = latest is null ? null : await catalog.GetAsync(db, key, latest.Value, cancellationToken);
+            summaries.Add(new DefinitionSummary(key, definition?.Name, latest, drafts.Contains(key)));
+        }
+
+        return summaries;
+    }
+
+    public async Task<Result<DefinitionDetail>> GetAsync(string key, CancellationToken cancellationToken)
+    {
+        var latest = await db.DefinitionVersions.AsNoTracking().Where(d => d.Key == key).OrderByDescending(d => d.Version).FirstOrDefaultAsync(cancellationToken);
+        var draft = await db.DefinitionDrafts.AsNoTracking().FirstOrDefaultAsync(d => d.Key == key, cancellationToken);
+        if (latest is null && draft is null)
+        {
+            return Failure.NotFound;
+        }
+
+        return new DefinitionDetail(
+            key,
+            latest is null ? null : ToView(latest),
+            draft is null ? null : new DefinitionDraftView(key, draft.Json, draft.UpdatedAt, Validate(draft.Json)));
+    }
+
+    public async Task<Result<DefinitionVersionView>> GetVersionAsync(string key, int version, CancellationToken cancellationToken)
+    {
+        var record = await db.DefinitionVersions.AsNoTracking().FirstOrDefaultAsync(d => d.Key == key && d.Version == version, cancellationToken);
+        return record is null ? Failure.NotFound : ToView(record);
+    }
+
+    private static DefinitionVersionView ToView(DefinitionVersionRecord r) => new(r.Key, r.Version, r.PublishedAt, r.PublishedBy, r.Json);
+
+    private static DefinitionValidation From(IReadOnlyList<ValidationError> errors) => new(errors.Count == 0, errors);
+
+    private static string? KeyOf(string json)
+    {
+        try
+        {
+            using var document = JsonDocument.Parse(json);
+            return document.RootElement.ValueKind == JsonValueKind.Object && document.RootElement.TryGetProperty("key", out var key) && key.ValueKind == JsonValueKind.String
+                ? key.GetString()
+                : null;
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+}
+
+public sealed record DefinitionValidation(bool Valid, IReadOnlyList<ValidationError> Errors);
+
+public sealed record DefinitionDraftView(string Key, string Json, DateTimeOffset UpdatedAt, DefinitionValidation Validation);
+
+public sealed record DefinitionVersionView(string Key, int Version, DateTimeOffset PublishedAt, string PublishedBy, string Json);
+
+public sealed record DefinitionSummary(string Key, LocalizedText? Name, int? LatestVersion, bool HasDraft);
+
+public sealed record DefinitionDetail(string Key, DefinitionVersionView? Published, DefinitionDraftView? Draft);
