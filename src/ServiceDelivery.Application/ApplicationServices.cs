@@ -1,7 +1,9 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using ServiceDelivery.Application.Attachments;
 using ServiceDelivery.Application.Definitions;
+using ServiceDelivery.Application.Notifications;
 using ServiceDelivery.Application.Deliveries;
 using ServiceDelivery.Application.Tickets;
 using ServiceDelivery.Application.Timers;
@@ -24,6 +26,10 @@ public static class ApplicationServices
         services.AddScoped<DefinitionCommands>();
         services.AddScoped<DeliveryCommands>();
         services.AddScoped<TicketCommands>();
+        services.AddScoped<TicketQueries>();
+        services.AddScoped<DeliveryQueries>();
+        services.AddScoped<NotificationAdmin>();
+        services.AddScoped<AttachmentCommands>();
         return services;
     }
 }

@@ -31,6 +31,7 @@ public sealed class HostFactory : WebApplicationFactory<Program>
             ["Demo:Seed"] = "false",
             ["Jobs:RunServer"] = "false",
             ["Workflows:Path"] = TestDatabase.WorkflowsFolder,
+            ["Attachments:Root"] = Path.Combine(Path.GetTempPath(), "sd-api-attachments", Guid.NewGuid().ToString("N")),
         };
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
         {

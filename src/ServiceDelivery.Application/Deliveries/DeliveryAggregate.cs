@@ -25,7 +25,7 @@ internal sealed class DeliveryAggregate
 
     public DeliveryRecord Record { get; }
 
-    public ProcessDefinition Definition { get; }
+    public ProcessDefinition Definition { get; private set; }
 
     public List<TaskRecord> OpenTasks { get; }
 
@@ -59,6 +59,13 @@ internal sealed class DeliveryAggregate
             .Select(t => t.Id.ToString())
             .ToListAsync(cancellationToken);
         return new DeliveryAggregate(record, definition, tasks, timers, [.. disputes]);
+    }
+
+    /// <summary>Runs the delivery on another version of its definition from now on.</summary>
+    public void SwitchDefinition(ProcessDefinition definition)
+    {
+        Definition = definition;
+        Record.DefinitionVersion = definition.Version;
     }
 
     /// <summary>The engine's view of this delivery.</summary>

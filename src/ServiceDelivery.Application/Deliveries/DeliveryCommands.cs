@@ -172,6 +172,35 @@ public sealed class DeliveryCommands(ServiceDeliveryDbContext db, DefinitionCata
         }, cancellationToken);
     }
 
+    /// <summary>Moves a running delivery to another published version of its definition (platform), logged with a reason.</summary>
+    public Task<Result<DeliveryView>> MigrateAsync(Caller caller, Guid deliveryId, int toVersion, string? reason, int? expectedVersion, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(caller);
+        if (!caller.Is(Caller.Platform))
+        {
+            return Task.FromResult<Result<DeliveryView>>(Failure.Forbidden);
+        }
+
+        return _transaction.RunAsync(caller, deliveryId, expectedVersion, null, async (aggregate, now) =>
+        {
+            var target = await catalog.GetAsync(db, aggregate.Record.DefinitionKey, toVersion, cancellationToken);
+            if (target is null)
+            {
+                return Failure.Invalid(new InputError("toVersion", "unknown_definition"));
+            }
+
+            var outcome = Migration.Decide(aggregate.Definition, target, aggregate.ToState(), caller.As(ActorRole.Platform), reason, now);
+            if (outcome is Rejection rejection)
+            {
+                return Failure.From(rejection);
+            }
+
+            aggregate.SwitchDefinition(target);
+            aggregate.Apply(db, (Decision)outcome, now);
+            return null;
+        }, cancellationToken);
+    }
+
     /// <summary>One delivery as the caller may see it.</summary>
     public async Task<Result<DeliveryView>> GetAsync(Caller caller, Guid deliveryId, CancellationToken cancellationToken)
     {

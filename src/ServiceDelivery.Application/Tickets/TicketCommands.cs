@@ -133,7 +133,8 @@ public sealed class TicketCommands(ServiceDeliveryDbContext db, DefinitionCatalo
                 return attachments;
             }
 
-            ticket.Messages.Add(new TicketMessageRecord
+            // Added through the DbSet: a new row with a client-made key in a tracked collection would be taken for an update.
+            var message = new TicketMessageRecord
             {
                 Id = Guid.CreateVersion7(now),
                 TicketId = ticket.Id,
@@ -143,7 +144,9 @@ public sealed class TicketCommands(ServiceDeliveryDbContext db, DefinitionCatalo
                 Body = request.Body!,
                 AttachmentIds = [.. request.AttachmentIds.Distinct()],
                 At = now,
-            });
+            };
+            db.TicketMessages.Add(message);
+            ticket.Messages.Add(message);
             ticket.Version++;
             aggregate.Record.Version++;
             aggregate.Record.UpdatedAt = now;

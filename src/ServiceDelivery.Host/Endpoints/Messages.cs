@@ -45,6 +45,10 @@ public static class Messages
         Failure.OrderConflictCode => ("订单冲突", "Order conflict"),
         Failure.IdempotencyKeyReusedCode => ("幂等键已被使用", "Idempotency key reused"),
         "attachment_too_large" => ("附件过大", "Attachment too large"),
+        "unauthorized" => ("未认证", "Unauthorized"),
+        "payload_too_large" => ("请求体过大", "Payload too large"),
+        "unsupported_media_type" => ("不支持的内容类型", "Unsupported media type"),
+        "internal_error" => ("服务器内部错误", "Internal error"),
         "attachment_type_not_allowed" => ("附件类型不允许", "Attachment type not allowed"),
         _ => ("请求失败", "Request failed"),
     });
@@ -72,6 +76,9 @@ public static class Messages
             Failure.OrderConflictCode => ("该订单号已以不同的内容创建过交付。", "This order id was already started with different content."),
             Failure.IdempotencyKeyReusedCode => ("该 Idempotency-Key 已用于另一个不同的请求。", "This Idempotency-Key was already used for a different request."),
             "attachment_too_large" => ("附件超过大小上限。", "The file is larger than the limit."),
+            "unauthorized" => ("缺少有效的访问令牌（Authorization: Bearer）。", "A valid bearer token is required."),
+            "payload_too_large" => ("请求体超过大小上限。", "The request body is too large."),
+            "unsupported_media_type" => ("请求体必须是 JSON（Content-Type: application/json）。", "The request body must be JSON (Content-Type: application/json)."),
             "attachment_type_not_allowed" => ("不支持该类型的附件。", "This file type is not allowed."),
             _ => ("请求失败。", "The request failed."),
         });
@@ -94,6 +101,8 @@ public static class Messages
             "out_of_range" => ("超出允许的范围。", "is out of range."),
             "unknown_definition" => ("没有已发布的该流程定义。", "is not a published process definition."),
             "malformed_json" => ("JSON 格式错误。", "is not well-formed JSON."),
+            "key_mismatch" => ("与地址中的 key 不一致。", "differs from the key in the address."),
+            "too_large" => ("超过大小上限。", "is larger than the limit."),
             "wrong_type" => ("类型不正确。", "has the wrong type."),
             _ => ("格式不正确。", "is not valid."),
         });

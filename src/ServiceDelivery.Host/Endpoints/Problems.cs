@@ -51,6 +51,9 @@ public static class Problems
     public static int Status(string code) => code switch
     {
         Failure.ValidationFailedCode => StatusCodes.Status400BadRequest,
+        "unauthorized" => StatusCodes.Status401Unauthorized,
+        "payload_too_large" => StatusCodes.Status413PayloadTooLarge,
+        "unsupported_media_type" => StatusCodes.Status415UnsupportedMediaType,
         Failure.ForbiddenActionCode => StatusCodes.Status403Forbidden,
         Failure.NotFoundCode => StatusCodes.Status404NotFound,
         "attachment_too_large" => StatusCodes.Status413PayloadTooLarge,

@@ -21,7 +21,7 @@ public static class LocalDatabase
         }
 
         var options = builder.Configuration.GetSection(LocalDatabaseOptions.SectionName).Get<LocalDatabaseOptions>() ?? new LocalDatabaseOptions();
-        var folder = string.IsNullOrWhiteSpace(options.DataDirectory) ? DefaultFolder(builder.Environment.ContentRootPath) : options.DataDirectory;
+        var folder = string.IsNullOrWhiteSpace(options.DataDirectory) ? DataFolder(builder.Environment.ContentRootPath, "postgres") : options.DataDirectory;
         using var loggerFactory = LoggerFactory.Create(logging => logging.AddSimpleConsole(o => o.SingleLine = true));
         var cluster = await LocalPostgresCluster.StartAsync(folder, new LocalPostgresOptions(), loggerFactory.CreateLogger("LocalDatabase"));
         await cluster.EnsureDatabaseAsync(options.Database);
@@ -33,8 +33,8 @@ public static class LocalDatabase
         return connectionString;
     }
 
-    /// <summary>.data/postgres at the repository root (found by ServiceDelivery.sln), else under the content root.</summary>
-    private static string DefaultFolder(string contentRoot)
+    /// <summary>.data/&lt;name&gt; at the repository root (found by ServiceDelivery.sln), else under the content root.</summary>
+    public static string DataFolder(string contentRoot, string name)
     {
         var directory = new DirectoryInfo(contentRoot);
         while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "ServiceDelivery.sln")))
@@ -42,7 +42,7 @@ public static class LocalDatabase
             directory = directory.Parent;
         }
 
-        return Path.Combine(directory?.FullName ?? contentRoot, ".data", "postgres");
+        return Path.Combine(directory?.FullName ?? contentRoot, ".data", name);
     }
 
     private sealed class ClusterLifetime(LocalPostgresCluster cluster) : IHostedService

@@ -1,4 +1,10 @@
+using System.Text.Encodings.Web;
+using System.Text.Unicode;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
+using Microsoft.AspNetCore.Authorization;
+using Scalar.AspNetCore;
+using ServiceDelivery.Application.Attachments;
+using ServiceDelivery.Infrastructure.Storage;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.IdentityModel.Tokens;
 using ServiceDelivery.Application;
@@ -43,10 +49,24 @@ public static class ServiceDeliveryHost
         services.AddScoped(sp => sp.GetRequiredService<IDbContextFactory<ServiceDeliveryDbContext>>().CreateDbContext());
         services.AddServiceDeliveryJobs(connectionString, configuration.GetSection(JobOptions.SectionName).Get<JobOptions>() ?? new JobOptions());
 
+        var attachments = configuration.GetSection(AttachmentOptions.SectionName).Get<AttachmentOptions>() ?? new AttachmentOptions();
+        if (string.IsNullOrWhiteSpace(attachments.Root))
+        {
+            attachments.Root = LocalDatabase.DataFolder(builder.Environment.ContentRootPath, "attachments");
+        }
+
+        services.AddSingleton(attachments);
+        services.AddSingleton<IAttachmentStorage>(new FileAttachmentStorage(attachments.Root));
+
         services.AddSingleton<TokenIssuer>();
         services.AddScoped<DemoData>();
-        services.AddProblemDetails();
+        services.AddScoped<DeliveryPresenter>();
+        services.AddProblemDetails(options => options.CustomizeProblemDetails = ProblemDetailsDefaults.Apply);
         services.AddHealthChecks().AddCheck<DatabaseReadyCheck>("database", tags: [HealthEndpoints.ReadyTag]);
+        services.AddOpenApi(ApiDocument.Configure);
+
+        // Chinese text as text, not \uXXXX escapes (HTML-sensitive characters are still escaped).
+        services.ConfigureHttpJsonOptions(json => json.SerializerOptions.Encoder = JavaScriptEncoder.Create(UnicodeRanges.All));
         AddAuthentication(services, configuration);
     }
 
@@ -59,7 +79,15 @@ public static class ServiceDeliveryHost
         app.UseAuthorization();
         var dev = app.Configuration.GetSection(DevOptions.SectionName).Get<DevOptions>() ?? new DevOptions();
         app.MapHealthEndpoints();
+        app.MapOpenApi("/openapi/{documentName}.json").AllowAnonymous();
+        app.MapScalarApiReference("/scalar", options => options.WithTitle("ServiceDelivery API").WithOpenApiRoutePattern("/openapi/{documentName}.json")).AllowAnonymous();
         app.MapDevEndpoints(dev.Enabled, dev.ClockControl);
+        app.MapDeliveryEndpoints();
+        app.MapTicketEndpoints();
+        app.MapAttachmentEndpoints();
+        app.MapTaskEndpoints();
+        app.MapDefinitionEndpoints();
+        app.MapOperationEndpoints();
         return app;
     }
 
@@ -79,6 +107,7 @@ public static class ServiceDeliveryHost
                 ClockSkew = TimeSpan.FromMinutes(1),
             };
         });
-        services.AddAuthorization();
+        services.AddAuthorization(Policies.Add);
+        services.AddSingleton<IAuthorizationMiddlewareResultHandler, ProblemAuthorizationResultHandler>();
     }
 }

@@ -1,0 +1,120 @@
+using Microsoft.EntityFrameworkCore;
+using ServiceDelivery.Application.Common;
+using ServiceDelivery.Application.Deliveries;
+using ServiceDelivery.Persistence;
+using ServiceDelivery.Persistence.Entities;
+
+namespace ServiceDelivery.Application.Attachments;
+
+/// <summary>Uploading files (streamed, size-limited, type-checked) and reading them back (uploader, or who sees a delivery using them).</summary>
+public sealed class AttachmentCommands(ServiceDeliveryDbContext db, IAttachmentStorage storage, AttachmentOptions options, TimeProvider clock)
+{
+    public const string TooLargeCode = "attachment_too_large";
+    public const string TypeNotAllowedCode = "attachment_type_not_allowed";
+    public const int MaxFileNameLength = 255;
+
+    public long MaxBytes => options.MaxBytes;
+
+    public async Task<Result<AttachmentView>> UploadAsync(Caller caller, string? fileName, Stream content, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(caller);
+        ArgumentNullException.ThrowIfNull(content);
+        if (!caller.Is(Caller.Buyer) && !caller.Is(Caller.Provider) && !caller.Is(Caller.Platform))
+        {
+            return Failure.Forbidden;
+        }
+
+        if (NameProblem(fileName) is { } problem)
+        {
+            return Failure.Invalid(new InputError("fileName", problem));
+        }
+
+        if (!AttachmentTypes.IsAllowedExtension(fileName!))
+        {
+            return new Failure(TypeNotAllowedCode);
+        }
+
+        StagedFile staged;
+        try
+        {
+            staged = await storage.StageAsync(content, options.MaxBytes, cancellationToken);
+        }
+        catch (AttachmentTooLargeException)
+        {
+            return new Failure(TooLargeCode) { Errors = [new InputError("file", "too_large", (int)Math.Min(int.MaxValue, options.MaxBytes))] };
+        }
+
+        if (staged.Size == 0)
+        {
+            storage.Discard(staged);
+            return Failure.Invalid(new InputError("file", "required"));
+        }
+
+        var contentType = AttachmentTypes.Detect(fileName!, staged.Head);
+        if (contentType is null)
+        {
+            storage.Discard(staged);
+            return new Failure(TypeNotAllowedCode);
+        }
+
+        storage.Commit(staged);
+        var now = clock.Now();
+        var record = new AttachmentRecord
+        {
+            Id = Guid.CreateVersion7(now),
+            Sha256 = staged.Sha256,
+            Size = staged.Size,
+            ContentType = contentType,
+            FileName = fileName!.Normalize(),
+            UploadedBy = caller.Id,
+            UploadedAt = now,
+        };
+        db.Attachments.Add(record);
+        await db.SaveChangesAsync(cancellationToken);
+        return AttachmentView.From(record);
+    }
+
+    /// <summary>The file, for its uploader or anyone who can see a delivery whose log or tickets reference it.</summary>
+    public async Task<Result<(AttachmentView File, Stream Content)>> OpenAsync(Caller caller, Guid id, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(caller);
+        var record = await db.Attachments.AsNoTracking().FirstOrDefaultAsync(a => a.Id == id, cancellationToken);
+        if (record is null || (record.UploadedBy != caller.Id && !await VisibleThroughDeliveryAsync(caller, id, cancellationToken)))
+        {
+            return Failure.NotFound;
+        }
+
+        return (AttachmentView.From(record), storage.OpenRead(record.Sha256));
+    }
+
+    private async Task<bool> VisibleThroughDeliveryAsync(Caller caller, Guid id, CancellationToken cancellationToken)
+    {
+        var fromLog = db.ProcessLog.Where(l => l.AttachmentIds.Contains(id)).Select(l => l.DeliveryId);
+        var fromTickets = db.Tickets.Where(t => t.AttachmentIds.Contains(id)).Select(t => t.DeliveryId);
+        var fromMessages = db.TicketMessages.Where(m => m.AttachmentIds.Contains(id))
+            .Join(db.Tickets, m => m.TicketId, t => t.Id, (m, t) => t.DeliveryId);
+        var deliveries = fromLog.Union(fromTickets).Union(fromMessages);
+        return await db.Deliveries.AsNoTracking().Where(d => deliveries.Contains(d.Id)).VisibleTo(caller).AnyAsync(cancellationToken);
+    }
+
+    /// <summary>A file name is metadata: refuse anything that could be read as a path or hide characters.</summary>
+    private static string? NameProblem(string? fileName)
+    {
+        if (string.IsNullOrWhiteSpace(fileName))
+        {
+            return "required";
+        }
+
+        if (fileName.Length > MaxFileNameLength)
+        {
+            return "too_long";
+        }
+
+        if (fileName.IndexOfAny(['/', '\\', ':']) >= 0 || fileName is "." or ".." || fileName.Any(char.IsControl) || fileName.StartsWith('.'))
+        {
+            return "invalid";
+        }
+
+        return null;
+    }
+}

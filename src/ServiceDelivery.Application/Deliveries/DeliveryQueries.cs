@@ -1,0 +1,287 @@
+using System.Globalization;
+using System.Text;
+using Microsoft.EntityFrameworkCore;
+using ServiceDelivery.Application.Common;
+using ServiceDelivery.Application.Tickets;
+using ServiceDelivery.Engine.Definitions;
+using ServiceDelivery.Persistence;
+using ServiceDelivery.Persistence.Entities;
+
+namespace ServiceDelivery.Application.Deliveries;
+
+/// <summary>
+/// The delivery centre's reads: lists with keyset pagination, counts per stage, the process log, the task inbox.
+/// Each is a fixed number of queries whatever the page size (no N+1), on the indexes of the persistence model.
+/// </summary>
+public sealed class DeliveryQueries(ServiceDeliveryDbContext db, DefinitionCatalog catalog, DeliveryOptions options)
+{
+    public const int DefaultLimit = 20;
+    public const int MaxLimit = 100;
+
+    /// <summary>Deliveries the caller may see, newest first.</summary>
+    public async Task<Result<Page<DeliveryView>>> ListAsync(Caller caller, DeliveryFilter filter, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(caller);
+        ArgumentNullException.ThrowIfNull(filter);
+        if (!Cursor.TryParse(filter.Cursor, out var cursor) || filter.Limit is < 1 or > MaxLimit)
+        {
+            return Failure.Invalid(filter.Limit is < 1 or > MaxLimit ? new InputError("limit", "out_of_range", MaxLimit) : new InputError("cursor", "invalid"));
+        }
+
+        var query = db.Deliveries.AsNoTracking().VisibleTo(caller);
+        if (!string.IsNullOrWhiteSpace(filter.Stage))
+        {
+            query = query.Where(d => d.Stage == filter.Stage);
+        }
+
+        if (!string.IsNullOrWhiteSpace(filter.Status))
+        {
+            query = query.Where(d => d.Status == filter.Status);
+        }
+
+        if (!string.IsNullOrWhiteSpace(filter.Q))
+        {
+            var pattern = "%" + Escape(filter.Q.Trim()) + "%";
+            query = query.Where(d => EF.Functions.ILike(d.OrderId, pattern, "\\") || EF.Functions.ILike(d.ProductName, pattern, "\\"));
+        }
+
+        if (cursor is { } after)
+        {
+            query = query.Where(d => EF.Functions.LessThan(ValueTuple.Create(d.CreatedAt, d.Id), ValueTuple.Create(after.At, after.Id)));
+        }
+
+        var limit = filter.Limit ?? DefaultLimit;
+        var rows = await query.OrderByDescending(d => d.CreatedAt).ThenByDescending(d => d.Id).Take(limit + 1).ToListAsync(cancellationToken);
+        var page = rows.Take(limit).ToList();
+        var due = await AutoAcceptAtAsync(page, cancellationToken);
+        var next = rows.Count > limit ? Cursor.Format(page[^1].CreatedAt, page[^1].Id) : null;
+        return new Page<DeliveryView>([.. page.Select(d => DeliveryAggregate.ToView(d, due.GetValueOrDefault(d.Id)))], next);
+    }
+
+    /// <summary>How many of the caller's deliveries are in each stage (every stage of the default process listed).</summary>
+    public async Task<IReadOnlyDictionary<string, int>> CountsAsync(Caller caller, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(caller);
+        var counts = await db.Deliveries.AsNoTracking().VisibleTo(caller)
+            .GroupBy(d => d.Stage)
+            .Select(g => new { Stage = g.Key, Count = g.Count() })
+            .ToListAsync(cancellationToken);
+        var result = new Dictionary<string, int>(StringComparer.Ordinal);
+        if (await catalog.LatestAsync(db, options.DefaultDefinition, cancellationToken) is { } definition)
+        {
+            foreach (var stage in definition.Stages)
+            {
+                result[stage.Key] = 0;
+            }
+        }
+
+        foreach (var row in counts)
+        {
+            result[row.Stage] = row.Count;
+        }
+
+        return result;
+    }
+
+    /// <summary>The process log, oldest first; platform-internal texts only for the platform.</summary>
+    public async Task<Result<DeliveryLog>> LogAsync(Caller caller, Guid deliveryId, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(caller);
+        var delivery = await db.Deliveries.AsNoTracking().FirstOrDefaultAsync(d => d.Id == deliveryId, cancellationToken);
+        if (delivery is null || !DeliveryAccess.CanSee(caller, delivery))
+        {
+            return Failure.NotFound;
+        }
+
+        var entries = await db.ProcessLog.AsNoTracking().Where(l => l.DeliveryId == deliveryId).OrderBy(l => l.Seq).ToListAsync(cancellationToken);
+        var ids = entries.SelectMany(e => e.AttachmentIds).Distinct().ToList();
+        var files = ids.Count == 0
+            ? []
+            : await db.Attachments.AsNoTracking().Where(a => ids.Contains(a.Id)).ToDictionaryAsync(a => a.Id, cancellationToken);
+        var platform = caller.Is(Caller.Platform);
+        return new DeliveryLog(delivery.DefinitionKey, delivery.DefinitionVersion, [.. entries.Select(e => new LogEntryView(
+            e.Seq,
+            e.At,
+            new ActorView(e.ActorId, e.ActorName, e.ActorRole),
+            e.Action,
+            e.FromStage,
+            e.ToStage,
+            e.Data,
+            platform ? e.InternalData : null,
+            [.. e.AttachmentIds.Where(files.ContainsKey).Select(id => AttachmentView.From(files[id]))],
+            e.Timer))]);
+    }
+
+    /// <summary>
+    /// The caller's inbox, oldest first: open tasks of their deliveries (buyer, provider staff) or, for the
+    /// platform, refund reviews and open tickets.
+    /// </summary>
+    public async Task<Result<Page<InboxItem>>> InboxAsync(Caller caller, string? cursorText, int? limitValue, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(caller);
+        if (!Cursor.TryParse(cursorText, out var cursor) || limitValue is < 1 or > 200)
+        {
+            return Failure.Invalid(limitValue is < 1 or > 200 ? new InputError("limit", "out_of_range", 200) : new InputError("cursor", "invalid"));
+        }
+
+        var limit = limitValue ?? 50;
+        var buyerId = caller.Is(Caller.Buyer) ? caller.Id : null;
+        var providerId = caller.Is(Caller.Provider) ? caller.ProviderId : null;
+        var platform = caller.Is(Caller.Platform);
+        var tasks = db.Tasks.AsNoTracking().Where(t => t.ClosedAt == null && (
+            (buyerId != null && t.Role == "buyer" && t.AssigneeId == buyerId) ||
+            (providerId != null && t.Role == "provider" && t.AssigneeId == providerId) ||
+            (platform && t.Role == "platform")));
+        if (cursor is { } after)
+        {
+            tasks = tasks.Where(t => EF.Functions.GreaterThan(ValueTuple.Create(t.OpenedAt, t.Id), ValueTuple.Create(after.At, after.Id)));
+        }
+
+        var taskRows = await tasks.OrderBy(t => t.OpenedAt).ThenBy(t => t.Id).Take(limit + 1)
+            .Join(db.Deliveries, t => t.DeliveryId, d => d.Id, (t, d) => new { Task = t, Delivery = d })
+            .ToListAsync(cancellationToken);
+
+        var items = new List<InboxItem>();
+        foreach (var row in taskRows)
+        {
+            var definition = await catalog.GetAsync(db, row.Delivery.DefinitionKey, row.Delivery.DefinitionVersion, cancellationToken);
+            var actions = definition is not null && ActorRoles.TryParse(row.Task.Role, out var role) && definition.TryGetStage(row.Task.Stage, out var stage)
+                ? stage.ActionKeysFor(role).ToArray()
+                : [];
+            items.Add(new InboxItem(row.Task.Id, "task", row.Delivery.Id, row.Delivery.OrderId, row.Delivery.ProductName, row.Delivery.DefinitionKey, row.Delivery.DefinitionVersion, row.Task.Stage, row.Task.Role, actions, row.Task.OpenedAt, null, null, null));
+        }
+
+        if (platform)
+        {
+            var tickets = db.Tickets.AsNoTracking().Where(t => t.Status == TicketStatuses.Open);
+            if (cursor is { } afterTicket)
+            {
+                tickets = tickets.Where(t => EF.Functions.GreaterThan(ValueTuple.Create(t.OpenedAt, t.Id), ValueTuple.Create(afterTicket.At, afterTicket.Id)));
+            }
+
+            var ticketRows = await tickets.OrderBy(t => t.OpenedAt).ThenBy(t => t.Id).Take(limit + 1)
+                .Join(db.Deliveries, t => t.DeliveryId, d => d.Id, (t, d) => new { Ticket = t, Delivery = d })
+                .ToListAsync(cancellationToken);
+            items.AddRange(ticketRows.Select(r => new InboxItem(
+                r.Ticket.Id, "ticket", r.Delivery.Id, r.Delivery.OrderId, r.Delivery.ProductName, r.Delivery.DefinitionKey, r.Delivery.DefinitionVersion,
+                r.Delivery.Stage, Caller.Platform, ["resolve_ticket"], r.Ticket.OpenedAt, null, r.Ticket.Id, r.Ticket.Subject)));
+        }
+
+        var ordered = items.OrderBy(i => i.CreatedAt).ThenBy(i => i.Id).ToList();
+        var page = ordered.Take(limit).ToList();
+        var due = await AutoAcceptAtAsync(page.Where(i => i.Kind == "task").Select(i => i.DeliveryId).Distinct().ToList(), cancellationToken);
+        page = [.. page.Select(i => i.Kind == "task" && due.TryGetValue(i.DeliveryId, out var at) ? i with { DueAt = at } : i)];
+        var next = ordered.Count > limit ? Cursor.Format(page[^1].CreatedAt, page[^1].Id) : null;
+        return new Page<InboxItem>(page, next);
+    }
+
+    private async Task<Dictionary<Guid, DateTimeOffset?>> AutoAcceptAtAsync(IReadOnlyCollection<DeliveryRecord> deliveries, CancellationToken cancellationToken) =>
+        await AutoAcceptAtAsync(deliveries.Select(d => d.Id).ToList(), cancellationToken);
+
+    private async Task<Dictionary<Guid, DateTimeOffset?>> AutoAcceptAtAsync(List<Guid> ids, CancellationToken cancellationToken)
+    {
+        if (ids.Count == 0)
+        {
+            return [];
+        }
+
+        var timers = await db.Timers.AsNoTracking()
+            .Where(t => ids.Contains(t.DeliveryId) && t.State == TimerRecord.States.Running)
+            .Join(db.Deliveries, t => t.DeliveryId, d => d.Id, (t, d) => new { Timer = t, d.DefinitionKey, d.DefinitionVersion })
+            .ToListAsync(cancellationToken);
+        var result = new Dictionary<Guid, DateTimeOffset?>();
+        foreach (var group in timers.GroupBy(t => t.Timer.DeliveryId))
+        {
+            var first = group.First();
+            var definition = await catalog.GetAsync(db, first.DefinitionKey, first.DefinitionVersion, cancellationToken);
+            result[group.Key] = definition is null ? null : DeliveryAggregate.ActionTimerDue(definition, group.Select(g => g.Timer));
+        }
+
+        return result;
+    }
+
+    private static string Escape(string text) =>
+        text.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("%", "\\%", StringComparison.Ordinal).Replace("_", "\\_", StringComparison.Ordinal);
+}
+
+/// <summary>List filters of <c>GET /api/v1/deliveries</c>.</summary>
+public sealed record DeliveryFilter(string? Stage = null, string? Status = null, string? Q = null, string? Cursor = null, int? Limit = null);
+
+/// <summary>A page of a keyset-paginated list.</summary>
+public sealed record Page<T>(IReadOnlyList<T> Items, string? NextCursor);
+
+public sealed record DeliveryLog(string DefinitionKey, int DefinitionVersion, IReadOnlyList<LogEntryView> Entries);
+
+public sealed record LogEntryView(
+    int Seq,
+    DateTimeOffset At,
+    ActorView Actor,
+    string Action,
+    string? FromStage,
+    string ToStage,
+    IReadOnlyDictionary<string, string> Data,
+    IReadOnlyDictionary<string, string>? InternalData,
+    IReadOnlyList<AttachmentView> Attachments,
+    string? Timer);
+
+public sealed record ActorView(string Id, string Name, string Role);
+
+public sealed record AttachmentView(Guid Id, string FileName, long Size, string ContentType, string Sha256)
+{
+    public static AttachmentView From(AttachmentRecord record)
+    {
+        ArgumentNullException.ThrowIfNull(record);
+        return new(record.Id, record.FileName, record.Size, record.ContentType, record.Sha256);
+    }
+}
+
+/// <summary>One inbox entry: an open task, or (for the platform) an open ticket.</summary>
+public sealed record InboxItem(
+    Guid Id,
+    string Kind,
+    Guid DeliveryId,
+    string OrderId,
+    string ProductName,
+    string DefinitionKey,
+    int DefinitionVersion,
+    string Stage,
+    string Role,
+    IReadOnlyList<string> Actions,
+    DateTimeOffset CreatedAt,
+    DateTimeOffset? DueAt,
+    Guid? TicketId,
+    string? TicketSubject);
+
+/// <summary>Keyset cursors: the (time, id) of the last item seen, opaque to clients.</summary>
+public static class Cursor
+{
+    public static string Format(DateTimeOffset at, Guid id) =>
+        Convert.ToBase64String(Encoding.UTF8.GetBytes($"{at.UtcTicks.ToString(CultureInfo.InvariantCulture)}_{id:N}")).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+
+    public static bool TryParse(string? text, out (DateTimeOffset At, Guid Id)? cursor)
+    {
+        cursor = null;
+        if (string.IsNullOrEmpty(text))
+        {
+            return true;
+        }
+
+        try
+        {
+            var padded = text.Replace('-', '+').Replace('_', '/');
+            padded += new string('=', (4 - (padded.Length % 4)) % 4);
+            var parts = Encoding.UTF8.GetString(Convert.FromBase64String(padded)).Split('_');
+            if (parts.Length == 2 && long.TryParse(parts[0], CultureInfo.InvariantCulture, out var ticks) && Guid.TryParseExact(parts[1], "N", out var id)
+                && ticks >= DateTimeOffset.MinValue.UtcTicks && ticks <= DateTimeOffset.MaxValue.UtcTicks)
+            {
+                cursor = (new DateTimeOffset(ticks, TimeSpan.Zero), id);
+                return true;
+            }
+        }
+        catch (FormatException)
+        {
+        }
+
+        return false;
+    }
+}

@@ -1,0 +1,91 @@
+using Microsoft.EntityFrameworkCore;
+using ServiceDelivery.Application.Common;
+using ServiceDelivery.Application.Deliveries;
+using ServiceDelivery.Persistence;
+using ServiceDelivery.Persistence.Entities;
+
+namespace ServiceDelivery.Application.Notifications;
+
+/// <summary>The operators' view of the outbox: what is pending, sent or failed, and retrying a failed message.</summary>
+public sealed class NotificationAdmin(ServiceDeliveryDbContext db, TimeProvider clock)
+{
+    public async Task<Result<Page<NotificationView>>> ListAsync(Caller caller, string? status, string? cursorText, int? limit, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(caller);
+        if (!caller.Is(Caller.Platform))
+        {
+            return Failure.Forbidden;
+        }
+
+        if (status is not (null or "" or OutboxRecord.Statuses.Pending or OutboxRecord.Statuses.Sent or OutboxRecord.Statuses.Failed))
+        {
+            return Failure.Invalid(new InputError("status", "not_allowed_value"));
+        }
+
+        if (limit is < 1 or > 200 || !long.TryParse(cursorText ?? "0", System.Globalization.CultureInfo.InvariantCulture, out var after) || after < 0)
+        {
+            return Failure.Invalid(limit is < 1 or > 200 ? new InputError("limit", "out_of_range", 200) : new InputError("cursor", "invalid"));
+        }
+
+        var query = db.Outbox.AsNoTracking();
+        if (!string.IsNullOrEmpty(status))
+        {
+            query = query.Where(o => o.Status == status);
+        }
+
+        if (after > 0)
+        {
+            query = query.Where(o => o.Id < after);
+        }
+
+        var take = limit ?? 50;
+        var rows = await query.OrderByDescending(o => o.Id).Take(take + 1).ToListAsync(cancellationToken);
+        var page = rows.Take(take).Select(ToView).ToList();
+        return new Page<NotificationView>(page, rows.Count > take ? page[^1].Id.ToString(System.Globalization.CultureInfo.InvariantCulture) : null);
+    }
+
+    /// <summary>Puts a failed message back in the queue, to be sent at once.</summary>
+    public async Task<Result<NotificationView>> RetryAsync(Caller caller, long id, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(caller);
+        if (!caller.Is(Caller.Platform))
+        {
+            return Failure.Forbidden;
+        }
+
+        var row = await db.Outbox.FirstOrDefaultAsync(o => o.Id == id, cancellationToken);
+        if (row is null)
+        {
+            return Failure.NotFound;
+        }
+
+        if (row.Status != OutboxRecord.Statuses.Failed)
+        {
+            return new Failure("invalid_transition") { Stage = row.Status };
+        }
+
+        row.Status = OutboxRecord.Statuses.Pending;
+        row.Attempts = 0;
+        row.NextAttemptAt = clock.Now();
+        await db.SaveChangesAsync(cancellationToken);
+        return ToView(row);
+    }
+
+    private static NotificationView ToView(OutboxRecord o) => new(
+        o.Id, o.Kind, o.DeliveryId, o.Topic, o.RecipientRole, o.RecipientAddress, o.Culture, o.Status, o.Attempts, o.LastError, o.CreatedAt, o.NextAttemptAt, o.SentAt);
+}
+
+public sealed record NotificationView(
+    long Id,
+    string Kind,
+    Guid? DeliveryId,
+    string Topic,
+    string? RecipientRole,
+    string? RecipientAddress,
+    string Culture,
+    string Status,
+    int Attempts,
+    string? LastError,
+    DateTimeOffset CreatedAt,
+    DateTimeOffset NextAttemptAt,
+    DateTimeOffset? SentAt);

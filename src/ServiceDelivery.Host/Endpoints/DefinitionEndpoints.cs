@@ -1,0 +1,115 @@
+using System.Text.Json;
+using Microsoft.AspNetCore.Http.HttpResults;
+using ServiceDelivery.Application.Common;
+using ServiceDelivery.Application.Definitions;
+using ServiceDelivery.Engine.Validation;
+using ServiceDelivery.Host.Auth;
+
+namespace ServiceDelivery.Host.Endpoints;
+
+/// <summary>Process definitions: read (designer, platform), validate, draft, publish (designer).</summary>
+public static class DefinitionEndpoints
+{
+    public static IEndpointRouteBuilder MapDefinitionEndpoints(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/api/v1/definitions").WithTags("Definitions").RequireAuthorization(Policies.DefinitionReaders);
+        group.MapGet("/", List).WithName("ListDefinitions").WithSummary("Every process definition with its latest version and whether a draft exists").ProducesErrors(401, 403);
+        group.MapGet("/schema", Schema).WithName("GetDefinitionSchema").WithSummary("The JSON Schema of process definitions").ProducesErrors(401, 403);
+        group.MapGet("/{key}", Get).WithName("GetDefinition").WithSummary("The published version and the draft (with its validation)").ProducesErrors(401, 403, 404);
+        group.MapGet("/{key}/versions/{n:int}", Version).WithName("GetDefinitionVersion").WithSummary("One published version, exactly as published").ProducesErrors(401, 403, 404);
+        group.MapPost("/validate", Validate).RequireAuthorization(Policies.Designers).WithName("ValidateDefinition")
+            .WithSummary("Validate a definition document: schema and semantic checks, each error with a JSON path")
+            .Accepts<JsonElement>("application/json").ProducesErrors(400, 401, 403, 413, 415);
+        group.MapPut("/{key}/draft", SaveDraft).RequireAuthorization(Policies.Designers).WithName("SaveDefinitionDraft")
+            .WithSummary("Save the draft (valid or not) and return its validation")
+            .Accepts<JsonElement>("application/json").ProducesErrors(400, 401, 403, 413, 415);
+        group.MapPost("/{key}/publish", Publish).RequireAuthorization(Policies.Designers).WithName("PublishDefinition")
+            .WithSummary("Publish the draft as the next version; refused with 400 validation_failed while it is invalid")
+            .ProducesErrors(400, 401, 403, 404, 409);
+        return app;
+    }
+
+    public sealed record ValidationResource(bool Valid, IReadOnlyList<ValidationErrorResource> Errors);
+
+    public sealed record ValidationErrorResource(string Path, string Code, string Message);
+
+    public sealed record SummaryResource(string Key, string? Name, int? LatestVersion, bool HasDraft);
+
+    public sealed record VersionResource(int Version, DateTimeOffset PublishedAt, string PublishedBy, JsonElement Definition);
+
+    public sealed record DraftResource(JsonElement Definition, DateTimeOffset UpdatedAt, ValidationResource Validation);
+
+    public sealed record DetailResource(string Key, VersionResource? Published, DraftResource? Draft);
+
+    private static async Task<Ok<List<SummaryResource>>> List(DefinitionCommands definitions, HttpContext http, CancellationToken cancellationToken)
+    {
+        var culture = Messages.Culture(http);
+        var list = await definitions.ListAsync(cancellationToken);
+        return TypedResults.Ok(list.Select(s => new SummaryResource(s.Key, s.Name?.Get(culture), s.LatestVersion, s.HasDraft)).ToList());
+    }
+
+    private static ContentHttpResult Schema() => TypedResults.Content(SchemaValidator.SchemaText, "application/schema+json");
+
+    private static async Task<Results<Ok<DetailResource>, ProblemHttpResult>> Get(string key, DefinitionCommands definitions, HttpContext http, CancellationToken cancellationToken)
+    {
+        var result = await definitions.GetAsync(key, cancellationToken);
+        if (result.Failure is { } failure)
+        {
+            return Problems.From(http, failure);
+        }
+
+        var culture = Messages.Culture(http);
+        var detail = result.Value!;
+        return TypedResults.Ok(new DetailResource(
+            detail.Key,
+            detail.Published is null ? null : ToResource(detail.Published),
+            detail.Draft is null ? null : new DraftResource(Parse(detail.Draft.Json), detail.Draft.UpdatedAt, ToResource(detail.Draft.Validation, culture))));
+    }
+
+    private static async Task<Results<Ok<VersionResource>, ProblemHttpResult>> Version(string key, int n, DefinitionCommands definitions, HttpContext http, CancellationToken cancellationToken)
+    {
+        var result = await definitions.GetVersionAsync(key, n, cancellationToken);
+        return result.Failure is { } failure ? Problems.From(http, failure) : TypedResults.Ok(ToResource(result.Value!));
+    }
+
+    private static async Task<Results<Ok<ValidationResource>, ProblemHttpResult>> Validate(HttpContext http, CancellationToken cancellationToken)
+    {
+        var (text, failure) = await JsonText.ReadAsync(http, DefinitionCommands.MaxDocumentLength);
+        return failure is not null ? Problems.From(http, failure) : TypedResults.Ok(ToResource(DefinitionCommands.Validate(text!), Messages.Culture(http)));
+    }
+
+    private static async Task<Results<Ok<DraftResource>, ProblemHttpResult>> SaveDraft(string key, DefinitionCommands definitions, HttpContext http, CancellationToken cancellationToken)
+    {
+        var (text, failure) = await JsonText.ReadAsync(http, DefinitionCommands.MaxDocumentLength);
+        if (failure is not null)
+        {
+            return Problems.From(http, failure);
+        }
+
+        var result = await definitions.SaveDraftAsync(http.User.ToCaller(), key, text!, cancellationToken);
+        if (result.Failure is { } refused)
+        {
+            return Problems.From(http, refused);
+        }
+
+        var draft = result.Value!;
+        return TypedResults.Ok(new DraftResource(Parse(draft.Json), draft.UpdatedAt, ToResource(draft.Validation, Messages.Culture(http))));
+    }
+
+    private static async Task<Results<Ok<VersionResource>, ProblemHttpResult>> Publish(string key, DefinitionCommands definitions, HttpContext http, CancellationToken cancellationToken)
+    {
+        var result = await definitions.PublishAsync(http.User.ToCaller(), key, cancellationToken);
+        return result.Failure is { } failure ? Problems.From(http, failure) : TypedResults.Ok(ToResource(result.Value!));
+    }
+
+    private static VersionResource ToResource(DefinitionVersionView v) => new(v.Version, v.PublishedAt, v.PublishedBy, Parse(v.Json));
+
+    private static ValidationResource ToResource(DefinitionValidation validation, string culture) =>
+        new(validation.Valid, [.. validation.Errors.Select(e => new ValidationErrorResource(e.Path, e.Code, e.Message.Get(culture)))]);
+
+    private static JsonElement Parse(string json)
+    {
+        using var document = JsonDocument.Parse(json);
+        return document.RootElement.Clone();
+    }
+}

@@ -1,0 +1,221 @@
+using System.Text.Json;
+using Microsoft.AspNetCore.Http.HttpResults;
+using ServiceDelivery.Application.Common;
+using ServiceDelivery.Application.Deliveries;
+using ServiceDelivery.Host.Auth;
+
+namespace ServiceDelivery.Host.Endpoints;
+
+/// <summary>/api/v1/deliveries: start, list, count, read, log, actions, invoice status.</summary>
+public static class DeliveryEndpoints
+{
+    public static IEndpointRouteBuilder MapDeliveryEndpoints(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/api/v1/deliveries").WithTags("Deliveries").RequireAuthorization(Policies.DeliveryReaders);
+
+        group.MapPost("/", Start).RequireAuthorization(Policies.Marketplace).WithName("StartDelivery")
+            .WithSummary("Start the delivery of a paid order (marketplace)")
+            .WithDescription("Idempotent per orderId: the same order again answers 200 with the existing delivery; the same orderId with different content is 409 order_conflict. definitionKey is optional.")
+            .Accepts<StartDeliveryBody>("application/json")
+            .ProducesErrors(400, 401, 403, 409, 413, 415);
+        group.MapGet("/", List).WithName("ListDeliveries")
+            .WithSummary("The caller's deliveries, newest first (keyset pagination)")
+            .WithDescription("Buyers see their own, provider staff their provider's, the platform all. Filters: stage, status, q (order id or product name). Pass nextCursor back as cursor; limit 1–100 (default 20).")
+            .ProducesErrors(400, 401, 403);
+        group.MapGet("/counts", Counts).WithName("CountDeliveries")
+            .WithSummary("How many of the caller's deliveries are in each stage (delivery-centre tabs)")
+            .ProducesErrors(401, 403);
+        group.MapGet("/{id:guid}", Get).WithName("GetDelivery")
+            .WithSummary("One delivery; ETag carries its version")
+            .ProducesErrors(401, 403, 404);
+        group.MapGet("/{id:guid}/log", Log).WithName("GetProcessLog")
+            .WithSummary("The process log (流程日志), oldest first")
+            .WithDescription("Every step by anyone (buyer, provider, platform, system, marketplace). internalData is returned to the platform only.")
+            .ProducesErrors(401, 403, 404);
+        group.MapPost("/{id:guid}/actions/{action}", Perform).RequireAuthorization(Policies.DeliveryActors).WithName("PerformAction")
+            .WithSummary("Perform an action of the process with its form")
+            .WithDescription("Body: the action's form fields (strings) plus attachmentIds. Optional If-Match: \"<version>\" (409 version_conflict when stale) and Idempotency-Key (a repeat returns the first result; the same key with another body is 409 idempotency_key_reused).")
+            .Accepts<Dictionary<string, JsonElement>>("application/json")
+            .ProducesErrors(400, 401, 403, 404, 409, 413, 415);
+        group.MapPut("/{id:guid}/invoice", SetInvoice).RequireAuthorization(Policies.Marketplace).WithName("SetInvoiceStatus")
+            .WithSummary("Report the order's invoice status (marketplace): none, requested, issued, returned")
+            .Accepts<InvoiceBody>("application/json")
+            .ProducesErrors(400, 401, 403, 404, 409, 415);
+        return app;
+    }
+
+    public sealed record StartDeliveryBody(
+        string? OrderId,
+        OrderProduct? Product,
+        OrderParty? Buyer,
+        OrderParty? Provider,
+        decimal? PaidAmount,
+        decimal? CouponAmount,
+        string? Currency,
+        DateTimeOffset? PaidAt,
+        string? DefinitionKey);
+
+    public sealed record InvoiceBody(string? Status);
+
+    private static async Task<Results<Created<DeliveryResource>, Ok<DeliveryResource>, ProblemHttpResult>> Start(
+        JsonBody<StartDeliveryBody> body, DeliveryCommands commands, DeliveryPresenter presenter, HttpContext http, CancellationToken cancellationToken)
+    {
+        if (body.Failure is { } invalid)
+        {
+            return Problems.From(http, invalid);
+        }
+
+        var b = body.Value!;
+        var missing = new List<InputError>();
+        if (b.PaidAmount is null)
+        {
+            missing.Add(new InputError("paidAmount", "required"));
+        }
+
+        if (b.PaidAt is null)
+        {
+            missing.Add(new InputError("paidAt", "required"));
+        }
+
+        if (missing.Count > 0)
+        {
+            return Problems.From(http, Failure.Invalid([.. missing]));
+        }
+
+        var request = new StartDeliveryRequest(b.OrderId ?? string.Empty, b.Product!, b.Buyer!, b.Provider!, b.PaidAmount!.Value, b.CouponAmount ?? 0m, b.Currency ?? string.Empty, b.PaidAt!.Value, b.DefinitionKey);
+        var caller = http.User.ToCaller();
+        var result = await commands.StartAsync(caller, request, cancellationToken);
+        if (result.Failure is { } failure)
+        {
+            return Problems.From(http, failure);
+        }
+
+        var resource = await presenter.PresentAsync(result.Value!.Delivery, caller, Messages.Culture(http), cancellationToken);
+        RequestHeaders.SetETag(http.Response, resource.Version);
+        return result.Value.Created
+            ? TypedResults.Created($"/api/v1/deliveries/{resource.Id}", resource)
+            : TypedResults.Ok(resource);
+    }
+
+    private static async Task<Results<Ok<DeliveryList>, ProblemHttpResult>> List(
+        string? stage, string? status, string? q, string? cursor, int? limit, DeliveryQueries queries, DeliveryPresenter presenter, HttpContext http, CancellationToken cancellationToken)
+    {
+        var caller = http.User.ToCaller();
+        var result = await queries.ListAsync(caller, new DeliveryFilter(stage, status, q, cursor, limit), cancellationToken);
+        if (result.Failure is { } failure)
+        {
+            return Problems.From(http, failure);
+        }
+
+        var culture = Messages.Culture(http);
+        var items = new List<DeliveryResource>(result.Value!.Items.Count);
+        foreach (var view in result.Value.Items)
+        {
+            items.Add(await presenter.PresentAsync(view, caller, culture, cancellationToken));
+        }
+
+        return TypedResults.Ok(new DeliveryList(items, result.Value.NextCursor));
+    }
+
+    private static async Task<Ok<IReadOnlyDictionary<string, int>>> Counts(DeliveryQueries queries, HttpContext http, CancellationToken cancellationToken) =>
+        TypedResults.Ok(await queries.CountsAsync(http.User.ToCaller(), cancellationToken));
+
+    private static async Task<Results<Ok<DeliveryResource>, ProblemHttpResult>> Get(Guid id, DeliveryCommands commands, DeliveryPresenter presenter, HttpContext http, CancellationToken cancellationToken) =>
+        await Respond(http, presenter, await commands.GetAsync(http.User.ToCaller(), id, cancellationToken), cancellationToken);
+
+    private static async Task<Results<Ok<IReadOnlyList<LogEntryResource>>, ProblemHttpResult>> Log(Guid id, DeliveryQueries queries, DeliveryPresenter presenter, HttpContext http, CancellationToken cancellationToken)
+    {
+        var result = await queries.LogAsync(http.User.ToCaller(), id, cancellationToken);
+        return result.Failure is { } failure
+            ? Problems.From(http, failure)
+            : TypedResults.Ok(await presenter.PresentAsync(result.Value!, Messages.Culture(http), cancellationToken));
+    }
+
+    private static async Task<Results<Ok<DeliveryResource>, ProblemHttpResult>> Perform(
+        Guid id, string action, JsonBody<Dictionary<string, JsonElement>> body, DeliveryCommands commands, DeliveryPresenter presenter, HttpContext http, CancellationToken cancellationToken)
+    {
+        if (body.Failure is { } invalid)
+        {
+            return Problems.From(http, invalid);
+        }
+
+        if (!RequestHeaders.TryGetIfMatch(http.Request, out var version, out var badVersion) || !RequestHeaders.TryGetIdempotencyKey(http.Request, out var key, out badVersion))
+        {
+            return Problems.From(http, badVersion!);
+        }
+
+        if (!TryReadForm(body.Value!, out var fields, out var attachments, out var formErrors))
+        {
+            return Problems.From(http, Failure.Invalid([.. formErrors]));
+        }
+
+        var result = await commands.PerformAsync(http.User.ToCaller(), new PerformActionRequest(id, action, fields, attachments, version, key), cancellationToken);
+        return await Respond(http, presenter, result, cancellationToken);
+    }
+
+    private static async Task<Results<Ok<DeliveryResource>, ProblemHttpResult>> SetInvoice(
+        Guid id, JsonBody<InvoiceBody> body, DeliveryCommands commands, DeliveryPresenter presenter, HttpContext http, CancellationToken cancellationToken)
+    {
+        if (body.Failure is { } invalid)
+        {
+            return Problems.From(http, invalid);
+        }
+
+        if (!RequestHeaders.TryGetIfMatch(http.Request, out var version, out var badVersion))
+        {
+            return Problems.From(http, badVersion!);
+        }
+
+        var result = await commands.SetInvoiceStatusAsync(http.User.ToCaller(), id, body.Value!.Status ?? string.Empty, version, cancellationToken);
+        return await Respond(http, presenter, result, cancellationToken);
+    }
+
+    /// <summary>A delivery result as 200 with its ETag, or the failure as problem details.</summary>
+    internal static async Task<Results<Ok<DeliveryResource>, ProblemHttpResult>> Respond(HttpContext http, DeliveryPresenter presenter, Result<DeliveryView> result, CancellationToken cancellationToken)
+    {
+        if (result.Failure is { } failure)
+        {
+            return Problems.From(http, failure);
+        }
+
+        var resource = await presenter.PresentAsync(result.Value!, http.User.ToCaller(), Messages.Culture(http), cancellationToken);
+        RequestHeaders.SetETag(http.Response, resource.Version);
+        return TypedResults.Ok(resource);
+    }
+
+    /// <summary>Form fields must be strings (null means absent); attachmentIds an array of ids.</summary>
+    private static bool TryReadForm(Dictionary<string, JsonElement> body, out Dictionary<string, string> fields, out List<Guid> attachments, out List<InputError> errors)
+    {
+        fields = new Dictionary<string, string>(StringComparer.Ordinal);
+        attachments = [];
+        errors = [];
+        foreach (var (name, value) in body)
+        {
+            if (name == "attachmentIds")
+            {
+                if (value.ValueKind == JsonValueKind.Null)
+                {
+                    continue;
+                }
+
+                if (value.ValueKind != JsonValueKind.Array || value.EnumerateArray().Any(e => e.ValueKind != JsonValueKind.String || !e.TryGetGuid(out _)))
+                {
+                    errors.Add(new InputError(name, "wrong_type"));
+                    continue;
+                }
+
+                attachments.AddRange(value.EnumerateArray().Select(e => e.GetGuid()));
+            }
+            else if (value.ValueKind == JsonValueKind.String)
+            {
+                fields[name] = value.GetString()!;
+            }
+            else if (value.ValueKind != JsonValueKind.Null)
+            {
+                errors.Add(new InputError(name, "wrong_type"));
+            }
+        }
+
+        return errors.Count == 0;
+    }
+}

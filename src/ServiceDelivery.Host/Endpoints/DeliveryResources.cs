@@ -1,0 +1,150 @@
+using System.Text.Json.Serialization;
+using ServiceDelivery.Application;
+using ServiceDelivery.Application.Common;
+using ServiceDelivery.Application.Deliveries;
+using ServiceDelivery.Engine.Definitions;
+using ServiceDelivery.Persistence;
+
+namespace ServiceDelivery.Host.Endpoints;
+
+/// <summary>A delivery as the API returns it to a caller (names in the caller's language, the caller's actions).</summary>
+public sealed record DeliveryResource(
+    Guid Id,
+    string OrderId,
+    ProductView Product,
+    PartyView Buyer,
+    PartyView Provider,
+    decimal PaidAmount,
+    decimal CouponAmount,
+    decimal RefundableAmount,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] decimal? RefundAmount,
+    string Currency,
+    string InvoiceStatus,
+    DefinitionRef Definition,
+    string Stage,
+    string StageName,
+    string Status,
+    DateTimeOffset StageEnteredAt,
+    DateTimeOffset? AutoAcceptAt,
+    IReadOnlyList<NamedKey> AvailableActions,
+    int Version,
+    DateTimeOffset CreatedAt,
+    DateTimeOffset UpdatedAt);
+
+public sealed record NamedKey(string Key, string Name);
+
+public sealed record DeliveryList(IReadOnlyList<DeliveryResource> Items, string? NextCursor);
+
+public sealed record LogEntryResource(
+    int Seq,
+    DateTimeOffset At,
+    ActorView Actor,
+    string Action,
+    string ActionName,
+    string? FromStage,
+    string ToStage,
+    IReadOnlyDictionary<string, string> Data,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyDictionary<string, string>? InternalData,
+    IReadOnlyList<AttachmentView> Attachments,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Timer);
+
+public sealed record TaskResource(
+    Guid Id,
+    string Kind,
+    Guid DeliveryId,
+    string OrderId,
+    string ProductName,
+    string Stage,
+    string StageName,
+    IReadOnlyList<NamedKey> Actions,
+    DateTimeOffset CreatedAt,
+    DateTimeOffset? DueAt,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] Guid? TicketId,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? TicketSubject);
+
+/// <summary>Turns application views into API resources; the definition supplies the localized names.</summary>
+public sealed class DeliveryPresenter(ServiceDeliveryDbContext db, DefinitionCatalog catalog)
+{
+    public async Task<DeliveryResource> PresentAsync(DeliveryView view, Caller caller, string culture, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(view);
+        ArgumentNullException.ThrowIfNull(caller);
+        var definition = await DefinitionAsync(view.Definition.Key, view.Definition.Version, cancellationToken);
+        var stage = definition.Stage(view.Stage);
+        var actions = Roles(caller, view)
+            .SelectMany(role => stage.ActionsFor(role))
+            .DistinctBy(a => a.Key)
+            .Select(a => new NamedKey(a.Key, a.Name.Get(culture)))
+            .ToList();
+        return new DeliveryResource(
+            view.Id, view.OrderId, view.Product, view.Buyer, view.Provider, view.PaidAmount, view.CouponAmount, view.RefundableAmount, view.RefundAmount,
+            view.Currency, view.InvoiceStatus, view.Definition, view.Stage, stage.Name.Get(culture), view.Status, view.StageEnteredAt, view.AutoAcceptAt,
+            actions, view.Version, view.CreatedAt, view.UpdatedAt);
+    }
+
+    public async Task<IReadOnlyList<LogEntryResource>> PresentAsync(DeliveryLog log, string culture, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(log);
+        var definition = await DefinitionAsync(log.DefinitionKey, log.DefinitionVersion, cancellationToken);
+        return [.. log.Entries.Select(e => new LogEntryResource(
+            e.Seq, e.At, e.Actor, e.Action, ActionName(definition, e.Action, culture), e.FromStage, e.ToStage, e.Data, e.InternalData, e.Attachments, e.Timer))];
+    }
+
+    public async Task<TaskResource> PresentAsync(InboxItem item, string culture, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(item);
+        var definition = await DefinitionAsync(item.DefinitionKey, item.DefinitionVersion, cancellationToken);
+        var stageName = definition.TryGetStage(item.Stage, out var stage) ? stage.Name.Get(culture) : item.Stage;
+        return new TaskResource(
+            item.Id, item.Kind, item.DeliveryId, item.OrderId, item.ProductName, item.Stage, stageName,
+            [.. item.Actions.Select(a => new NamedKey(a, ActionName(definition, a, culture)))],
+            item.CreatedAt, item.DueAt, item.TicketId, item.TicketSubject);
+    }
+
+    /// <summary>The display name of a log or task action: a definition action, an intervention, or one of ours.</summary>
+    public static string ActionName(ProcessDefinition definition, string action, string culture)
+    {
+        ArgumentNullException.ThrowIfNull(definition);
+        if (definition.TryGetAction(action, out var known))
+        {
+            return known.Name.Get(culture);
+        }
+
+        var intervention = definition.Interventions.Values.FirstOrDefault(i => i.LogAction == action);
+        if (intervention is not null)
+        {
+            return intervention.Name.Get(culture);
+        }
+
+        var english = culture == Messages.English;
+        return action switch
+        {
+            "start" => english ? "Delivery started" : "交付开始",
+            "set_invoice_status" => english ? "Invoice status updated" : "发票状态更新",
+            "admin_migrate" => english ? "Migrated to a new process version" : "迁移到新的流程版本",
+            "resolve_ticket" => english ? "Resolve ticket" : "处理工单",
+            _ => action,
+        };
+    }
+
+    private async Task<ProcessDefinition> DefinitionAsync(string key, int version, CancellationToken cancellationToken) =>
+        await catalog.GetAsync(db, key, version, cancellationToken) ?? throw new InvalidOperationException($"Definition {key} v{version} is missing.");
+
+    private static IEnumerable<ActorRole> Roles(Caller caller, DeliveryView view)
+    {
+        if (caller.Is(Caller.Buyer) && view.Buyer.Id == caller.Id)
+        {
+            yield return ActorRole.Buyer;
+        }
+
+        if (caller.Is(Caller.Provider) && caller.ProviderId == view.Provider.Id)
+        {
+            yield return ActorRole.Provider;
+        }
+
+        if (caller.Is(Caller.Platform))
+        {
+            yield return ActorRole.Platform;
+        }
+    }
+}

@@ -1,0 +1,109 @@
+using System.Reflection;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using ServiceDelivery.Application.Common;
+
+namespace ServiceDelivery.Host.Endpoints;
+
+/// <remarks>Minimal APIs call the static BindAsync on the parameter type itself, hence a static member on a generic type.</remarks>
+/// <summary>
+/// A JSON request body bound by us rather than by the framework, so that every way a body can be wrong (not
+/// JSON, wrong content type, unknown or mistyped fields, too large) becomes our problem details with a field
+/// path, instead of the framework's bare 400.
+/// </summary>
+[System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1000", Justification = "Minimal APIs bind through a static BindAsync on the parameter type.")]
+public sealed class JsonBody<T>
+    where T : class
+{
+    /// <summary>Largest JSON body accepted (definitions are larger; they have their own limit).</summary>
+    public const int MaxBytes = 1024 * 1024;
+
+    public static readonly JsonSerializerOptions Options = new(JsonSerializerDefaults.Web)
+    {
+        UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
+        AllowTrailingCommas = false,
+        ReadCommentHandling = JsonCommentHandling.Disallow,
+    };
+
+    private JsonBody(T? value, Failure? failure)
+    {
+        Value = value;
+        Failure = failure;
+    }
+
+    public T? Value { get; }
+
+    public Failure? Failure { get; }
+
+    public static async ValueTask<JsonBody<T>> BindAsync(HttpContext http, ParameterInfo parameter)
+    {
+        ArgumentNullException.ThrowIfNull(http);
+        var (text, failure) = await JsonText.ReadAsync(http, MaxBytes);
+        if (failure is not null)
+        {
+            return new JsonBody<T>(null, failure);
+        }
+
+        try
+        {
+            var value = JsonSerializer.Deserialize<T>(text!, Options);
+            return value is null
+                ? new JsonBody<T>(null, Failure.Invalid(new InputError("$", "required")))
+                : new JsonBody<T>(value, null);
+        }
+        catch (JsonException ex)
+        {
+            // The text parsed, so this is a shape problem: a field we do not take, or a value of the wrong type.
+            var unknown = ex.Message.Contains("could not be mapped", StringComparison.Ordinal);
+            return new JsonBody<T>(null, Failure.Invalid(new InputError(FieldOf(ex.Path), unknown ? "unknown_field" : "wrong_type")));
+        }
+    }
+
+    internal static string FieldOf(string? path) =>
+        string.IsNullOrEmpty(path) || path == "$" ? "$" : path.StartsWith("$.", StringComparison.Ordinal) ? path[2..] : path;
+}
+
+/// <summary>Reads a JSON request body as text with the checks every JSON endpoint shares.</summary>
+public static class JsonText
+{
+    /// <summary>The body as text, refusing non-JSON content types (415) and bodies over <paramref name="maxBytes"/> (413).</summary>
+    public static async Task<(string? Text, Failure? Failure)> ReadAsync(HttpContext http, int maxBytes)
+    {
+        ArgumentNullException.ThrowIfNull(http);
+        if (!http.Request.HasJsonContentType())
+        {
+            return (null, new Failure("unsupported_media_type"));
+        }
+
+        if (http.Request.ContentLength > maxBytes)
+        {
+            return (null, new Failure("payload_too_large"));
+        }
+
+        using var reader = new StreamReader(http.Request.Body);
+        var buffer = new char[maxBytes + 1];
+        var total = 0;
+        int read;
+        while (total <= maxBytes && (read = await reader.ReadAsync(buffer.AsMemory(total, buffer.Length - total), http.RequestAborted)) > 0)
+        {
+            total += read;
+        }
+
+        if (total > maxBytes)
+        {
+            return (null, new Failure("payload_too_large"));
+        }
+
+        var text = new string(buffer, 0, total);
+        try
+        {
+            using var _ = JsonDocument.Parse(text);
+        }
+        catch (JsonException ex)
+        {
+            return (null, Failure.Invalid(new InputError(JsonBody<object>.FieldOf(ex.Path), "malformed_json")));
+        }
+
+        return (text, null);
+    }
+}

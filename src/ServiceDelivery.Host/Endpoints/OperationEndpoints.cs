@@ -1,0 +1,105 @@
+using Microsoft.AspNetCore.Http.HttpResults;
+using ServiceDelivery.Application.Common;
+using ServiceDelivery.Application.Deliveries;
+using ServiceDelivery.Application.Notifications;
+using ServiceDelivery.Host.Auth;
+
+namespace ServiceDelivery.Host.Endpoints;
+
+/// <summary>The platform's interventions (move, close, migrate, each logged with its reason) and the notification queue.</summary>
+public static class OperationEndpoints
+{
+    public static IEndpointRouteBuilder MapOperationEndpoints(this IEndpointRouteBuilder app)
+    {
+        var admin = app.MapGroup("/api/v1/deliveries/{id:guid}/admin").WithTags("Operations").RequireAuthorization(Policies.Platform);
+        admin.MapPost("/move", Move).WithName("MoveDelivery")
+            .WithSummary("Move a delivery to another stage (platform); reason required, logged")
+            .Accepts<MoveBody>("application/json").ProducesErrors(400, 401, 403, 404, 409, 415);
+        admin.MapPost("/close", Close).WithName("CloseDelivery")
+            .WithSummary("Close a delivery (platform); reason required, logged")
+            .Accepts<CloseBody>("application/json").ProducesErrors(400, 401, 403, 404, 409, 415);
+        admin.MapPost("/migrate", Migrate).WithName("MigrateDelivery")
+            .WithSummary("Run a delivery on another published version of its definition (platform); logged")
+            .WithDescription("Keeps the stage; tasks follow the new version; running clocks it keeps continue, clocks it removed are cancelled.")
+            .Accepts<MigrateBody>("application/json").ProducesErrors(400, 401, 403, 404, 409, 415);
+
+        var notifications = app.MapGroup("/api/v1/notifications").WithTags("Operations").RequireAuthorization(Policies.Platform);
+        notifications.MapGet("/", List).WithName("ListNotifications")
+            .WithSummary("Outgoing notifications, newest first; status=pending|sent|failed; keyset pagination (cursor, limit 1–200)")
+            .ProducesErrors(400, 401, 403);
+        notifications.MapPost("/{id:long}/retry", Retry).WithName("RetryNotification")
+            .WithSummary("Send a failed notification again").ProducesErrors(401, 403, 404, 409);
+        return app;
+    }
+
+    public sealed record MoveBody(string? ToStage, string? Reason, string? InternalNote);
+
+    public sealed record CloseBody(string? Reason, string? InternalNote);
+
+    public sealed record MigrateBody(int? ToVersion, string? Reason);
+
+    public sealed record NotificationList(IReadOnlyList<NotificationView> Items, string? NextCursor);
+
+    private static async Task<Results<Ok<DeliveryResource>, ProblemHttpResult>> Move(Guid id, JsonBody<MoveBody> body, DeliveryCommands commands, DeliveryPresenter presenter, HttpContext http, CancellationToken cancellationToken)
+    {
+        if (Invalid(http, body.Failure, out var version) is { } problem)
+        {
+            return problem;
+        }
+
+        var b = body.Value!;
+        var result = await commands.InterveneAsync(http.User.ToCaller(), new InterveneRequest(id, "move", b.ToStage, b.Reason, b.InternalNote, null, version), cancellationToken);
+        return await DeliveryEndpoints.Respond(http, presenter, result, cancellationToken);
+    }
+
+    private static async Task<Results<Ok<DeliveryResource>, ProblemHttpResult>> Close(Guid id, JsonBody<CloseBody> body, DeliveryCommands commands, DeliveryPresenter presenter, HttpContext http, CancellationToken cancellationToken)
+    {
+        if (Invalid(http, body.Failure, out var version) is { } problem)
+        {
+            return problem;
+        }
+
+        var b = body.Value!;
+        var result = await commands.InterveneAsync(http.User.ToCaller(), new InterveneRequest(id, "close", null, b.Reason, b.InternalNote, null, version), cancellationToken);
+        return await DeliveryEndpoints.Respond(http, presenter, result, cancellationToken);
+    }
+
+    private static async Task<Results<Ok<DeliveryResource>, ProblemHttpResult>> Migrate(Guid id, JsonBody<MigrateBody> body, DeliveryCommands commands, DeliveryPresenter presenter, HttpContext http, CancellationToken cancellationToken)
+    {
+        if (Invalid(http, body.Failure, out var version) is { } problem)
+        {
+            return problem;
+        }
+
+        if (body.Value!.ToVersion is not { } toVersion)
+        {
+            return Problems.From(http, Failure.Invalid(new InputError("toVersion", "required")));
+        }
+
+        var result = await commands.MigrateAsync(http.User.ToCaller(), id, toVersion, body.Value.Reason, version, cancellationToken);
+        return await DeliveryEndpoints.Respond(http, presenter, result, cancellationToken);
+    }
+
+    private static async Task<Results<Ok<NotificationList>, ProblemHttpResult>> List(string? status, string? cursor, int? limit, NotificationAdmin admin, HttpContext http, CancellationToken cancellationToken)
+    {
+        var result = await admin.ListAsync(http.User.ToCaller(), status, cursor, limit, cancellationToken);
+        return result.Failure is { } failure ? Problems.From(http, failure) : TypedResults.Ok(new NotificationList(result.Value!.Items, result.Value.NextCursor));
+    }
+
+    private static async Task<Results<Ok<NotificationView>, ProblemHttpResult>> Retry(long id, NotificationAdmin admin, HttpContext http, CancellationToken cancellationToken)
+    {
+        var result = await admin.RetryAsync(http.User.ToCaller(), id, cancellationToken);
+        return result.Failure is { } failure ? Problems.From(http, failure) : TypedResults.Ok(result.Value!);
+    }
+
+    private static ProblemHttpResult? Invalid(HttpContext http, Failure? bodyFailure, out int? version)
+    {
+        version = null;
+        if (bodyFailure is not null)
+        {
+            return Problems.From(http, bodyFailure);
+        }
+
+        return RequestHeaders.TryGetIfMatch(http.Request, out version, out var badVersion) ? null : Problems.From(http, badVersion!);
+    }
+}

@@ -1,0 +1,80 @@
+using System.Text.Json.Nodes;
+using ServiceDelivery.Engine.Definitions;
+using ServiceDelivery.Engine.Execution;
+using ServiceDelivery.Engine.Timers;
+using ServiceDelivery.Engine.Tests.Support;
+using static ServiceDelivery.Engine.Tests.Support.Scenario;
+
+namespace ServiceDelivery.Engine.Tests.Execution;
+
+public sealed class MigrationTests
+{
+    private static ProcessDefinition Version2(Action<JsonObject> change)
+    {
+        var document = JsonNode.Parse(Shipped.DeliveryJson)!.AsObject();
+        change(document);
+        return ProcessDefinitionLoader.LoadValid(document.ToJsonString(), 2);
+    }
+
+    [Fact]
+    public void A_migration_keeps_the_stage_and_running_clocks_and_is_logged()
+    {
+        var delivery = Scenario.At("accepting");
+        delivery.Advance(TimeSpan.FromDays(2));
+        var v2 = Version2(d => d["stages"]![4]!["timers"]!.AsArray().RemoveAt(2));
+
+        var decision = Migration.Decide(delivery.Definition, v2, delivery.State, Platform, "新增验收表单字段", delivery.Now).Should().BeOfType<Decision>().Subject;
+
+        decision.State.Stage.Should().Be("accepting");
+        decision.State.Timer("auto_accept").Should().Be(delivery.Timer("auto_accept"), "a clock the new version keeps runs on unchanged");
+        decision.Timers.Should().ContainSingle(c => c.Kind == TimerChangeKind.Cancelled && c.Timer.Key == "acceptance_reminder_1d");
+        decision.Log!.Action.Should().Be("admin_migrate");
+        decision.Log.Data.Should().Contain("fromVersion", "1").And.Contain("toVersion", "2").And.Contain("reason", "新增验收表单字段");
+    }
+
+    [Fact]
+    public void A_clock_the_new_version_adds_runs_as_if_since_stage_entry()
+    {
+        var delivery = Scenario.At("implementing");
+        delivery.Advance(TimeSpan.FromDays(1));
+        var v2 = Version2(d =>
+        {
+            d["stages"]![3]!["timers"] = JsonNode.Parse("""[{ "key": "progress_nudge", "remind": "implementation_deadline", "before": "P1D", "notify": [{ "to": ["provider"], "template": "progress_posted" }] }, { "key": "implementation_deadline", "after": "P30D", "perform": "post_progress_auto" }]""");
+            d["actions"]!.AsArray().Add(JsonNode.Parse("""{ "key": "post_progress_auto", "name": { "zh-CN": "自动提醒" }, "roles": ["platform"], "to": "$stay" }"""));
+            d["stages"]![3]!["actions"]!.AsArray().Add("post_progress_auto");
+        });
+
+        var decision = (Decision)Migration.Decide(delivery.Definition, v2, delivery.State, Platform, null, delivery.Now);
+
+        decision.State.Timer("implementation_deadline")!.DueAt.Should().Be(delivery.State.StageEnteredAt + TimeSpan.FromDays(30));
+        decision.State.Timer("progress_nudge")!.DueAt.Should().Be(delivery.State.StageEnteredAt + TimeSpan.FromDays(29));
+    }
+
+    [Fact]
+    public void A_version_without_the_current_stage_is_refused()
+    {
+        var delivery = Scenario.At("requirement_rejected");
+        var v2 = Version2(d =>
+        {
+            d["stages"]!.AsArray().RemoveAt(2);
+            d["actions"]![3]!["to"] = "requirement_pending";
+        });
+
+        var rejection = Migration.Decide(delivery.Definition, v2, delivery.State, Platform, null, delivery.Now).Should().BeOfType<Rejection>().Subject;
+
+        rejection.Code.Should().Be(RejectionCode.ValidationFailed);
+        rejection.Errors.Should().Equal(new FieldError("toVersion", FieldErrorCode.InvalidStage));
+    }
+
+    [Fact]
+    public void Only_the_platform_migrates_and_never_to_the_same_version_or_a_terminal_delivery()
+    {
+        var delivery = Scenario.At("implementing");
+        var done = Scenario.At("completed");
+        var v2 = Version2(_ => { });
+
+        Migration.Decide(delivery.Definition, v2, delivery.State, Buyer, null, delivery.Now).Should().BeOfType<Rejection>().Which.Code.Should().Be(RejectionCode.ForbiddenAction);
+        Migration.Decide(delivery.Definition, delivery.Definition, delivery.State, Platform, null, delivery.Now).Should().BeOfType<Rejection>().Which.Code.Should().Be(RejectionCode.ValidationFailed);
+        Migration.Decide(done.Definition, v2, done.State, Platform, null, done.Now).Should().BeOfType<Rejection>().Which.Code.Should().Be(RejectionCode.InvalidTransition);
+    }
+}
