@@ -1,7 +1,9 @@
 using Hangfire;
 using Hangfire.PostgreSql;
 using Microsoft.Extensions.DependencyInjection;
+using ServiceDelivery.Application.Outbox;
 using ServiceDelivery.Application.Timers;
+using ServiceDelivery.Infrastructure.Notifications;
 using ServiceDelivery.Infrastructure.Jobs;
 
 namespace ServiceDelivery.Infrastructure;
@@ -35,8 +37,30 @@ public static class InfrastructureServices
         }
 
         services.AddTransient<TimerJobs>();
+        services.AddTransient<OutboxJobs>();
         services.AddSingleton<ITimerScheduler, HangfireTimerScheduler>();
+        services.AddSingleton<IOutboxSignal, HangfireOutboxSignal>();
         services.AddHostedService<JobsBootstrapper>();
+        return services;
+    }
+
+    /// <summary>Mail (MailKit over SMTP, or a log when no server is configured), templates (Fluid) and webhooks.</summary>
+    public static IServiceCollection AddServiceDeliveryNotifications(this IServiceCollection services, SmtpOptions smtp, string? templatesRoot = null)
+    {
+        ArgumentNullException.ThrowIfNull(smtp);
+        services.AddSingleton(smtp);
+        services.AddSingleton<IMailComposer>(new FluidMailComposer(templatesRoot ?? FluidMailComposer.DefaultRoot));
+        if (smtp.IsConfigured)
+        {
+            _ = smtp.SocketOptions; // refuse a bad Smtp:UseTls at start, not at the first mail
+            services.AddSingleton<IMailTransport, SmtpMailTransport>();
+        }
+        else
+        {
+            services.AddSingleton<IMailTransport, LogMailTransport>();
+        }
+
+        services.AddHttpClient<IWebhookTransport, HttpWebhookTransport>(client => client.Timeout = TimeSpan.FromSeconds(15));
         return services;
     }
 }

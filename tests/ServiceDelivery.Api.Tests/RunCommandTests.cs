@@ -15,9 +15,10 @@ namespace ServiceDelivery.Api.Tests;
 public sealed partial class RunCommandTests
 {
     [Fact]
-    public async Task The_run_command_starts_the_service_with_its_database_and_demo_data_and_stops_cleanly()
+    public async Task The_run_command_starts_the_service_with_its_database_and_demo_data_sends_its_mail_and_stops_cleanly()
     {
         var root = RepositoryRoot();
+        await using var smtp = Testing.TestSmtpServer.Start();
         var data = Path.Combine(Path.GetTempPath(), $"sd-run-{Guid.NewGuid():N}");
         var port = FreePort();
         var output = new StringBuilder();
@@ -34,6 +35,8 @@ public sealed partial class RunCommandTests
         }
 
         start.Environment["LocalDatabase__DataDirectory"] = data;
+        start.Environment["Smtp__Host"] = "127.0.0.1";
+        start.Environment["Smtp__Port"] = smtp.Port.ToString(System.Globalization.CultureInfo.InvariantCulture);
         start.Environment.Remove("ConnectionStrings__ServiceDelivery");
         using var process = Process.Start(start)!;
         process.OutputDataReceived += (_, e) => { lock (output) { output.AppendLine(e.Data); } };
@@ -53,6 +56,10 @@ public sealed partial class RunCommandTests
             stages.Should().BeEquivalentTo(
                 ["requirement_pending", "requirement_confirming", "requirement_rejected", "implementing", "accepting", "refunding", "completed", "refunded", "closed"],
                 "the demo has a delivery in every stage");
+
+            // The demo's notifications reach the configured SMTP catcher: a "delivery started" to both parties of each delivery.
+            await WaitForAsync(() => smtp.WithTemplate("delivery_started").Count, n => n >= 18, TimeSpan.FromSeconds(60));
+            smtp.WithTemplate("delivery_started").Should().HaveCount(18, Log(output));
 
             Process.Start("kill", ["-TERM", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])!.WaitForExit();
             var exited = process.WaitForExit(TimeSpan.FromSeconds(60));
@@ -100,9 +107,9 @@ public sealed partial class RunCommandTests
         throw new TimeoutException("The service did not become ready:\n" + Log(output));
     }
 
-    private static async Task<T> WaitForAsync<T>(Func<T> probe, Func<T, bool> done)
+    private static async Task<T> WaitForAsync<T>(Func<T> probe, Func<T, bool> done, TimeSpan? timeout = null)
     {
-        for (var i = 0; i < 40; i++)
+        for (var i = 0; i < (timeout ?? TimeSpan.FromSeconds(10)).TotalMilliseconds / 250; i++)
         {
             var value = probe();
             if (done(value))

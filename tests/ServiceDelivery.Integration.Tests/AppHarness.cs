@@ -63,11 +63,11 @@ public sealed class AppHarness : IAsyncDisposable
     public async Task<DeliveryView> StartAsync(string? orderId = null, string? definitionKey = null) =>
         (await TryStartAsync(Order(orderId, definitionKey))).Unwrap().Delivery;
 
-    public StartDeliveryRequest Order(string? orderId = null, string? definitionKey = null) => new(
+    public StartDeliveryRequest Order(string? orderId = null, string? definitionKey = null, string? locale = null) => new(
         orderId ?? $"ORD-{Interlocked.Increment(ref _orders):D6}",
         new OrderProduct("prod-db-migration", "数据库迁移服务", "标准版"),
-        new OrderParty("u-1001", "张三", "buyer@example.com"),
-        new OrderParty("p-2001", "云迁科技", "ops@provider.example"),
+        new OrderParty("u-1001", "张三", "buyer@example.com", locale),
+        new OrderParty("p-2001", "云迁科技", "ops@provider.example", locale),
         1200.00m,
         100.00m,
         "CNY",
@@ -106,9 +106,9 @@ public sealed class AppHarness : IAsyncDisposable
     }
 
     /// <summary>Drives a new delivery to <paramref name="stage"/> through the application.</summary>
-    public async Task<DeliveryView> AtAsync(string stage)
+    public async Task<DeliveryView> AtAsync(string stage, string? locale = null)
     {
-        var delivery = await StartAsync();
+        var delivery = (await TryStartAsync(Order(locale: locale))).Unwrap().Delivery;
         foreach (var (caller, action) in PathTo(stage))
         {
             delivery = await ActAsync(caller, delivery.Id, action);

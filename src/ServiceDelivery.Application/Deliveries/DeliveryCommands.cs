@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Net.Mail;
 using Microsoft.EntityFrameworkCore;
 using ServiceDelivery.Application.Common;
+using ServiceDelivery.Application.Outbox;
 using ServiceDelivery.Application.Timers;
 using ServiceDelivery.Engine.Definitions;
 using ServiceDelivery.Engine.Execution;
@@ -11,9 +12,9 @@ using ServiceDelivery.Persistence.Entities;
 namespace ServiceDelivery.Application.Deliveries;
 
 /// <summary>Starting deliveries, performing actions, invoice updates and platform interventions.</summary>
-public sealed class DeliveryCommands(ServiceDeliveryDbContext db, DefinitionCatalog catalog, TimeProvider clock, ITimerScheduler scheduler, DeliveryOptions options)
+public sealed class DeliveryCommands(ServiceDeliveryDbContext db, DefinitionCatalog catalog, TimeProvider clock, ITimerScheduler scheduler, IOutboxSignal signal, OutboxWriter outbox, DeliveryOptions options)
 {
-    private readonly DeliveryTransaction _transaction = new(db, catalog, clock, scheduler);
+    private readonly DeliveryTransaction _transaction = new(db, catalog, clock, scheduler, signal);
 
     /// <summary>
     /// Starts the delivery of a paid order. Idempotent per order id: the same order again returns the existing
@@ -51,12 +52,13 @@ public sealed class DeliveryCommands(ServiceDeliveryDbContext db, DefinitionCata
         var record = NewRecord(request, fingerprint, definition, now);
         var aggregate = DeliveryAggregate.New(record, definition);
         db.Deliveries.Add(record);
-        var failure = DeliveryTransaction.Decide(db, aggregate, new StartDelivery(caller.As(ActorRole.Marketplace), request.PaidAmount, InvoiceStatus.None), now);
+        var failure = DeliveryTransaction.Decide(db, aggregate, new StartDelivery(caller.As(ActorRole.Marketplace), request.PaidAmount, InvoiceStatus.None), now, outbox);
         if (failure is not null)
         {
             return failure;
         }
 
+        var wroteOutbox = DeliveryTransaction.WritesOutbox(db);
         try
         {
             await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
@@ -70,7 +72,7 @@ public sealed class DeliveryCommands(ServiceDeliveryDbContext db, DefinitionCata
             return await ExistingAsync(request.OrderId, fingerprint, cancellationToken) ?? Failure.OrderConflict;
         }
 
-        _transaction.WakeTimers(aggregate);
+        _transaction.AfterCommit(aggregate, wroteOutbox);
         return new StartDeliveryResult(aggregate.ToView(), Created: true);
     }
 
@@ -102,7 +104,7 @@ public sealed class DeliveryCommands(ServiceDeliveryDbContext db, DefinitionCata
             }
 
             var form = new FormData(request.Fields, [.. request.AttachmentIds]);
-            return DeliveryTransaction.Decide(db, aggregate, new PerformAction(caller.As(role.Value), request.Action, form), now);
+            return DeliveryTransaction.Decide(db, aggregate, new PerformAction(caller.As(role.Value), request.Action, form), now, outbox);
         }, cancellationToken);
     }
 
@@ -168,7 +170,7 @@ public sealed class DeliveryCommands(ServiceDeliveryDbContext db, DefinitionCata
         {
             var form = InterventionForm(request.Reason, request.InternalNote);
             var command = new Intervene(caller.As(ActorRole.Platform), kind, request.ToStage, form, request.Amount);
-            return Task.FromResult(DeliveryTransaction.Decide(db, aggregate, command, now));
+            return Task.FromResult(DeliveryTransaction.Decide(db, aggregate, command, now, outbox));
         }, cancellationToken);
     }
 

@@ -27,7 +27,7 @@ public sealed record Idempotency(string Scope, string Key, string RequestHash)
 /// check visibility and If-Match, let the command decide and write, then save every row in ONE transaction
 /// with the version check. A lost race is a version conflict, never a silent overwrite.
 /// </summary>
-internal sealed class DeliveryTransaction(ServiceDeliveryDbContext db, DefinitionCatalog catalog, TimeProvider clock, ITimerScheduler scheduler)
+internal sealed class DeliveryTransaction(ServiceDeliveryDbContext db, DefinitionCatalog catalog, TimeProvider clock, ITimerScheduler scheduler, IOutboxSignal signal)
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
@@ -83,6 +83,7 @@ internal sealed class DeliveryTransaction(ServiceDeliveryDbContext db, Definitio
             });
         }
 
+        var wroteOutbox = WritesOutbox(db);
         try
         {
             await db.SaveChangesAsync(cancellationToken);
@@ -97,12 +98,26 @@ internal sealed class DeliveryTransaction(ServiceDeliveryDbContext db, Definitio
             return idempotency is not null && await ReplayAsync(idempotency, cancellationToken) is { } twin ? twin : Failure.VersionConflict;
         }
 
-        WakeTimers(aggregate);
+        AfterCommit(aggregate, wroteOutbox);
         return view;
     }
 
+    /// <summary>True when the pending changes add outbox rows (checked before saving).</summary>
+    public static bool WritesOutbox(ServiceDeliveryDbContext db) =>
+        db.ChangeTracker.Entries<OutboxRecord>().Any(e => e.State == EntityState.Added);
+
+    /// <summary>Hints for the job system after a commit: new due times, new messages.</summary>
+    public void AfterCommit(DeliveryAggregate aggregate, bool wroteOutbox)
+    {
+        WakeTimers(aggregate);
+        if (wroteOutbox)
+        {
+            signal.Pending();
+        }
+    }
+
     /// <summary>Asks the engine, and on a decision writes it with its notifications; the failure otherwise.</summary>
-    public static Failure? Decide(ServiceDeliveryDbContext db, DeliveryAggregate aggregate, Command command, DateTimeOffset now, Func<NotificationPayload, NotificationPayload>? enrich = null)
+    public static Failure? Decide(ServiceDeliveryDbContext db, DeliveryAggregate aggregate, Command command, DateTimeOffset now, OutboxWriter outbox, Func<NotificationPayload, NotificationPayload>? enrich = null)
     {
         var state = command is StartDelivery ? null : aggregate.ToState();
         var outcome = WorkflowEngine.Decide(aggregate.Definition, state, command, now);
@@ -116,9 +131,10 @@ internal sealed class DeliveryTransaction(ServiceDeliveryDbContext db, Definitio
         if (!decision.Notifications.IsEmpty)
         {
             var payload = Payload(aggregate, decision.FromStage, decision.Log, seq, now);
-            OutboxWriter.Notify(db, aggregate.Record, decision.Notifications, enrich is null ? payload : enrich(payload), now);
+            outbox.Notify(db, aggregate.Record, decision.Notifications, enrich is null ? payload : enrich(payload), now);
         }
 
+        outbox.PublishDecision(db, aggregate.Record, decision, now);
         return null;
     }
 

@@ -11,14 +11,14 @@ using ServiceDelivery.Persistence.Entities;
 namespace ServiceDelivery.Application.Tickets;
 
 /// <summary>Opening a ticket (工单), the message thread, and the platform's resolution.</summary>
-public sealed class TicketCommands(ServiceDeliveryDbContext db, DefinitionCatalog catalog, TimeProvider clock, ITimerScheduler scheduler)
+public sealed class TicketCommands(ServiceDeliveryDbContext db, DefinitionCatalog catalog, TimeProvider clock, ITimerScheduler scheduler, IOutboxSignal signal, OutboxWriter outbox)
 {
     public const int SubjectMaxLength = 200;
     public const int TextMaxLength = 5000;
     public const int NoteMaxLength = 2000;
     public const int MaxAttachments = 10;
 
-    private readonly DeliveryTransaction _transaction = new(db, catalog, clock, scheduler);
+    private readonly DeliveryTransaction _transaction = new(db, catalog, clock, scheduler, signal);
 
     /// <summary>
     /// A buyer or provider opens a ticket on a delivery, at any time. An acceptance dispute stops the clocks that
@@ -74,7 +74,7 @@ public sealed class TicketCommands(ServiceDeliveryDbContext db, DefinitionCatalo
 
             if (ticket.Category == TicketCategories.AcceptanceDispute)
             {
-                var dispute = DeliveryTransaction.Decide(db, aggregate, new OpenDispute(caller.As(role.Value), ticket.Id.ToString()), now);
+                var dispute = DeliveryTransaction.Decide(db, aggregate, new OpenDispute(caller.As(role.Value), ticket.Id.ToString()), now, outbox);
                 if (dispute is not null)
                 {
                     return dispute;
@@ -87,7 +87,14 @@ public sealed class TicketCommands(ServiceDeliveryDbContext db, DefinitionCatalo
                 aggregate.Record.UpdatedAt = now;
             }
 
-            NotifyTicket(aggregate, ticket, aggregate.Definition.OnTicketOpened, role.Value, now, null);
+            NotifyTicket(aggregate, ticket, aggregate.Definition.OnTicketOpened, role.Value, now, null, "description", ticket.Description);
+            outbox.Publish(db, aggregate.Record, IntegrationEvents.TicketOpened, new Dictionary<string, object?>
+            {
+                ["ticketId"] = ticket.Id,
+                ["category"] = ticket.Category,
+                ["subject"] = ticket.Subject,
+                ["openedByRole"] = ticket.OpenedByRole,
+            }, now);
             return null;
         }, cancellationToken);
 
@@ -150,7 +157,7 @@ public sealed class TicketCommands(ServiceDeliveryDbContext db, DefinitionCatalo
             ticket.Version++;
             aggregate.Record.Version++;
             aggregate.Record.UpdatedAt = now;
-            NotifyTicket(aggregate, ticket, aggregate.Definition.OnTicketAnswered, role, now, null);
+            NotifyTicket(aggregate, ticket, aggregate.Definition.OnTicketAnswered, role, now, null, "body", message.Body);
             return null;
         }, cancellationToken);
 
@@ -218,7 +225,7 @@ public sealed class TicketCommands(ServiceDeliveryDbContext db, DefinitionCatalo
 
             if (aggregate.OpenDisputes.Contains(ticket.Id.ToString()))
             {
-                var resolved = DeliveryTransaction.Decide(db, aggregate, new ResolveDispute(actor, ticket.Id.ToString()), now);
+                var resolved = DeliveryTransaction.Decide(db, aggregate, new ResolveDispute(actor, ticket.Id.ToString()), now, outbox);
                 if (resolved is not null)
                 {
                     return resolved;
@@ -241,14 +248,21 @@ public sealed class TicketCommands(ServiceDeliveryDbContext db, DefinitionCatalo
             if (kind is not null)
             {
                 var form = DeliveryCommands.InterventionForm(request.Note, null);
-                var intervened = DeliveryTransaction.Decide(db, aggregate, new Intervene(actor, kind.Value, null, form, request.Amount), now, p => WithTicket(p, ticket));
+                var intervened = DeliveryTransaction.Decide(db, aggregate, new Intervene(actor, kind.Value, null, form, request.Amount), now, outbox, p => WithTicket(p, ticket));
                 if (intervened is not null)
                 {
                     return intervened;
                 }
             }
 
-            NotifyTicket(aggregate, ticket, aggregate.Definition.OnTicketResolved, ActorRole.Platform, now, request.Outcome);
+            NotifyTicket(aggregate, ticket, aggregate.Definition.OnTicketResolved, ActorRole.Platform, now, request.Outcome, "note", request.Note!);
+            outbox.Publish(db, aggregate.Record, IntegrationEvents.TicketResolved, new Dictionary<string, object?>
+            {
+                ["ticketId"] = ticket.Id,
+                ["category"] = ticket.Category,
+                ["outcome"] = ticket.Outcome,
+                ["amount"] = ticket.RefundAmount,
+            }, now);
             return null;
         }, cancellationToken);
 
@@ -276,7 +290,7 @@ public sealed class TicketCommands(ServiceDeliveryDbContext db, DefinitionCatalo
         return roles.Contains(ActorRole.Buyer) ? ActorRole.Buyer : roles.Contains(ActorRole.Provider) ? ActorRole.Provider : null;
     }
 
-    private void NotifyTicket(DeliveryAggregate aggregate, TicketRecord ticket, IEnumerable<NotificationRule> rules, ActorRole author, DateTimeOffset now, string? outcome)
+    private void NotifyTicket(DeliveryAggregate aggregate, TicketRecord ticket, IEnumerable<NotificationRule> rules, ActorRole author, DateTimeOffset now, string? outcome, string textKey, string text)
     {
         // Whoever wrote needs no mail about it; everyone else the definition names does.
         var recipients = rules
@@ -288,8 +302,12 @@ public sealed class TicketCommands(ServiceDeliveryDbContext db, DefinitionCatalo
             return;
         }
 
-        var payload = WithTicket(DeliveryTransaction.Payload(aggregate, null, null, null, now), ticket) with { TicketOutcome = outcome };
-        OutboxWriter.Notify(db, aggregate.Record, recipients, payload, now);
+        var payload = WithTicket(DeliveryTransaction.Payload(aggregate, null, null, null, now), ticket) with
+        {
+            TicketOutcome = outcome,
+            Data = new Dictionary<string, string> { [textKey] = text },
+        };
+        outbox.Notify(db, aggregate.Record, recipients, payload, now);
     }
 
     private static NotificationPayload WithTicket(NotificationPayload payload, TicketRecord ticket) =>

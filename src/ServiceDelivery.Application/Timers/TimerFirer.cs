@@ -2,6 +2,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
 using ServiceDelivery.Application.Common;
 using ServiceDelivery.Application.Deliveries;
+using ServiceDelivery.Application.Outbox;
 using ServiceDelivery.Engine.Execution;
 using ServiceDelivery.Persistence;
 using ServiceDelivery.Persistence.Entities;
@@ -13,7 +14,7 @@ namespace ServiceDelivery.Application.Timers;
 /// number of firers on any number of hosts never take the same timer; the delivery's version check makes a
 /// timer that raced with a person's action lose cleanly and try again on the next pass.
 /// </summary>
-public sealed partial class TimerFirer(IDbContextFactory<ServiceDeliveryDbContext> contexts, DefinitionCatalog catalog, TimeProvider clock, ITimerScheduler scheduler, ILogger<TimerFirer> logger)
+public sealed partial class TimerFirer(IDbContextFactory<ServiceDeliveryDbContext> contexts, DefinitionCatalog catalog, TimeProvider clock, ITimerScheduler scheduler, IOutboxSignal signal, OutboxWriter outbox, ILogger<TimerFirer> logger)
 {
     /// <summary>How long a timer whose action the engine refuses (a guard) waits before it is tried again.</summary>
     public static readonly TimeSpan RetryAfterRefusal = TimeSpan.FromHours(1);
@@ -78,7 +79,7 @@ public sealed partial class TimerFirer(IDbContextFactory<ServiceDeliveryDbContex
         var timer = claimed[0];
         var aggregate = await DeliveryAggregate.LoadAsync(db, catalog, timer.DeliveryId, cancellationToken)
             ?? throw new InvalidOperationException($"Timer {timer.Id} belongs to missing delivery {timer.DeliveryId}.");
-        var refused = DeliveryTransaction.Decide(db, aggregate, new FireTimer(timer.Key), now);
+        var refused = DeliveryTransaction.Decide(db, aggregate, new FireTimer(timer.Key), now, outbox);
         if (refused is not null)
         {
             // The engine will not act (e.g. a guard holds it back): look again later rather than spin.
@@ -91,6 +92,7 @@ public sealed partial class TimerFirer(IDbContextFactory<ServiceDeliveryDbContex
             return Outcome.Refused;
         }
 
+        var wroteOutbox = DeliveryTransaction.WritesOutbox(db);
         try
         {
             await db.SaveChangesAsync(cancellationToken);
@@ -104,6 +106,11 @@ public sealed partial class TimerFirer(IDbContextFactory<ServiceDeliveryDbContex
 
         LogFired(logger, timer.Key, timer.DeliveryId, now - timer.DueAt!.Value);
         scheduler.WakeAt(aggregate.LiveTimers.Where(t => t.State == TimerRecord.States.Running && t.DueAt is not null).Select(t => t.DueAt!.Value));
+        if (wroteOutbox)
+        {
+            signal.Pending();
+        }
+
         return Outcome.Fired;
     }
 

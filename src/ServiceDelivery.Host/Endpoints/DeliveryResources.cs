@@ -1,6 +1,7 @@
 using System.Text.Json.Serialization;
 using ServiceDelivery.Application;
 using ServiceDelivery.Application.Common;
+using ServiceDelivery.Application.Definitions;
 using ServiceDelivery.Application.Deliveries;
 using ServiceDelivery.Engine.Definitions;
 using ServiceDelivery.Persistence;
@@ -101,31 +102,7 @@ public sealed class DeliveryPresenter(ServiceDeliveryDbContext db, DefinitionCat
             item.CreatedAt, item.DueAt, item.TicketId, item.TicketSubject);
     }
 
-    /// <summary>The display name of a log or task action: a definition action, an intervention, or one of ours.</summary>
-    public static string ActionName(ProcessDefinition definition, string action, string culture)
-    {
-        ArgumentNullException.ThrowIfNull(definition);
-        if (definition.TryGetAction(action, out var known))
-        {
-            return known.Name.Get(culture);
-        }
-
-        var intervention = definition.Interventions.Values.FirstOrDefault(i => i.LogAction == action);
-        if (intervention is not null)
-        {
-            return intervention.Name.Get(culture);
-        }
-
-        var english = culture == Messages.English;
-        return action switch
-        {
-            "start" => english ? "Delivery started" : "交付开始",
-            "set_invoice_status" => english ? "Invoice status updated" : "发票状态更新",
-            "admin_migrate" => english ? "Migrated to a new process version" : "迁移到新的流程版本",
-            "resolve_ticket" => english ? "Resolve ticket" : "处理工单",
-            _ => action,
-        };
-    }
+    public static string ActionName(ProcessDefinition definition, string action, string culture) => DisplayNames.Action(definition, action, culture);
 
     private async Task<ProcessDefinition> DefinitionAsync(string key, int version, CancellationToken cancellationToken) =>
         await catalog.GetAsync(db, key, version, cancellationToken) ?? throw new InvalidOperationException($"Definition {key} v{version} is missing.");

@@ -4,7 +4,9 @@ using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.AspNetCore.Authorization;
 using Scalar.AspNetCore;
 using ServiceDelivery.Application.Attachments;
+using ServiceDelivery.Infrastructure.Notifications;
 using ServiceDelivery.Infrastructure.Storage;
+using ServiceDelivery.Application.Outbox;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.IdentityModel.Tokens;
 using ServiceDelivery.Application;
@@ -45,7 +47,12 @@ public static class ServiceDeliveryHost
 
         var connectionString = await LocalDatabase.ConnectionStringAsync(builder);
         var deliveryOptions = configuration.GetSection(DeliveryOptions.SectionName).Get<DeliveryOptions>() ?? new DeliveryOptions();
+        var webhooks = new WebhookOptions();
+        configuration.GetSection(WebhookOptions.SectionName).Bind(webhooks);
+        services.AddSingleton(webhooks);
+        services.AddSingleton(configuration.GetSection(NotificationOptions.SectionName).Get<NotificationOptions>() ?? new NotificationOptions());
         services.AddServiceDeliveryApplication(connectionString, deliveryOptions);
+        services.AddServiceDeliveryNotifications(configuration.GetSection(SmtpOptions.SectionName).Get<SmtpOptions>() ?? new SmtpOptions());
         services.AddScoped(sp => sp.GetRequiredService<IDbContextFactory<ServiceDeliveryDbContext>>().CreateDbContext());
         services.AddServiceDeliveryJobs(connectionString, configuration.GetSection(JobOptions.SectionName).Get<JobOptions>() ?? new JobOptions());
 

@@ -5,16 +5,18 @@ using Microsoft.Extensions.Logging;
 namespace ServiceDelivery.Infrastructure.Jobs;
 
 /// <summary>
-/// On start: registers the minute sweep (every host does it; it is an upsert) and enqueues one sweep now, so
-/// timers that fell due while no host was running fire right away.
+/// On start: registers the minute sweeps of timers and of the outbox (every host does it; it is an upsert) and
+/// enqueues one of each now, so what fell due while no host was running happens right away.
 /// </summary>
 public sealed class JobsBootstrapper(IRecurringJobManager recurring, IBackgroundJobClient jobs, ILogger<JobsBootstrapper> logger) : IHostedService
 {
     public Task StartAsync(CancellationToken cancellationToken)
     {
         recurring.AddOrUpdate<TimerJobs>(TimerJobs.SweepJobId, j => j.FireDueTimersAsync(CancellationToken.None), Cron.Minutely());
+        recurring.AddOrUpdate<OutboxJobs>(OutboxJobs.SweepJobId, j => j.DispatchAsync(CancellationToken.None), Cron.Minutely());
         jobs.Enqueue<TimerJobs>(j => j.FireDueTimersAsync(CancellationToken.None));
-        logger.LogInformation("Timer sweep registered (every minute) and one sweep enqueued for overdue timers");
+        jobs.Enqueue<OutboxJobs>(j => j.DispatchAsync(CancellationToken.None));
+        logger.LogInformation("Timer and outbox sweeps registered (every minute) and one of each enqueued for what is overdue");
         return Task.CompletedTask;
     }
 

@@ -85,13 +85,15 @@ internal sealed class OutboxConfiguration : IEntityTypeConfiguration<OutboxRecor
         builder.Property(o => o.RecipientAddress).HasMaxLength(320);
         builder.Property(o => o.RecipientName).HasMaxLength(200);
         builder.Property(o => o.Culture).HasMaxLength(16);
+        builder.Property(o => o.TimeZone).HasMaxLength(64);
         builder.Property(o => o.Payload).HasColumnType("jsonb");
         builder.Property(o => o.Status).HasMaxLength(16);
         builder.Property(o => o.LastError).HasMaxLength(2000);
         builder.HasOne<DeliveryRecord>().WithMany().HasForeignKey(o => o.DeliveryId).OnDelete(DeleteBehavior.Cascade);
 
-        // Pending rows, oldest due first: what the senders scan.
-        builder.HasIndex(o => o.NextAttemptAt).HasFilter("status = 'pending'");
+        // Pending rows, oldest due first: what the senders scan; and each delivery's webhooks in order.
+        builder.HasIndex(o => o.NextAttemptAt).HasFilter("status IN ('pending', 'sending')");
+        builder.HasIndex(o => new { o.DeliveryId, o.RecipientAddress, o.Id }).HasFilter("kind = 'webhook' AND status IN ('pending', 'sending')");
         builder.HasIndex(o => new { o.Status, o.CreatedAt });
         builder.HasIndex(o => o.DeliveryId);
     }

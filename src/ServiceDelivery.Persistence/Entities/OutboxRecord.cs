@@ -26,6 +26,9 @@ public sealed class OutboxRecord
 
     public required string Culture { get; set; }
 
+    /// <summary>IANA time zone in which the recipient reads times.</summary>
+    public string? TimeZone { get; set; }
+
     /// <summary>JSON: the facts the message needs, captured at the moment of the change.</summary>
     public required string Payload { get; set; }
 
@@ -36,6 +39,9 @@ public sealed class OutboxRecord
 
     public DateTimeOffset NextAttemptAt { get; set; }
 
+    /// <summary>While sending: until when the sender holds the row (a sender that died lets go when it passes).</summary>
+    public DateTimeOffset? LockedUntil { get; set; }
+
     public string? LastError { get; set; }
 
     public DateTimeOffset CreatedAt { get; set; }
@@ -45,6 +51,7 @@ public sealed class OutboxRecord
     public static class Statuses
     {
         public const string Pending = "pending";
+        public const string Sending = "sending";
         public const string Sent = "sent";
         public const string Failed = "failed";
     }

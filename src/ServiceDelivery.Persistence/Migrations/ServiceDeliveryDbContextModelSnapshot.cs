@@ -503,6 +503,10 @@ namespace ServiceDelivery.Persistence.Migrations
                         .HasColumnType("character varying(2000)")
                         .HasColumnName("last_error");
 
+                    b.Property<DateTimeOffset?>("LockedUntil")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("locked_until");
+
                     b.Property<DateTimeOffset>("NextAttemptAt")
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("next_attempt_at");
@@ -537,6 +541,11 @@ namespace ServiceDelivery.Persistence.Migrations
                         .HasColumnType("character varying(16)")
                         .HasColumnName("status");
 
+                    b.Property<string>("TimeZone")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("time_zone");
+
                     b.Property<string>("Topic")
                         .IsRequired()
                         .HasMaxLength(64)
@@ -551,10 +560,14 @@ namespace ServiceDelivery.Persistence.Migrations
 
                     b.HasIndex("NextAttemptAt")
                         .HasDatabaseName("ix_outbox_next_attempt_at")
-                        .HasFilter("status = 'pending'");
+                        .HasFilter("status IN ('pending', 'sending')");
 
                     b.HasIndex("Status", "CreatedAt")
                         .HasDatabaseName("ix_outbox_status_created_at");
+
+                    b.HasIndex("DeliveryId", "RecipientAddress", "Id")
+                        .HasDatabaseName("ix_outbox_delivery_id_recipient_address_id")
+                        .HasFilter("kind = 'webhook' AND status IN ('pending', 'sending')");
 
                     b.ToTable("outbox", (string)null);
                 });

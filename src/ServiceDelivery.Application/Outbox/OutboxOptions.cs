@@ -1,0 +1,54 @@
+namespace ServiceDelivery.Application.Outbox;
+
+/// <summary>Notification delivery (section <c>Notifications</c>).</summary>
+public sealed class NotificationOptions
+{
+    public const string SectionName = "Notifications";
+
+    /// <summary>Where the platform's reviewers read refund and ticket notifications.</summary>
+    public string PlatformMailbox { get; set; } = "platform-review@servicedelivery.local";
+
+    /// <summary>Base of the links in mails: the delivery is at {BaseUrl}/deliveries/{id}.</summary>
+    public string BaseUrl { get; set; } = "http://127.0.0.1:5080";
+
+    /// <summary>Attempts before a message is marked failed (it can then be retried through the operations API).</summary>
+    public int MaxAttempts { get; set; } = 8;
+
+    /// <summary>Wait after the first failure; doubled after each further one, up to <see cref="MaxRetryDelay"/>.</summary>
+    public TimeSpan RetryBaseDelay { get; set; } = TimeSpan.FromSeconds(30);
+
+    public TimeSpan MaxRetryDelay { get; set; } = TimeSpan.FromHours(1);
+
+    /// <summary>How long a sender holds a message it is sending; if it dies, another takes over after this.</summary>
+    public TimeSpan Lease { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>The wait before attempt number <paramref name="attempts"/> + 1.</summary>
+    public TimeSpan Backoff(int attempts)
+    {
+        var factor = Math.Pow(2, Math.Clamp(attempts - 1, 0, 30));
+        var delay = TimeSpan.FromTicks((long)Math.Min(RetryBaseDelay.Ticks * factor, MaxRetryDelay.Ticks));
+        return delay;
+    }
+}
+
+/// <summary>Webhook receivers of integration events (section <c>Webhooks</c>).</summary>
+public sealed class WebhookOptions
+{
+    public const string SectionName = "Webhooks";
+
+    public List<WebhookEndpoint> Endpoints { get; } = [];
+}
+
+/// <summary>One receiver: its URL, the HMAC secret it verifies with, and optionally which event types it wants.</summary>
+public sealed class WebhookEndpoint
+{
+    public string Url { get; set; } = string.Empty;
+
+    /// <summary>HMAC-SHA256 key (from the environment in production).</summary>
+    public string Secret { get; set; } = string.Empty;
+
+    /// <summary>Event types to send; empty means all.</summary>
+    public List<string> Events { get; } = [];
+
+    public bool Wants(string type) => Events.Count == 0 || Events.Contains(type, StringComparer.Ordinal);
+}

@@ -1,0 +1,108 @@
+using System.Net.Sockets;
+using MailKit;
+using IMailTransport = ServiceDelivery.Application.Outbox.IMailTransport;
+using MailKit.Net.Smtp;
+using MailKit.Security;
+using Microsoft.Extensions.Logging;
+using MimeKit;
+using ServiceDelivery.Application.Outbox;
+
+namespace ServiceDelivery.Infrastructure.Notifications;
+
+/// <summary>SMTP settings (section <c>Smtp</c>); the password comes from the environment.</summary>
+public sealed class SmtpOptions
+{
+    public const string SectionName = "Smtp";
+
+    /// <summary>Empty: no SMTP server; mails are logged instead of sent.</summary>
+    public string Host { get; set; } = string.Empty;
+
+    public int Port { get; set; } = 25;
+
+    /// <summary>none, starttls or tls.</summary>
+    public string UseTls { get; set; } = "none";
+
+    public string? UserName { get; set; }
+
+    public string? Password { get; set; }
+
+    public string From { get; set; } = "ServiceDelivery <noreply@servicedelivery.local>";
+
+    public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    public bool IsConfigured => !string.IsNullOrWhiteSpace(Host);
+
+    public SecureSocketOptions SocketOptions => UseTls.ToUpperInvariant() switch
+    {
+        "NONE" => SecureSocketOptions.None,
+        "STARTTLS" => SecureSocketOptions.StartTls,
+        "TLS" => SecureSocketOptions.SslOnConnect,
+        _ => throw new InvalidOperationException($"Smtp:UseTls must be none, starttls or tls, not '{UseTls}'."),
+    };
+}
+
+/// <summary>
+/// Sends mail over SMTP with MailKit: one connection per mail (simple, and right for a background sender), a
+/// Message-Id that is stable per outbox row, and failures sorted into transient (retry) and permanent (5xx).
+/// </summary>
+public sealed class SmtpMailTransport(SmtpOptions options) : IMailTransport
+{
+    /// <summary>Names the notification kind, for mail filters (and tests).</summary>
+    public const string TemplateHeader = "X-ServiceDelivery-Template";
+
+    public async Task SendAsync(OutgoingMail mail, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(mail);
+        var from = MailboxAddress.Parse(options.From);
+        var message = new MimeMessage
+        {
+            Subject = mail.Content.Subject,
+            MessageId = $"{mail.MessageKey}@{from.Domain}",
+            Body = new BodyBuilder { TextBody = mail.Content.Text, HtmlBody = mail.Content.Html }.ToMessageBody(),
+        };
+        message.Headers.Add(TemplateHeader, mail.Template);
+        message.From.Add(from);
+        message.To.Add(new MailboxAddress(mail.ToName ?? string.Empty, mail.ToAddress));
+
+        using var client = new SmtpClient { Timeout = (int)options.Timeout.TotalMilliseconds };
+        try
+        {
+            await client.ConnectAsync(options.Host, options.Port, options.SocketOptions, cancellationToken);
+            if (!string.IsNullOrEmpty(options.UserName))
+            {
+                await client.AuthenticateAsync(options.UserName, options.Password ?? string.Empty, cancellationToken);
+            }
+
+            await client.SendAsync(message, cancellationToken);
+            await client.DisconnectAsync(quit: true, cancellationToken);
+        }
+        catch (SmtpCommandException ex)
+        {
+            // 5xx: the server refuses for good (bad mailbox, policy); 4xx: try again later. Texts can hold addresses: kept out.
+            var permanent = (int)ex.StatusCode >= 500;
+            throw new DeliveryFailedException($"SMTP {(int)ex.StatusCode} {ex.StatusCode} ({ex.ErrorCode})", permanent, ex);
+        }
+        catch (Exception ex) when (ex is SocketException or IOException or SmtpProtocolException or ServiceNotConnectedException or TimeoutException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
+        {
+            throw new DeliveryFailedException($"SMTP server unreachable: {ex.GetType().Name}", permanent: false, ex);
+        }
+        catch (AuthenticationException ex)
+        {
+            throw new DeliveryFailedException("SMTP authentication failed", permanent: false, ex);
+        }
+    }
+}
+
+/// <summary>No SMTP server configured (the demo): mails are logged, without addresses or bodies, and count as sent.</summary>
+public sealed partial class LogMailTransport(ILogger<LogMailTransport> logger) : IMailTransport
+{
+    public Task SendAsync(OutgoingMail mail, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(mail);
+        LogMail(logger, mail.MessageKey, mail.Content.Subject);
+        return Task.CompletedTask;
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "No SMTP server configured (Smtp:Host); mail {MessageKey} not sent: \"{Subject}\"")]
+    private static partial void LogMail(ILogger logger, string messageKey, string subject);
+}
