@@ -1,5 +1,6 @@
 using Hangfire;
 using Hangfire.PostgreSql;
+using Hangfire.PostgreSql.Factories;
 using Microsoft.Extensions.DependencyInjection;
 using ServiceDelivery.Application.Outbox;
 using ServiceDelivery.Application.Timers;
@@ -14,18 +15,21 @@ public static class InfrastructureServices
     public static IServiceCollection AddServiceDeliveryJobs(this IServiceCollection services, string connectionString, JobOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
+        // The storage is this host's own instance, registered before AddHangfire so every Hangfire service takes it
+        // from DI: Hangfire's static JobStorage.Current would be shared by all hosts in one process (tests).
+        var storageOptions = new PostgreSqlStorageOptions
+        {
+            SchemaName = "hangfire",
+            PrepareSchemaIfNecessary = true,
+            QueuePollInterval = TimeSpan.FromSeconds(1),
+        };
+        var storage = new PostgreSqlStorage(new NpgsqlConnectionFactory(connectionString, storageOptions), storageOptions);
+        services.AddSingleton<JobStorage>(storage);
         services.AddHangfire(configuration => configuration
             .SetDataCompatibilityLevel(CompatibilityLevel.Version_180)
             .UseSimpleAssemblyNameTypeSerializer()
             .UseRecommendedSerializerSettings()
-            .UsePostgreSqlStorage(
-                bootstrap => bootstrap.UseNpgsqlConnection(connectionString),
-                new PostgreSqlStorageOptions
-                {
-                    SchemaName = "hangfire",
-                    PrepareSchemaIfNecessary = true,
-                    QueuePollInterval = TimeSpan.FromSeconds(1),
-                }));
+            .UseStorage(storage));
 
         if (options.RunServer)
         {

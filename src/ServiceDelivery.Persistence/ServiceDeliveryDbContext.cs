@@ -31,6 +31,9 @@ public sealed class ServiceDeliveryDbContext(DbContextOptions<ServiceDeliveryDbC
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
         ArgumentNullException.ThrowIfNull(modelBuilder);
+
+        // Trigram indexes make the delivery centre's text search (order id, product name) an index lookup.
+        modelBuilder.HasPostgresExtension("pg_trgm");
         modelBuilder.ApplyConfigurationsFromAssembly(typeof(ServiceDeliveryDbContext).Assembly);
     }
 }

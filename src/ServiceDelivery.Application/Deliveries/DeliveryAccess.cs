@@ -27,9 +27,17 @@ public static class DeliveryAccess
             return deliveries;
         }
 
+        // One plain predicate per case, so PostgreSQL sees "buyer_id = $1" and uses the (buyer_id, created_at) index;
+        // an OR with parameter null checks would hide it.
         var buyerId = caller.Is(Caller.Buyer) ? caller.Id : null;
         var providerId = caller.Is(Caller.Provider) ? caller.ProviderId : null;
-        return deliveries.Where(d => (buyerId != null && d.BuyerId == buyerId) || (providerId != null && d.ProviderId == providerId));
+        return (buyerId, providerId) switch
+        {
+            (not null, null) => deliveries.Where(d => d.BuyerId == buyerId),
+            (null, not null) => deliveries.Where(d => d.ProviderId == providerId),
+            (not null, not null) => deliveries.Where(d => d.BuyerId == buyerId || d.ProviderId == providerId),
+            _ => deliveries.Where(d => false),
+        };
     }
 
     /// <summary>The roles the caller holds on this delivery: buyer, provider staff, platform.</summary>

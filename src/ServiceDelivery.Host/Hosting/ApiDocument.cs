@@ -1,4 +1,6 @@
+using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.OpenApi;
+using Microsoft.AspNetCore.Routing;
 using Microsoft.OpenApi;
 
 namespace ServiceDelivery.Host.Hosting;
@@ -37,5 +39,38 @@ public static class ApiDocument
             document.Security.Add(new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference("bearer", document)] = [] });
             return Task.CompletedTask;
         });
+
+        options.AddOperationTransformer((operation, context, _) =>
+        {
+            var name = context.Description.ActionDescriptor.EndpointMetadata.OfType<IEndpointNameMetadata>().FirstOrDefault()?.EndpointName;
+            if (name is not null && RequestExamples.TryGetValue(name, out var example)
+                && operation.RequestBody?.Content is { } content && content.TryGetValue("application/json", out var media))
+            {
+                media.Example = JsonNode.Parse(example);
+            }
+
+            return Task.CompletedTask;
+        });
     }
+
+    /// <summary>Request bodies as a client would send them, shown in the document and in Scalar.</summary>
+    private static readonly Dictionary<string, string> RequestExamples = new(StringComparer.Ordinal)
+    {
+        ["StartDelivery"] = """
+            { "orderId": "ORD-20261126-0001",
+              "product": { "id": "prod-db-migration", "name": "数据库迁移服务", "spec": "标准版" },
+              "buyer": { "id": "u-1001", "name": "张三", "email": "buyer@example.com", "locale": "zh-CN", "timeZone": "Asia/Shanghai" },
+              "provider": { "id": "p-2001", "name": "云迁科技", "email": "ops@provider.example" },
+              "paidAmount": 1200.00, "couponAmount": 100.00, "currency": "CNY",
+              "paidAt": "2026-11-26T10:00:00Z", "definitionKey": "manual-service-delivery" }
+            """,
+        ["PerformAction"] = """{ "description": "把自建 MySQL 5.7 迁移到云数据库，保留 binlog", "attachmentIds": [] }""",
+        ["SetInvoiceStatus"] = """{ "status": "requested" }""",
+        ["OpenTicket"] = """{ "category": "acceptance_dispute", "subject": "交付物与需求不符", "description": "增量同步没有完成", "attachmentIds": [] }""",
+        ["PostTicketMessage"] = """{ "body": "已联系服务商核实", "attachmentIds": [] }""",
+        ["ResolveTicket"] = """{ "outcome": "refund", "amount": 600.00, "note": "双方协商退还 50%" }""",
+        ["MoveDelivery"] = """{ "toStage": "implementing", "reason": "服务商申请重新实施", "internalNote": "已电话确认" }""",
+        ["CloseDelivery"] = """{ "reason": "买家联系平台取消订单" }""",
+        ["MigrateDelivery"] = """{ "toVersion": 2, "reason": "新版本增加验收表单字段" }""",
+    };
 }

@@ -69,6 +69,19 @@ public sealed class LocalPostgresCluster : IAsyncDisposable
         {
             await RunAsync("chown", ["-R", $"{SuperUser}:{SuperUser}", dataDirectory], false, cancellationToken);
             await RunAsync("chmod", ["700", dataDirectory], false, cancellationToken);
+            if (await TryRunAsync("test", ["-w", dataDirectory], asPostgres: true, cancellationToken) != 0)
+            {
+                // A parent folder the postgres user cannot enter (a checkout under /root, a private temp folder):
+                // keep the cluster where it can live, named after the requested folder so each checkout keeps its own.
+                var requested = dataDirectory;
+                var name = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(requested)))[..16];
+                dataDirectory = Path.Combine("/var/tmp/servicedelivery-postgres", name);
+                logger.LogWarning("The postgres user cannot reach {Requested}; the cluster lives in {DataDirectory} instead", requested, dataDirectory);
+                Directory.CreateDirectory(Path.GetDirectoryName(dataDirectory)!);
+                Directory.CreateDirectory(dataDirectory);
+                await RunAsync("chown", ["-R", $"{SuperUser}:{SuperUser}", dataDirectory], false, cancellationToken);
+                await RunAsync("chmod", ["700", dataDirectory], false, cancellationToken);
+            }
         }
 
         if (!File.Exists(Path.Combine(dataDirectory, "PG_VERSION")))

@@ -44,6 +44,8 @@ internal sealed class DeliveryConfiguration : IEntityTypeConfiguration<DeliveryR
         builder.HasIndex(d => new { d.ProviderId, d.Stage });
         builder.HasIndex(d => new { d.Stage, d.CreatedAt });
         builder.HasIndex(d => new { d.CreatedAt, d.Id }).IsDescending(true, true);
+        builder.HasIndex(d => d.OrderId, "ix_deliveries_order_id_trgm").HasMethod("gin").HasOperators("gin_trgm_ops");
+        builder.HasIndex(d => d.ProductName, "ix_deliveries_product_name_trgm").HasMethod("gin").HasOperators("gin_trgm_ops");
     }
 }
 
