@@ -228,6 +228,8 @@ public sealed class ReadModelTests : IAsyncLifetime
         perform.GetProperty("responses").EnumerateObject().Select(r => r.Name).Should().Contain(["200", "400", "403", "404", "409"]);
         perform.GetProperty("description").GetString().Should().Contain("Idempotency-Key");
         document.GetProperty("components").GetProperty("securitySchemes").TryGetProperty("bearer", out _).Should().BeTrue();
+        paths.GetProperty("/api/v1/deliveries").GetProperty("post").GetProperty("requestBody").GetProperty("content").GetProperty("application/json")
+            .GetProperty("example").GetProperty("orderId").GetString().Should().Be("ORD-20261126-0001");
         scalar.Status.Should().Be(HttpStatusCode.OK);
     }
 
