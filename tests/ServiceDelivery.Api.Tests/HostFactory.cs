@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using ServiceDelivery.Application.Common;
 using ServiceDelivery.Host.Auth;
 using ServiceDelivery.Testing;
@@ -41,6 +42,9 @@ public sealed class HostFactory : WebApplicationFactory<Program>
 
     public string ConnectionString { get; }
 
+    /// <summary>What the host logged (warnings and up, Hangfire from Information), for failure messages.</summary>
+    public CapturedLog Log { get; } = new();
+
     public AdjustableClock Clock { get; }
 
     /// <summary>A host on a new database; <paramref name="settings"/> override the defaults above.</summary>
@@ -60,7 +64,21 @@ public sealed class HostFactory : WebApplicationFactory<Program>
             services.AddSingleton(Clock);
             services.AddSingleton<TimeProvider>(Clock);
         });
+        builder.ConfigureLogging(logging => logging.AddProvider(Log));
     }
+
+    /// <summary>Stops the host, then drops its database unless another host is going to use it (outage tests).</summary>
+    public override async ValueTask DisposeAsync()
+    {
+        await base.DisposeAsync();
+        if (DropDatabaseOnDispose)
+        {
+            await TestDatabase.DropAsync(ConnectionString);
+        }
+    }
+
+    /// <summary>False for hosts that hand their database over to another host.</summary>
+    public bool DropDatabaseOnDispose { get; set; } = true;
 
     /// <summary>A client that sends a token for <paramref name="caller"/> (or none).</summary>
     public HttpClient ClientFor(Caller? caller, string? language = null)
@@ -81,4 +99,35 @@ public sealed class HostFactory : WebApplicationFactory<Program>
     }
 
     public static Task<HttpResponseMessage> PostJsonAsync<T>(HttpClient client, string url, T body) => client.PostAsJsonAsync(url, body);
+}
+
+/// <summary>Keeps a host's log lines in memory.</summary>
+public sealed class CapturedLog : Microsoft.Extensions.Logging.ILoggerProvider
+{
+    private readonly System.Collections.Concurrent.ConcurrentQueue<string> _lines = new();
+
+    public override string ToString() => string.Join(Environment.NewLine, _lines);
+
+    public Microsoft.Extensions.Logging.ILogger CreateLogger(string categoryName) => new Logger(categoryName, _lines);
+
+    public void Dispose()
+    {
+    }
+
+    private sealed class Logger(string category, System.Collections.Concurrent.ConcurrentQueue<string> lines) : Microsoft.Extensions.Logging.ILogger
+    {
+        public IDisposable? BeginScope<TState>(TState state)
+            where TState : notnull => null;
+
+        public bool IsEnabled(Microsoft.Extensions.Logging.LogLevel logLevel) =>
+            logLevel >= (category.StartsWith("Hangfire", StringComparison.Ordinal) ? Microsoft.Extensions.Logging.LogLevel.Debug : Microsoft.Extensions.Logging.LogLevel.Warning);
+
+        public void Log<TState>(Microsoft.Extensions.Logging.LogLevel logLevel, Microsoft.Extensions.Logging.EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+        {
+            if (IsEnabled(logLevel))
+            {
+                lines.Enqueue($"{DateTime.UtcNow:HH:mm:ss.fff} {logLevel} {category}: {formatter(state, exception)} {exception}");
+            }
+        }
+    }
 }

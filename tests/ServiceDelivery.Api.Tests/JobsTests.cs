@@ -19,6 +19,7 @@ public sealed class JobsTests
         var deliveries = new List<Guid>();
         await using (var before = await HostFactory.CreateAsync(connectionString: database))
         {
+            before.DropDatabaseOnDispose = false;
             for (var i = 0; i < 3; i++)
             {
                 deliveries.Add((await HostTestData.AcceptingAsync(before.Services, $"ORD-OUTAGE-{i}")).Id);
@@ -56,7 +57,7 @@ public sealed class JobsTests
                 .StartAsync(HostTestData.Marketplace, HostTestData.Order("ORD-QUICK", "quick-drill"), CancellationToken.None)).Unwrap().Delivery;
         }
 
-        await WaitUntilAsync(database, db => db.Deliveries.CountAsync(d => d.Id == delivery.Id && d.Stage == "expired"), 1);
+        await WaitUntilAsync(database, db => db.Deliveries.CountAsync(d => d.Id == delivery.Id && d.Stage == "expired"), 1, host.Log);
         await using var check = TestDatabase.Context(database);
         var timer = await check.Timers.SingleAsync(t => t.DeliveryId == delivery.Id);
         var fired = await check.ProcessLog.SingleAsync(l => l.DeliveryId == delivery.Id && l.Action == "expire");
@@ -79,7 +80,26 @@ public sealed class JobsTests
         }
         """;
 
-    private static async Task WaitUntilAsync(string database, Func<ServiceDelivery.Persistence.ServiceDeliveryDbContext, Task<int>> count, int expected)
+    private static async Task<string> HangfireJobsAsync(ServiceDelivery.Persistence.ServiceDeliveryDbContext db)
+    {
+        await using var connection = new Npgsql.NpgsqlConnection(db.Database.GetConnectionString());
+        await connection.OpenAsync();
+        await using var command = new Npgsql.NpgsqlCommand(
+            "SELECT j.statename || ' ' || coalesce(s.reason, '') || ' ' || left(coalesce(s.data::text, ''), 120) FROM hangfire.job j LEFT JOIN hangfire.state s ON s.id = j.stateid " +
+            "UNION ALL SELECT 'queue ' || queue || ' job ' || jobid || ' fetched ' || coalesce(fetchedat::text, '-') FROM hangfire.jobqueue " +
+            "UNION ALL SELECT 'server ' || id || ' heartbeat ' || lastheartbeat::text || ' ' || left(data::text, 200) FROM hangfire.server " +
+            "UNION ALL SELECT 'lock ' || resource || ' ' || acquired::text FROM hangfire.lock", connection);
+        var lines = new List<string>();
+        await using var reader = await command.ExecuteReaderAsync();
+        while (await reader.ReadAsync())
+        {
+            lines.Add(reader.GetString(0));
+        }
+
+        return string.Join(" | ", lines);
+    }
+
+    private static async Task WaitUntilAsync(string database, Func<ServiceDelivery.Persistence.ServiceDeliveryDbContext, Task<int>> count, int expected, CapturedLog? log = null)
     {
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(90);
         while (true)
@@ -93,7 +113,7 @@ public sealed class JobsTests
 
             if (DateTime.UtcNow > deadline)
             {
-                actual.Should().Be(expected, "the job server should have fired the timers within 90 s");
+                actual.Should().Be(expected, "the job server should have fired the timers within 90 s; Hangfire's jobs: " + await HangfireJobsAsync(db) + Environment.NewLine + "Log: " + log);
             }
 
             await Task.Delay(250);

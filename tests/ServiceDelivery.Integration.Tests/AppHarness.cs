@@ -145,5 +145,9 @@ public sealed class AppHarness : IAsyncDisposable
         _ => throw new ArgumentOutOfRangeException(nameof(stage), stage, null),
     };
 
-    public async ValueTask DisposeAsync() => await Services.DisposeAsync();
+    public async ValueTask DisposeAsync()
+    {
+        await Services.DisposeAsync();
+        await TestDatabase.DropAsync(ConnectionString);
+    }
 }

@@ -33,6 +33,17 @@ public static class TestDatabase
         return new NpgsqlConnectionStringBuilder(server) { Database = database }.ConnectionString;
     }
 
+    /// <summary>Drops a database made by <see cref="CreateAsync"/> (test classes call it when they finish, keeping the cluster small).</summary>
+    public static async Task DropAsync(string connectionString)
+    {
+        var database = new NpgsqlConnectionStringBuilder(connectionString).Database;
+        NpgsqlConnection.ClearPool(new NpgsqlConnection(connectionString));
+        if (_server is not null && database is not null && database.StartsWith("sd_", StringComparison.Ordinal) && database != Template)
+        {
+            await ExecuteAsync(_server, $"DROP DATABASE IF EXISTS \"{database}\" WITH (FORCE)");
+        }
+    }
+
     /// <summary>A context on <paramref name="connectionString"/>, for assertions straight on the tables.</summary>
     public static ServiceDeliveryDbContext Context(string connectionString) =>
         new(new DbContextOptionsBuilder<ServiceDeliveryDbContext>().UseServiceDeliveryDatabase(connectionString).Options);
@@ -54,7 +65,8 @@ public static class TestDatabase
                 }
                 else
                 {
-                    var folder = Path.Combine(Path.GetTempPath(), $"sd-test-pg-{Environment.ProcessId}-{Guid.NewGuid():N}");
+                    await RemoveAbandonedClustersAsync();
+                    var folder = Path.Combine(Path.GetTempPath(), $"{FolderPrefix}{Environment.ProcessId}-{Guid.NewGuid():N}");
                     _cluster = await LocalPostgresCluster.StartAsync(folder, new LocalPostgresOptions { Throwaway = true, MaxConnections = 300 }, NullLogger.Instance);
                     AppDomain.CurrentDomain.ProcessExit += (_, _) => _cluster.StopAsync().GetAwaiter().GetResult();
                     _server = _cluster.ConnectionString("postgres");
@@ -72,6 +84,48 @@ public static class TestDatabase
         finally
         {
             Gate.Release();
+        }
+    }
+
+    private const string FolderPrefix = "sd-test-pg-";
+
+    /// <summary>
+    /// Test processes that were killed cannot stop their cluster or delete its folder: the next run does it, for
+    /// every folder whose process (the number in its name) is gone.
+    /// </summary>
+    private static async Task RemoveAbandonedClustersAsync()
+    {
+        foreach (var folder in Directory.GetDirectories(Path.GetTempPath(), FolderPrefix + "*"))
+        {
+            var name = Path.GetFileName(folder)[FolderPrefix.Length..];
+            var dash = name.IndexOf('-', StringComparison.Ordinal);
+            if (dash <= 0 || !int.TryParse(name[..dash], System.Globalization.CultureInfo.InvariantCulture, out var pid) || IsAlive(pid))
+            {
+                continue;
+            }
+
+            try
+            {
+                await LocalPostgresCluster.StopAbandonedAsync(folder);
+                Directory.Delete(folder, recursive: true);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or InvalidOperationException)
+            {
+                // Another run may be cleaning it at the same moment; whoever is second leaves it.
+            }
+        }
+    }
+
+    private static bool IsAlive(int pid)
+    {
+        try
+        {
+            using var process = System.Diagnostics.Process.GetProcessById(pid);
+            return !process.HasExited;
+        }
+        catch (ArgumentException)
+        {
+            return false;
         }
     }
 

@@ -114,25 +114,12 @@ public sealed class TicketCommands(ServiceDeliveryDbContext db, DefinitionCatalo
             return Failure.Invalid([.. errors]);
         }
 
-        var deliveryId = await db.Tickets.Where(t => t.Id == ticketId).Select(t => (Guid?)t.DeliveryId).FirstOrDefaultAsync(cancellationToken);
-        if (deliveryId is null)
-        {
-            return Failure.NotFound;
-        }
-
-        TicketRecord? ticket = null;
-        var result = await _transaction.RunAsync(caller, deliveryId.Value, null, null, async (aggregate, now) =>
+        return await OnOpenTicketAsync(caller, ticketId, async (aggregate, ticket, now) =>
         {
             var role = DeliveryAccess.PartyRoles(caller, aggregate.Record).FirstOrDefault(ActorRole.System);
             if (role == ActorRole.System)
             {
                 return Failure.Forbidden;
-            }
-
-            ticket = await db.Tickets.Include(t => t.Messages).FirstAsync(t => t.Id == ticketId, cancellationToken);
-            if (ticket.Status != TicketStatuses.Open)
-            {
-                return new Failure("invalid_transition") { Stage = aggregate.Record.Stage };
             }
 
             if (await DeliveryTransaction.CheckAttachmentsAsync(db, caller, request.AttachmentIds, cancellationToken) is { } attachments)
@@ -160,8 +147,6 @@ public sealed class TicketCommands(ServiceDeliveryDbContext db, DefinitionCatalo
             NotifyTicket(aggregate, ticket, aggregate.Definition.OnTicketAnswered, role, now, null, "body", message.Body);
             return null;
         }, cancellationToken);
-
-        return result.IsSuccess ? ToView(ticket!) : result.Failure!;
     }
 
     /// <summary>
@@ -198,21 +183,8 @@ public sealed class TicketCommands(ServiceDeliveryDbContext db, DefinitionCatalo
             return Failure.Invalid([.. errors]);
         }
 
-        var deliveryId = await db.Tickets.Where(t => t.Id == ticketId).Select(t => (Guid?)t.DeliveryId).FirstOrDefaultAsync(cancellationToken);
-        if (deliveryId is null)
+        return await OnOpenTicketAsync(caller, ticketId, (aggregate, ticket, now) =>
         {
-            return Failure.NotFound;
-        }
-
-        TicketRecord? ticket = null;
-        var result = await _transaction.RunAsync(caller, deliveryId.Value, null, null, async (aggregate, now) =>
-        {
-            ticket = await db.Tickets.Include(t => t.Messages).FirstAsync(t => t.Id == ticketId, cancellationToken);
-            if (ticket.Status != TicketStatuses.Open)
-            {
-                return new Failure("invalid_transition") { Stage = aggregate.Record.Stage };
-            }
-
             var actor = caller.As(ActorRole.Platform);
             ticket.Status = TicketStatuses.Resolved;
             ticket.Outcome = request.Outcome;
@@ -228,7 +200,7 @@ public sealed class TicketCommands(ServiceDeliveryDbContext db, DefinitionCatalo
                 var resolved = DeliveryTransaction.Decide(db, aggregate, new ResolveDispute(actor, ticket.Id.ToString()), now, outbox);
                 if (resolved is not null)
                 {
-                    return resolved;
+                    return Task.FromResult<Failure?>(resolved);
                 }
             }
             else
@@ -251,7 +223,7 @@ public sealed class TicketCommands(ServiceDeliveryDbContext db, DefinitionCatalo
                 var intervened = DeliveryTransaction.Decide(db, aggregate, new Intervene(actor, kind.Value, null, form, request.Amount), now, outbox, p => WithTicket(p, ticket));
                 if (intervened is not null)
                 {
-                    return intervened;
+                    return Task.FromResult<Failure?>(intervened);
                 }
             }
 
@@ -263,7 +235,26 @@ public sealed class TicketCommands(ServiceDeliveryDbContext db, DefinitionCatalo
                 ["outcome"] = ticket.Outcome,
                 ["amount"] = ticket.RefundAmount,
             }, now);
-            return null;
+            return Task.FromResult<Failure?>(null);
+        }, cancellationToken);
+    }
+
+    /// <summary>Runs <paramref name="change"/> on an open ticket inside its delivery's transaction.</summary>
+    private async Task<Result<TicketView>> OnOpenTicketAsync(Caller caller, Guid ticketId, Func<DeliveryAggregate, TicketRecord, DateTimeOffset, Task<Failure?>> change, CancellationToken cancellationToken)
+    {
+        var deliveryId = await db.Tickets.Where(t => t.Id == ticketId).Select(t => (Guid?)t.DeliveryId).FirstOrDefaultAsync(cancellationToken);
+        if (deliveryId is null)
+        {
+            return Failure.NotFound;
+        }
+
+        TicketRecord? ticket = null;
+        var result = await _transaction.RunAsync(caller, deliveryId.Value, null, null, async (aggregate, now) =>
+        {
+            ticket = await db.Tickets.Include(t => t.Messages).FirstAsync(t => t.Id == ticketId, cancellationToken);
+            return ticket.Status != TicketStatuses.Open
+                ? new Failure("invalid_transition") { Stage = aggregate.Record.Stage }
+                : await change(aggregate, ticket, now);
         }, cancellationToken);
 
         return result.IsSuccess ? ToView(ticket!) : result.Failure!;

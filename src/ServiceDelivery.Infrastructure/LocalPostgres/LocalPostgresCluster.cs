@@ -157,6 +157,18 @@ public sealed class LocalPostgresCluster : IAsyncDisposable
     /// <inheritdoc />
     public async ValueTask DisposeAsync() => await StopAsync();
 
+    /// <summary>Stops a server left running in <paramref name="dataDirectory"/> by a process that is gone (immediate shutdown).</summary>
+    public static async Task StopAbandonedAsync(string dataDirectory)
+    {
+        if (!File.Exists(Path.Combine(dataDirectory, "postmaster.pid")))
+        {
+            return;
+        }
+
+        var bin = FindBinDirectory();
+        await TryRunAsync(Path.Combine(bin, "pg_ctl"), ["-D", dataDirectory, "-m", "immediate", "-w", "stop"], Environment.IsPrivilegedProcess, CancellationToken.None);
+    }
+
     /// <summary>True when the server binaries are installed (initdb found).</summary>
     public static bool IsAvailable()
     {

@@ -12,8 +12,8 @@ using ServiceDelivery.Persistence;
 namespace ServiceDelivery.Persistence.Migrations
 {
     [DbContext(typeof(ServiceDeliveryDbContext))]
-    [Migration("20261126145520_OutboxSending")]
-    partial class OutboxSending
+    [Migration("20261126154601_Initial")]
+    partial class Initial
     {
         /// <inheritdoc />
         protected override void BuildTargetModel(ModelBuilder modelBuilder)
@@ -23,6 +23,7 @@ namespace ServiceDelivery.Persistence.Migrations
                 .HasAnnotation("ProductVersion", "10.0.15")
                 .HasAnnotation("Relational:MaxIdentifierLength", 63);
 
+            NpgsqlModelBuilderExtensions.HasPostgresExtension(modelBuilder, "pg_trgm");
             NpgsqlModelBuilderExtensions.UseIdentityByDefaultColumns(modelBuilder);
 
             modelBuilder.Entity("ServiceDelivery.Persistence.Entities.AttachmentRecord", b =>
@@ -338,6 +339,18 @@ namespace ServiceDelivery.Persistence.Migrations
                     b.HasIndex("ProviderId", "CreatedAt", "Id")
                         .IsDescending(false, true, true)
                         .HasDatabaseName("ix_deliveries_provider_id_created_at_id");
+
+                    b.HasIndex(new[] { "OrderId" }, "ix_deliveries_order_id_trgm")
+                        .HasDatabaseName("ix_deliveries_order_id1");
+
+                    NpgsqlIndexBuilderExtensions.HasMethod(b.HasIndex(new[] { "OrderId" }, "ix_deliveries_order_id_trgm"), "gin");
+                    NpgsqlIndexBuilderExtensions.HasOperators(b.HasIndex(new[] { "OrderId" }, "ix_deliveries_order_id_trgm"), new[] { "gin_trgm_ops" });
+
+                    b.HasIndex(new[] { "ProductName" }, "ix_deliveries_product_name_trgm")
+                        .HasDatabaseName("ix_deliveries_product_name");
+
+                    NpgsqlIndexBuilderExtensions.HasMethod(b.HasIndex(new[] { "ProductName" }, "ix_deliveries_product_name_trgm"), "gin");
+                    NpgsqlIndexBuilderExtensions.HasOperators(b.HasIndex(new[] { "ProductName" }, "ix_deliveries_product_name_trgm"), new[] { "gin_trgm_ops" });
 
                     b.ToTable("deliveries", (string)null);
                 });

@@ -12,6 +12,9 @@ namespace ServiceDelivery.Persistence.Migrations
         /// <inheritdoc />
         protected override void Up(MigrationBuilder migrationBuilder)
         {
+            migrationBuilder.AlterDatabase()
+                .Annotation("Npgsql:PostgresExtension:pg_trgm", ",,");
+
             migrationBuilder.CreateTable(
                 name: "attachments",
                 columns: table => new
@@ -129,10 +132,12 @@ namespace ServiceDelivery.Persistence.Migrations
                     recipient_address = table.Column<string>(type: "character varying(320)", maxLength: 320, nullable: true),
                     recipient_name = table.Column<string>(type: "character varying(200)", maxLength: 200, nullable: true),
                     culture = table.Column<string>(type: "character varying(16)", maxLength: 16, nullable: false),
+                    time_zone = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: true),
                     payload = table.Column<string>(type: "jsonb", nullable: false),
                     status = table.Column<string>(type: "character varying(16)", maxLength: 16, nullable: false),
                     attempts = table.Column<int>(type: "integer", nullable: false),
                     next_attempt_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
+                    locked_until = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
                     last_error = table.Column<string>(type: "character varying(2000)", maxLength: 2000, nullable: true),
                     created_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
                     sent_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true)
@@ -320,6 +325,20 @@ namespace ServiceDelivery.Persistence.Migrations
                 unique: true);
 
             migrationBuilder.CreateIndex(
+                name: "ix_deliveries_order_id1",
+                table: "deliveries",
+                column: "order_id")
+                .Annotation("Npgsql:IndexMethod", "gin")
+                .Annotation("Npgsql:IndexOperators", new[] { "gin_trgm_ops" });
+
+            migrationBuilder.CreateIndex(
+                name: "ix_deliveries_product_name",
+                table: "deliveries",
+                column: "product_name")
+                .Annotation("Npgsql:IndexMethod", "gin")
+                .Annotation("Npgsql:IndexOperators", new[] { "gin_trgm_ops" });
+
+            migrationBuilder.CreateIndex(
                 name: "ix_deliveries_provider_id_created_at_id",
                 table: "deliveries",
                 columns: new[] { "provider_id", "created_at", "id" },
@@ -346,10 +365,16 @@ namespace ServiceDelivery.Persistence.Migrations
                 column: "delivery_id");
 
             migrationBuilder.CreateIndex(
+                name: "ix_outbox_delivery_id_recipient_address_id",
+                table: "outbox",
+                columns: new[] { "delivery_id", "recipient_address", "id" },
+                filter: "kind = 'webhook' AND status IN ('pending', 'sending')");
+
+            migrationBuilder.CreateIndex(
                 name: "ix_outbox_next_attempt_at",
                 table: "outbox",
                 column: "next_attempt_at",
-                filter: "status = 'pending'");
+                filter: "status IN ('pending', 'sending')");
 
             migrationBuilder.CreateIndex(
                 name: "ix_outbox_status_created_at",
