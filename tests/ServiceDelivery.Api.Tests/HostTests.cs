@@ -103,6 +103,16 @@ public sealed class HostTests : IAsyncLifetime
         (await client.GetAsync("/api/v1/dev/clock")).StatusCode.Should().Be(HttpStatusCode.NotFound);
     }
 
+    [Fact]
+    public async Task The_host_refuses_to_start_without_a_signing_key()
+    {
+        await using var keyless = await HostFactory.CreateAsync(new Dictionary<string, string?> { ["Auth:SigningKey"] = "too-short" });
+
+        var start = () => keyless.Services;
+
+        start.Should().Throw<InvalidOperationException>().WithMessage("*Auth:SigningKey*");
+    }
+
     private async Task<string> StageAsync(Guid id)
     {
         await using var db = TestDatabase.Context(_host.ConnectionString);

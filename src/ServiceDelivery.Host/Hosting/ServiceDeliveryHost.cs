@@ -34,6 +34,13 @@ public static class ServiceDeliveryHost
             throw new InvalidOperationException("Dev:Enabled and Dev:ClockControl must not be set in Production.");
         }
 
+        // Refuse to start without a usable signing key, before provisioning anything.
+        var auth = configuration.GetSection(AuthOptions.SectionName).Get<AuthOptions>() ?? new AuthOptions();
+        if (auth.SigningKey.Length < 32)
+        {
+            throw new InvalidOperationException("Auth:SigningKey must be set to at least 32 characters; in production pass it as the environment variable Auth__SigningKey.");
+        }
+
         services.AddOptions<AuthOptions>().BindConfiguration(AuthOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<DevOptions>().BindConfiguration(DevOptions.SectionName);
         services.AddOptions<DemoOptions>().BindConfiguration(DemoOptions.SectionName);
