@@ -158,6 +158,7 @@ public sealed class BadInputTests : IAsyncLifetime
     [InlineData("..\\windows\\win.ini.txt")]
     [InlineData("dir/file.txt")]
     [InlineData(".hidden.txt")]
+    [InlineData("invoice\u202Efdp.txt")]
     public async Task A_file_name_with_path_segments_is_refused(string fileName)
     {
         var answer = await RefusedAsync(() => _api.As(Buyer).UploadAsync(fileName, "内容"u8.ToArray()), HttpStatusCode.BadRequest, "validation_failed");

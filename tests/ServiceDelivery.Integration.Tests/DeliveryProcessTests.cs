@@ -229,6 +229,26 @@ public sealed class DeliveryProcessTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task An_order_id_with_surrounding_spaces_is_the_same_order()
+    {
+        var first = (await _app.TryStartAsync(_app.Order(" ORD-SPACES "))).Unwrap();
+
+        var again = (await _app.TryStartAsync(_app.Order("ORD-SPACES"))).Unwrap();
+
+        again.Created.Should().BeFalse();
+        again.Delivery.Id.Should().Be(first.Delivery.Id);
+        first.Delivery.OrderId.Should().Be("ORD-SPACES");
+    }
+
+    [Fact]
+    public async Task An_email_address_must_be_a_bare_address()
+    {
+        var named = _app.Order() with { Buyer = new OrderParty("u-1", "张三", "张三 <buyer@example.com>") };
+
+        (await _app.TryStartAsync(named)).Failure!.Errors.Should().ContainSingle(e => e.Field == "buyer.email" && e.Code == "invalid");
+    }
+
+    [Fact]
     public async Task An_order_with_bad_fields_is_refused_with_every_problem()
     {
         var bad = _app.Order("") with

@@ -166,6 +166,27 @@ public sealed class NotificationTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_mail_that_cannot_be_built_is_failed_at_once_instead_of_retried_forever()
+    {
+        var delivery = await _app.StartAsync();
+        await using (var db = _app.Db())
+        {
+            var row = await db.Outbox.OrderBy(o => o.Id).FirstAsync(o => o.DeliveryId == delivery.Id);
+            row.RecipientAddress = "张三 <buyer@example.com"; // what no mail library can parse
+            await db.SaveChangesAsync();
+        }
+
+        (await DispatchAsync()).Should().Be(1, "the other recipient's mail still goes");
+
+        await using var check = _app.Db();
+        var rows = await check.Outbox.Where(o => o.DeliveryId == delivery.Id).OrderBy(o => o.Id).ToListAsync();
+        rows[0].Status.Should().Be("failed");
+        rows[0].Attempts.Should().Be(1);
+        rows[0].LastError.Should().NotBeNullOrEmpty();
+        rows[1].Status.Should().Be("sent");
+    }
+
+    [Fact]
     public async Task Two_senders_never_send_the_same_mail()
     {
         for (var i = 0; i < 10; i++)
@@ -175,8 +196,8 @@ public sealed class NotificationTests : IAsyncLifetime
 
         var dispatcher = _app.Services.GetRequiredService<OutboxDispatcher>();
         var counts = await Task.WhenAll(
-            Task.Run(() => dispatcher.DispatchDueAsync(5, CancellationToken.None)),
-            Task.Run(() => dispatcher.DispatchDueAsync(5, CancellationToken.None)));
+            Task.Run(() => dispatcher.DispatchDueAsync(100, CancellationToken.None)),
+            Task.Run(() => dispatcher.DispatchDueAsync(100, CancellationToken.None)));
 
         counts.Sum().Should().Be(30);
         _smtp.Messages.Should().HaveCount(30);

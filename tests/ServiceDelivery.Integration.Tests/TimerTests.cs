@@ -64,6 +64,42 @@ public sealed class TimerTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_broken_timer_is_set_aside_and_the_others_still_fire()
+    {
+        var broken = await _app.StartAsync(definitionKey: "timer-drill");
+        var healthy = await _app.StartAsync(definitionKey: "timer-drill");
+        await using (var db = _app.Db())
+        {
+            // A delivery pointing at a definition version nobody has: loading it throws.
+            await db.Deliveries.Where(d => d.Id == broken.Id).ExecuteUpdateAsync(s => s.SetProperty(d => d.DefinitionVersion, 99));
+        }
+
+        (await _app.AdvanceAsync(TimeSpan.FromDays(1))).Should().Be(1);
+
+        await using var check = _app.Db();
+        (await check.Deliveries.SingleAsync(d => d.Id == healthy.Id)).Stage.Should().Be("expired");
+        var aside = await check.Timers.SingleAsync(t => t.DeliveryId == broken.Id);
+        aside.State.Should().Be("running");
+        aside.DueAt.Should().Be(_app.Clock.Now() + TimerFirer.RetryAfterRefusal);
+    }
+
+    [Fact]
+    public async Task A_due_timer_the_engine_no_longer_knows_is_cancelled_not_retried()
+    {
+        var delivery = await _app.StartAsync(definitionKey: "timer-drill");
+        await using (var db = _app.Db())
+        {
+            await db.Timers.Where(t => t.DeliveryId == delivery.Id).ExecuteUpdateAsync(s => s.SetProperty(t => t.Key, "removed_by_a_new_version"));
+        }
+
+        await _app.AdvanceAsync(TimeSpan.FromDays(1));
+
+        await using var check = _app.Db();
+        (await check.Timers.SingleAsync(t => t.DeliveryId == delivery.Id)).State.Should().Be("cancelled");
+        (await check.Deliveries.SingleAsync(d => d.Id == delivery.Id)).Stage.Should().Be("waiting");
+    }
+
+    [Fact]
     public async Task A_timer_that_is_not_due_does_not_fire_and_fires_once_it_is()
     {
         var delivery = await _app.StartAsync(definitionKey: "timer-drill");

@@ -100,20 +100,33 @@ public sealed class WebhookTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task A_receiver_that_refuses_for_good_fails_the_event_without_blocking_the_next()
+    public async Task A_refused_event_fails_and_holds_the_next_back_until_an_operator_retries_it()
     {
-        await _receiver.DisposeAsync();
+        var billing = _receiver;
         _receiver = await TestWebhookReceiver.StartAsync("wrong-secret-so-every-request-is-401");
-        var delivery = await _app.AtAsync("requirement_confirming");
-        await using var db = _app.Db();
-        await db.Outbox.Where(o => o.Kind == "webhook").ExecuteUpdateAsync(s => s.SetProperty(o => o.RecipientAddress, _receiver.Url));
         var webhooks = _app.Services.GetRequiredService<WebhookOptions>();
         webhooks.Endpoints[0].Url = _receiver.Url;
+        var delivery = await _app.AtAsync("requirement_confirming");
 
         await DispatchAsync();
 
-        (await db.Outbox.Where(o => o.DeliveryId == delivery.Id && o.Kind == "webhook" && o.RecipientAddress == _receiver.Url).Select(o => new { o.Status, o.Attempts }).ToListAsync())
-            .Should().HaveCount(2).And.OnlyContain(r => r.Status == "failed" && r.Attempts == 1, "a 4xx answer is permanent, and a failed event does not hold back the next");
+        await using var db = _app.Db();
+        async Task<List<(string Status, int Attempts)>> Rows() => (await db.Outbox.AsNoTracking()
+            .Where(o => o.DeliveryId == delivery.Id && o.Kind == "webhook" && o.RecipientAddress == _receiver.Url).OrderBy(o => o.Id)
+            .Select(o => new { o.Status, o.Attempts }).ToListAsync()).Select(r => (r.Status, r.Attempts)).ToList();
+        (await Rows()).Should().Equal(("failed", 1), ("pending", 0));
+
+        // The receiver is fixed (it now verifies with the right secret); the operator retries the failed event.
+        await _receiver.DisposeAsync();
+        _receiver = await TestWebhookReceiver.StartAsync(billing.Secret);
+        await db.Outbox.Where(o => o.Kind == "webhook").ExecuteUpdateAsync(s => s.SetProperty(o => o.RecipientAddress, _receiver.Url));
+        webhooks.Endpoints[0].Url = _receiver.Url;
+        var failed = await db.Outbox.AsNoTracking().Where(o => o.DeliveryId == delivery.Id && o.Status == "failed").SingleAsync();
+        (await _app.InScope(sp => sp.GetRequiredService<Application.Notifications.NotificationAdmin>().RetryAsync(Platform, failed.Id, CancellationToken.None))).IsSuccess.Should().BeTrue();
+        await DispatchAsync();
+
+        Types(delivery.Id).Should().Equal("delivery.started", "delivery.stage_changed");
+        await billing.DisposeAsync();
     }
 
     [Fact]

@@ -84,7 +84,15 @@ public sealed class AttachmentCommands(ServiceDeliveryDbContext db, IAttachmentS
             return Failure.NotFound;
         }
 
-        return (AttachmentView.From(record), storage.OpenRead(record.Sha256));
+        try
+        {
+            return (AttachmentView.From(record), storage.OpenRead(record.Sha256));
+        }
+        catch (FileNotFoundException)
+        {
+            // Metadata without bytes: storage not shared between hosts, or lost. Not the caller's fault, nothing to give.
+            return new Failure("attachment_unavailable");
+        }
     }
 
     private async Task<bool> VisibleThroughDeliveryAsync(Caller caller, Guid id, CancellationToken cancellationToken)
@@ -110,7 +118,9 @@ public sealed class AttachmentCommands(ServiceDeliveryDbContext db, IAttachmentS
             return "too_long";
         }
 
-        if (fileName.IndexOfAny(['/', '\\', ':']) >= 0 || fileName is "." or ".." || fileName.Any(char.IsControl) || fileName.StartsWith('.'))
+        // Format characters (e.g. U+202E, right-to-left override) can make "x.zip" display as "x.pdf".
+        if (fileName.IndexOfAny(['/', '\\', ':']) >= 0 || fileName is "." or ".." || fileName.StartsWith('.')
+            || fileName.Any(c => char.IsControl(c) || char.GetUnicodeCategory(c) == System.Globalization.UnicodeCategory.Format))
         {
             return "invalid";
         }

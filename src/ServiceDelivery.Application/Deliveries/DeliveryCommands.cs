@@ -29,6 +29,7 @@ public sealed class DeliveryCommands(ServiceDeliveryDbContext db, DefinitionCata
             return Failure.Forbidden;
         }
 
+        request = request with { OrderId = request.OrderId?.Trim()! };
         var errors = Validate(request);
         if (errors.Count > 0)
         {
@@ -269,7 +270,7 @@ public sealed class DeliveryCommands(ServiceDeliveryDbContext db, DefinitionCata
     private DeliveryRecord NewRecord(StartDeliveryRequest r, string fingerprint, ProcessDefinition definition, DateTimeOffset now) => new()
     {
         Id = Guid.CreateVersion7(now),
-        OrderId = r.OrderId.Trim(),
+        OrderId = r.OrderId,
         OrderFingerprint = fingerprint,
         ProductId = r.Product.Id,
         ProductName = r.Product.Name,
@@ -302,7 +303,7 @@ public sealed class DeliveryCommands(ServiceDeliveryDbContext db, DefinitionCata
     private static string Locale(string? locale) => locale?.StartsWith("en", StringComparison.OrdinalIgnoreCase) == true ? "en" : LocalizedText.DefaultCulture;
 
     private static string Fingerprint(StartDeliveryRequest r, string definitionKey) => Idempotency.Hash(
-        r.OrderId.Trim(), r.Product.Id, r.Product.Name, r.Product.Spec,
+        r.OrderId, r.Product.Id, r.Product.Name, r.Product.Spec,
         r.Buyer.Id, r.Buyer.Name, r.Buyer.Email, r.Buyer.Locale, r.Buyer.TimeZone,
         r.Provider.Id, r.Provider.Name, r.Provider.Email, r.Provider.Locale, r.Provider.TimeZone,
         Money(r.PaidAmount), Money(r.CouponAmount), r.Currency, r.PaidAt.UtcDateTime.ToString("O", CultureInfo.InvariantCulture), definitionKey);
@@ -339,7 +340,8 @@ public sealed class DeliveryCommands(ServiceDeliveryDbContext db, DefinitionCata
             Text(prefix + ".id", party.Id, 100);
             Text(prefix + ".name", party.Name, 200);
             Text(prefix + ".email", party.Email, 320);
-            if (!string.IsNullOrWhiteSpace(party.Email) && !MailAddress.TryCreate(party.Email, out _))
+            // A bare address only: "Name <a@b>" would pass MailAddress but is not what the order system sends.
+            if (!string.IsNullOrWhiteSpace(party.Email) && (!MailAddress.TryCreate(party.Email, out var address) || address.Address != party.Email || address.DisplayName.Length > 0))
             {
                 errors.Add(new InputError(prefix + ".email", "invalid"));
             }

@@ -58,6 +58,12 @@ internal sealed class DeliveryTransaction(ServiceDeliveryDbContext db, Definitio
             return Failure.NotFound;
         }
 
+        // A twin request with the same key may have committed while we waited for the row lock: answer as it did.
+        if (idempotency is not null && await ReplayAsync(idempotency, cancellationToken) is { } twinFirst)
+        {
+            return twinFirst;
+        }
+
         if (expectedVersion is { } expected && expected != aggregate.Record.Version)
         {
             return Failure.VersionConflict;

@@ -8,10 +8,11 @@ using ServiceDelivery.Persistence.Entities;
 namespace ServiceDelivery.Application.Outbox;
 
 /// <summary>
-/// Sends what the outbox holds. A batch of due rows is claimed in one statement (pending → sending, with a lease,
-/// SKIP LOCKED), so concurrent senders on any host never take the same row; each row is then sent and marked
-/// sent, retried later with backoff, or failed after the last attempt. A delivery's webhooks to one endpoint go
-/// out one at a time, in order.
+/// Sends what the outbox holds. Rows are claimed one at a time (pending → sending, with a lease, SKIP LOCKED), so
+/// concurrent senders on any host never take the same row and a lease always covers a single send; each row is
+/// then marked sent, retried later with backoff, or failed after the last attempt, and only by the sender that
+/// still holds it. A delivery's webhooks to one endpoint go out one at a time, in order: an earlier one that
+/// failed holds the later ones back until an operator retries it.
 /// </summary>
 public sealed partial class OutboxDispatcher(
     IDbContextFactory<ServiceDeliveryDbContext> contexts,
@@ -24,52 +25,58 @@ public sealed partial class OutboxDispatcher(
     TimeProvider clock,
     ILogger<OutboxDispatcher> logger)
 {
-    public const int DefaultBatchSize = 50;
+    /// <summary>How many messages one dispatch run sends at most before it yields to the next run.</summary>
+    public const int DefaultBatchSize = 200;
 
-    /// <summary>Sends due messages until none is due; returns how many were sent.</summary>
-    public async Task<int> DispatchDueAsync(int batchSize, CancellationToken cancellationToken)
+    /// <summary>Sends due messages until none is due or <paramref name="limit"/> were handled; returns how many were sent.</summary>
+    public async Task<int> DispatchDueAsync(int limit, CancellationToken cancellationToken)
     {
         var sent = 0;
-        while (!cancellationToken.IsCancellationRequested)
+        for (var handled = 0; handled < limit && !cancellationToken.IsCancellationRequested; handled++)
         {
-            var claimed = await ClaimAsync(batchSize, cancellationToken);
-            if (claimed.Count == 0)
+            var row = await ClaimAsync(cancellationToken);
+            if (row is null)
             {
                 break;
             }
 
-            foreach (var row in claimed)
-            {
-                sent += await SendAsync(row, cancellationToken) ? 1 : 0;
-            }
+            sent += await SendAsync(row, cancellationToken) ? 1 : 0;
         }
 
         return sent;
     }
 
-    private async Task<List<OutboxRecord>> ClaimAsync(int batchSize, CancellationToken cancellationToken)
+    private async Task<OutboxRecord?> ClaimAsync(CancellationToken cancellationToken)
     {
         var now = clock.Now();
         var lockedUntil = now + options.Lease;
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
-        return await db.Outbox.FromSql($"""
+        var claimed = await db.Outbox.FromSql($"""
             UPDATE outbox SET status = 'sending', locked_until = {lockedUntil}, attempts = attempts + 1
-            WHERE id IN (
+            WHERE id = (
                 SELECT o.id FROM outbox o
                 WHERE ((o.status = 'pending' AND o.next_attempt_at <= {now}) OR (o.status = 'sending' AND o.locked_until < {now}))
                   AND (o.kind <> 'webhook' OR NOT EXISTS (
                         SELECT 1 FROM outbox e
                         WHERE e.kind = 'webhook' AND e.delivery_id = o.delivery_id AND e.recipient_address = o.recipient_address
-                          AND e.id < o.id AND e.status IN ('pending', 'sending')))
+                          AND e.id < o.id AND e.status IN ('pending', 'sending', 'failed')))
                 ORDER BY o.id
-                LIMIT {batchSize}
+                LIMIT 1
                 FOR UPDATE SKIP LOCKED)
             RETURNING *
             """).AsNoTracking().ToListAsync(cancellationToken);
+        return claimed.Count == 0 ? null : claimed[0];
     }
 
     private async Task<bool> SendAsync(OutboxRecord row, CancellationToken cancellationToken)
     {
+        if (row.Attempts > options.MaxAttempts)
+        {
+            // Claimed again after its sender vanished mid-send, more often than it may be tried: stop here.
+            await FinishAsync(row, OutboxRecord.Statuses.Failed, row.NextAttemptAt, $"gave up after {row.Attempts - 1} attempts", cancellationToken);
+            return false;
+        }
+
         try
         {
             if (row.Kind == OutboxWriter.Webhook)
@@ -83,16 +90,19 @@ public sealed partial class OutboxDispatcher(
                 await SendMailAsync(row, cancellationToken);
             }
 
-            await UpdateAsync(row.Id, OutboxRecord.Statuses.Sent, row.NextAttemptAt, null, cancellationToken);
+            await FinishAsync(row, OutboxRecord.Statuses.Sent, row.NextAttemptAt, null, cancellationToken);
             LogSent(logger, row.Id, row.Kind, row.Topic, row.Attempts);
             return true;
         }
-        catch (DeliveryFailedException ex)
+        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
-            var last = ex.Permanent || row.Attempts >= options.MaxAttempts;
+            // A known transient failure waits and retries; anything else (a bad address, a broken template, a TLS
+            // mismatch…) will not get better by itself and is failed at once, for an operator to see.
+            var (permanent, reason) = ex is DeliveryFailedException known ? (known.Permanent, known.Message) : (true, $"{ex.GetType().Name}: {ex.Message}");
+            var last = permanent || row.Attempts >= options.MaxAttempts;
             var next = clock.Now() + options.Backoff(row.Attempts);
-            await UpdateAsync(row.Id, last ? OutboxRecord.Statuses.Failed : OutboxRecord.Statuses.Pending, next, Trim(ex.Message), cancellationToken);
-            LogFailed(logger, row.Id, row.Kind, row.Topic, row.Attempts, last, ex.Message);
+            await FinishAsync(row, last ? OutboxRecord.Statuses.Failed : OutboxRecord.Statuses.Pending, next, Trim(reason), cancellationToken);
+            LogFailed(logger, row.Id, row.Kind, row.Topic, row.Attempts, last, reason);
             return false;
         }
     }
@@ -118,11 +128,12 @@ public sealed partial class OutboxDispatcher(
         await mail.SendAsync(new OutgoingMail($"outbox-{row.Id}-{row.CreatedAt.UtcTicks}", row.Topic, address, row.RecipientName, content), cancellationToken);
     }
 
-    private async Task UpdateAsync(long id, string status, DateTimeOffset nextAttemptAt, string? error, CancellationToken cancellationToken)
+    /// <summary>Records the outcome, only while this sender still holds the row (its lease is the row's).</summary>
+    private async Task FinishAsync(OutboxRecord row, string status, DateTimeOffset nextAttemptAt, string? error, CancellationToken cancellationToken)
     {
         var now = clock.Now();
-        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
-        await db.Outbox.Where(o => o.Id == id).ExecuteUpdateAsync(set => set
+        await using var db = await contexts.CreateDbContextAsync(CancellationToken.None);
+        await db.Outbox.Where(o => o.Id == row.Id && o.Status == OutboxRecord.Statuses.Sending && o.LockedUntil == row.LockedUntil).ExecuteUpdateAsync(set => set
             .SetProperty(o => o.Status, status)
             .SetProperty(o => o.NextAttemptAt, nextAttemptAt)
             .SetProperty(o => o.LastError, error)

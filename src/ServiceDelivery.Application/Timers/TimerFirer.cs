@@ -35,7 +35,19 @@ public sealed partial class TimerFirer(IDbContextFactory<ServiceDeliveryDbContex
         var conflicts = 0;
         while (fired < limit && !cancellationToken.IsCancellationRequested)
         {
-            var outcome = await FireOneAsync(cancellationToken);
+            Outcome outcome;
+            try
+            {
+                outcome = await FireOneAsync(cancellationToken);
+            }
+            catch (TimerBrokenException broken)
+            {
+                // One broken timer (a bug, a missing definition) must not stop every other timer: set it aside.
+                LogBroken(logger, broken.TimerId, broken.InnerException!);
+                await PostponeAsync(broken.TimerId, CancellationToken.None);
+                outcome = Outcome.Refused;
+            }
+
             if (outcome == Outcome.NothingDue)
             {
                 break;
@@ -77,16 +89,36 @@ public sealed partial class TimerFirer(IDbContextFactory<ServiceDeliveryDbContex
         }
 
         var timer = claimed[0];
-        var aggregate = await DeliveryAggregate.LoadAsync(db, catalog, timer.DeliveryId, cancellationToken)
-            ?? throw new InvalidOperationException($"Timer {timer.Id} belongs to missing delivery {timer.DeliveryId}.");
-        var refused = DeliveryTransaction.Decide(db, aggregate, new FireTimer(timer.Key), now, outbox);
+        Failure? refused;
+        DeliveryAggregate aggregate;
+        try
+        {
+            aggregate = await DeliveryAggregate.LoadAsync(db, catalog, timer.DeliveryId, cancellationToken)
+                ?? throw new InvalidOperationException($"Timer {timer.Id} belongs to missing delivery {timer.DeliveryId}.");
+            refused = DeliveryTransaction.Decide(db, aggregate, new FireTimer(timer.Key), now, outbox);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            throw new TimerBrokenException(timer.Id, ex);
+        }
+
         if (refused is not null)
         {
-            // The engine will not act (e.g. a guard holds it back): look again later rather than spin.
             LogRefused(logger, timer.Key, timer.DeliveryId, refused.Code);
             db.ChangeTracker.Clear();
             var tracked = await db.Timers.FirstAsync(t => t.Id == timer.Id, cancellationToken);
-            tracked.DueAt = now + RetryAfterRefusal;
+            if (refused.Code == "invalid_transition")
+            {
+                // Stale: the engine no longer knows it as live (its stage moved on under a migration, say).
+                tracked.State = TimerRecord.States.Cancelled;
+                tracked.EndedAt = now;
+            }
+            else
+            {
+                // A guard holds it back: look again later rather than spin.
+                tracked.DueAt = now + RetryAfterRefusal;
+            }
+
             await db.SaveChangesAsync(cancellationToken);
             await transaction.CommitAsync(cancellationToken);
             return Outcome.Refused;
@@ -112,6 +144,22 @@ public sealed partial class TimerFirer(IDbContextFactory<ServiceDeliveryDbContex
         }
 
         return Outcome.Fired;
+    }
+
+    private async Task PostponeAsync(Guid timerId, CancellationToken cancellationToken)
+    {
+        var later = clock.Now() + RetryAfterRefusal;
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        await db.Timers.Where(t => t.Id == timerId && t.State == TimerRecord.States.Running)
+            .ExecuteUpdateAsync(set => set.SetProperty(t => t.DueAt, later), cancellationToken);
+    }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Timer {TimerId} could not be fired and is set aside for an hour")]
+    private static partial void LogBroken(ILogger logger, Guid timerId, Exception exception);
+
+    private sealed class TimerBrokenException(Guid timerId, Exception inner) : Exception("A timer could not be fired.", inner)
+    {
+        public Guid TimerId { get; } = timerId;
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Timer {Timer} of delivery {DeliveryId} fired {Lag} after its due time")]

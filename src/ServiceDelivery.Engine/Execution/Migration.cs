@@ -88,11 +88,23 @@ public static class Migration
                 continue;
             }
 
-            var timer = (added.FreezeWhile & state.ActiveConditions) != 0 || stage.IsPaused
+            var timer = (added.FreezeWhile & state.ActiveConditions) != 0
                 ? new TimerState(added.Key, stage.Key, null, due - now, FreezeReasons.Dispute)
                 : TimerState.Running(added.Key, stage.Key, due);
             timers.Add(timer);
             timerChanges.Add(new TimerChange(TimerChangeKind.Started, timer));
+        }
+
+        // Paused: clocks the new version adds to the stage we will return to wait, frozen, with their full time.
+        if (state.ReturnStage is { } returnKey && to.TryGetStage(returnKey, out var returnStage))
+        {
+            foreach (var added in returnStage.Timers.Where(t => state.Timer(t.Key) is null))
+            {
+                var reasons = FreezeReasons.Paused | ((added.FreezeWhile & state.ActiveConditions) != 0 ? FreezeReasons.Dispute : FreezeReasons.None);
+                var timer = new TimerState(added.Key, returnStage.Key, null, added.OffsetFromEntry, reasons);
+                timers.Add(timer);
+                timerChanges.Add(new TimerChange(TimerChangeKind.Started, timer));
+            }
         }
 
         var data = new Dictionary<string, string>(StringComparer.Ordinal)

@@ -50,6 +50,7 @@ public static class Messages
         "unsupported_media_type" => ("不支持的内容类型", "Unsupported media type"),
         "internal_error" => ("服务器内部错误", "Internal error"),
         "attachment_type_not_allowed" => ("附件类型不允许", "Attachment type not allowed"),
+        "attachment_unavailable" => ("附件暂不可用", "Attachment unavailable"),
         _ => ("请求失败", "Request failed"),
     });
 
@@ -80,6 +81,7 @@ public static class Messages
             "payload_too_large" => ("请求体超过大小上限。", "The request body is too large."),
             "unsupported_media_type" => ("请求体必须是 JSON（Content-Type: application/json）。", "The request body must be JSON (Content-Type: application/json)."),
             "attachment_type_not_allowed" => ("不支持该类型的附件。", "This file type is not allowed."),
+            "attachment_unavailable" => ("附件文件暂时无法读取，请稍后再试或联系平台。", "The file cannot be read right now; try again later or contact the platform."),
             _ => ("请求失败。", "The request failed."),
         });
     }

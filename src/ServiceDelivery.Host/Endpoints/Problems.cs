@@ -58,6 +58,7 @@ public static class Problems
         Failure.NotFoundCode => StatusCodes.Status404NotFound,
         "attachment_too_large" => StatusCodes.Status413PayloadTooLarge,
         "attachment_type_not_allowed" => StatusCodes.Status415UnsupportedMediaType,
+        "attachment_unavailable" => StatusCodes.Status503ServiceUnavailable,
         _ => StatusCodes.Status409Conflict,
     };
 }

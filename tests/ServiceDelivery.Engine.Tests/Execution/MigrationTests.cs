@@ -51,6 +51,27 @@ public sealed class MigrationTests
     }
 
     [Fact]
+    public void Clocks_a_new_version_adds_to_the_stage_a_paused_delivery_returns_to_wait_and_start_on_return()
+    {
+        var delivery = Scenario.At("refunding");
+        var v2 = Version2(d =>
+        {
+            d["stages"]![0]!["timers"] = JsonNode.Parse("""[{ "key": "requirement_due", "after": "P7D", "perform": "request_refund_auto" }]""");
+            d["actions"]!.AsArray().Add(JsonNode.Parse("""{ "key": "request_refund_auto", "name": { "zh-CN": "超时关闭" }, "roles": ["platform"], "to": "closed" }"""));
+            d["stages"]![0]!["actions"]!.AsArray().Add("request_refund_auto");
+        });
+
+        var migrated = (Decision)Migration.Decide(delivery.Definition, v2, delivery.State, Platform, null, delivery.Now);
+        var returned = WorkflowEngine.Decide(v2, migrated.State, new PerformAction(Platform, "reject_refund", Scenario.ValidForms["reject_refund"]), delivery.Now + TimeSpan.FromDays(2));
+
+        var waiting = migrated.State.Timer("requirement_due")!;
+        (waiting.IsRunning, waiting.Remaining, waiting.FrozenBy).Should().Be((false, TimeSpan.FromDays(7), FreezeReasons.Paused));
+        var back = returned.Should().BeOfType<Decision>().Subject;
+        back.State.Stage.Should().Be("requirement_pending");
+        back.State.Timer("requirement_due")!.DueAt.Should().Be(delivery.Now + TimeSpan.FromDays(9));
+    }
+
+    [Fact]
     public void A_version_without_the_current_stage_is_refused()
     {
         var delivery = Scenario.At("requirement_rejected");
