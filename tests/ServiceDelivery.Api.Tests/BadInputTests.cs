@@ -205,6 +205,56 @@ public sealed class BadInputTests : IAsyncLifetime
         await RefusedAsync(() => _api.As(Buyer).ActAsync(id, "submit_requirement", new { description = new string('x', 1_100_000) }), HttpStatusCode.RequestEntityTooLarge, "payload_too_large");
     }
 
+    [Theory]
+    [InlineData("someone-else", "servicedelivery-api")]
+    [InlineData("servicedelivery", "another-api")]
+    public async Task A_token_from_another_issuer_or_for_another_audience_is_unauthorized(string issuer, string audience)
+    {
+        var key = new Microsoft.IdentityModel.Tokens.SymmetricSecurityKey(Encoding.UTF8.GetBytes(HostFactory.SigningKey));
+        var token = new Microsoft.IdentityModel.JsonWebTokens.JsonWebTokenHandler().CreateToken(new Microsoft.IdentityModel.Tokens.SecurityTokenDescriptor
+        {
+            Issuer = issuer,
+            Audience = audience,
+            Subject = new System.Security.Claims.ClaimsIdentity([new("sub", "op-1"), new("role", "platform")]),
+            Expires = DateTime.UtcNow.AddHours(1),
+            SigningCredentials = new Microsoft.IdentityModel.Tokens.SigningCredentials(key, Microsoft.IdentityModel.Tokens.SecurityAlgorithms.HmacSha256),
+        });
+        var client = _api.Host.CreateClient();
+        client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
+
+        await RefusedAsync(() => new Api(client).GetAsync("/api/v1/deliveries"), HttpStatusCode.Unauthorized, "unauthorized");
+    }
+
+    [Fact]
+    public async Task Ticket_input_outside_the_lists_or_missing_is_refused()
+    {
+        var id = await _api.AtAsync("implementing");
+        var ticket = (await _api.As(Buyer).PostAsync($"/api/v1/deliveries/{id}/tickets", new { category = "other", subject = "问题", description = "说明" })).Body.GetProperty("id").GetGuid();
+
+        var category = await RefusedAsync(() => _api.As(Buyer).PostAsync($"/api/v1/deliveries/{id}/tickets", new { category = "complaint", subject = "问题", description = "说明" }), HttpStatusCode.BadRequest, "validation_failed");
+        var missing = await RefusedAsync(() => _api.As(Buyer).PostAsync($"/api/v1/deliveries/{id}/tickets", new { category = "other" }), HttpStatusCode.BadRequest, "validation_failed");
+        var outcome = await RefusedAsync(() => _api.As(Platform).PostAsync($"/api/v1/tickets/{ticket}/resolve", new { outcome = "refund_half", note = "x" }), HttpStatusCode.BadRequest, "validation_failed");
+        var amount = await RefusedAsync(() => _api.As(Platform).PostAsync($"/api/v1/tickets/{ticket}/resolve", new { outcome = "refund", note = "x" }), HttpStatusCode.BadRequest, "validation_failed");
+        var body = await RefusedAsync(() => _api.As(Buyer).PostAsync($"/api/v1/tickets/{ticket}/messages", new { body = new string('字', 5001) }), HttpStatusCode.BadRequest, "validation_failed");
+
+        category.Body.GetProperty("errors").TryGetProperty("category", out _).Should().BeTrue();
+        missing.Body.GetProperty("errors").EnumerateObject().Select(e => e.Name).Should().Contain(["subject", "description"]);
+        outcome.Body.GetProperty("errors").TryGetProperty("outcome", out _).Should().BeTrue();
+        amount.Body.GetProperty("errors").TryGetProperty("amount", out _).Should().BeTrue();
+        body.Body.GetProperty("errors").TryGetProperty("body", out _).Should().BeTrue();
+    }
+
+    [Fact]
+    public async Task A_ticket_or_message_may_only_carry_the_callers_own_attachments()
+    {
+        var providers = (await _api.As(Provider).UploadAsync("截图.png", [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 1, 2])).ShouldBe(HttpStatusCode.Created).Body.GetProperty("id").GetGuid();
+        var id = await _api.AtAsync("implementing");
+        var ticket = (await _api.As(Buyer).PostAsync($"/api/v1/deliveries/{id}/tickets", new { category = "other", subject = "问题", description = "说明" })).Body.GetProperty("id").GetGuid();
+
+        await RefusedAsync(() => _api.As(Buyer).PostAsync($"/api/v1/deliveries/{id}/tickets", new { category = "other", subject = "问题", description = "说明", attachmentIds = new[] { providers } }), HttpStatusCode.BadRequest, "validation_failed");
+        await RefusedAsync(() => _api.As(Buyer).PostAsync($"/api/v1/tickets/{ticket}/messages", new { body = "见截图", attachmentIds = new[] { providers } }), HttpStatusCode.BadRequest, "validation_failed");
+    }
+
     [Fact]
     public async Task A_bad_or_missing_token_is_unauthorized_with_a_problem()
     {

@@ -19,8 +19,11 @@ public sealed class HostFactory : WebApplicationFactory<Program>
 
     private readonly Dictionary<string, string?> _settings;
 
-    private HostFactory(string connectionString, AdjustableClock clock, IDictionary<string, string?>? settings)
+    private readonly string _environment;
+
+    private HostFactory(string connectionString, AdjustableClock clock, IDictionary<string, string?>? settings, string environment)
     {
+        _environment = environment;
         ConnectionString = connectionString;
         Clock = clock;
         _settings = new Dictionary<string, string?>
@@ -48,12 +51,12 @@ public sealed class HostFactory : WebApplicationFactory<Program>
     public AdjustableClock Clock { get; }
 
     /// <summary>A host on a new database; <paramref name="settings"/> override the defaults above.</summary>
-    public static async Task<HostFactory> CreateAsync(IDictionary<string, string?>? settings = null, AdjustableClock? clock = null, string? connectionString = null) =>
-        new(connectionString ?? await TestDatabase.CreateAsync("api"), clock ?? AdjustableClock.FrozenAt(T0), settings);
+    public static async Task<HostFactory> CreateAsync(IDictionary<string, string?>? settings = null, AdjustableClock? clock = null, string? connectionString = null, string environment = "Testing") =>
+        new(connectionString ?? await TestDatabase.CreateAsync("api"), clock ?? AdjustableClock.FrozenAt(T0), settings, environment);
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
-        builder.UseEnvironment("Testing");
+        builder.UseEnvironment(_environment);
         foreach (var (key, value) in _settings)
         {
             builder.UseSetting(key, value);

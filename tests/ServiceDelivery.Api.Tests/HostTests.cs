@@ -104,6 +104,16 @@ public sealed class HostTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Production_refuses_the_development_helpers()
+    {
+        await using var production = await HostFactory.CreateAsync(environment: "Production");
+
+        var start = () => production.Services;
+
+        start.Should().Throw<InvalidOperationException>().WithMessage("*Dev:Enabled*Production*");
+    }
+
+    [Fact]
     public async Task The_host_refuses_to_start_without_a_signing_key()
     {
         await using var keyless = await HostFactory.CreateAsync(new Dictionary<string, string?> { ["Auth:SigningKey"] = "too-short" });

@@ -83,7 +83,14 @@ public sealed class ProcessOverHttpTests : IAsyncLifetime
         (await _api.As(Provider).ActAsync(id, "submit_for_acceptance")).ShouldBe(HttpStatusCode.OK);
         (await _api.As(Buyer).ActAsync(id, "accept")).Body.GetProperty("stage").GetString().Should().Be("completed");
 
-        (await LogAsync(id)).Select(l => l.Action).Should().EndWith(["submit_for_acceptance", "reject_delivery", "submit_for_acceptance", "accept"]);
+        (await LogAsync(id)).Should().Equal(
+            ("start", "marketplace", null, "requirement_pending"),
+            ("submit_requirement", "buyer", "requirement_pending", "requirement_confirming"),
+            ("confirm_requirement", "provider", "requirement_confirming", "implementing"),
+            ("submit_for_acceptance", "provider", "implementing", "accepting"),
+            ("reject_delivery", "buyer", "accepting", "implementing"),
+            ("submit_for_acceptance", "provider", "implementing", "accepting"),
+            ("accept", "buyer", "accepting", "completed"));
     }
 
     [Fact]
@@ -98,8 +105,12 @@ public sealed class ProcessOverHttpTests : IAsyncLifetime
 
         var after = (await _api.As(Buyer).GetAsync($"/api/v1/deliveries/{id}")).Body;
         after.GetProperty("stage").GetString().Should().Be("completed");
-        var last = (await LogAsync(id))[^1];
-        last.Should().Be(("accept", "system", "accepting", "completed"));
+        (await LogAsync(id)).Should().Equal(
+            ("start", "marketplace", null, "requirement_pending"),
+            ("submit_requirement", "buyer", "requirement_pending", "requirement_confirming"),
+            ("confirm_requirement", "provider", "requirement_confirming", "implementing"),
+            ("submit_for_acceptance", "provider", "implementing", "accepting"),
+            ("accept", "system", "accepting", "completed"));
         var entries = (await _api.As(Buyer).GetAsync($"/api/v1/deliveries/{id}/log")).Body;
         entries[entries.GetArrayLength() - 1].GetProperty("timer").GetString().Should().Be("auto_accept");
         entries[entries.GetArrayLength() - 1].GetProperty("actor").GetProperty("name").GetString().Should().Be("系统");
@@ -126,7 +137,12 @@ public sealed class ProcessOverHttpTests : IAsyncLifetime
         refunded.GetProperty("stage").GetString().Should().Be("refunded");
         refunded.GetProperty("refundAmount").GetDecimal().Should().Be(1200.00m);
         back.GetProperty("stage").GetString().Should().Be(stage);
+        var path = ApiFixture.PathTo(stage).Select(p => p.Item2).ToList();
+        (await LogAsync(approved)).Select(l => l.Action).Should().Equal(["start", .. path, "request_refund", "approve_refund"]);
+        (await LogAsync(rejected)).Select(l => l.Action).Should().Equal(["start", .. path, "request_refund", "reject_refund"]);
         (await LogAsync(rejected)).TakeLast(2).Select(l => (l.Action, l.From, l.To)).Should().Equal(("request_refund", stage, "refunding"), ("reject_refund", "refunding", stage));
+        var providerLog = (await _api.As(Provider).GetAsync($"/api/v1/deliveries/{rejected}/log")).Body;
+        providerLog[providerLog.GetArrayLength() - 1].TryGetProperty("internalData", out _).Should().BeFalse("nor for the provider");
         var buyerLog = (await _api.As(Buyer).GetAsync($"/api/v1/deliveries/{rejected}/log")).Body;
         var platformLog = (await _api.As(Platform).GetAsync($"/api/v1/deliveries/{rejected}/log")).Body;
         buyerLog[buyerLog.GetArrayLength() - 1].TryGetProperty("internalData", out _).Should().BeFalse("platform-internal notes are for the platform only");
@@ -162,6 +178,13 @@ public sealed class ProcessOverHttpTests : IAsyncLifetime
         (await _api.As(Platform).ActAsync(id, "approve_refund")).ShouldBe(HttpStatusCode.Conflict, "invoice_blocks_refund");
         (await _api.As(Marketplace).PutAsync($"/api/v1/deliveries/{id}/invoice", new { status = "returned" })).ShouldBe(HttpStatusCode.OK);
         (await _api.As(Platform).ActAsync(id, "approve_refund")).ShouldBe(HttpStatusCode.OK).Body.GetProperty("stage").GetString().Should().Be("refunded");
+        (await LogAsync(id)).Should().Equal(
+            ("start", "marketplace", null, "requirement_pending"),
+            ("set_invoice_status", "marketplace", "requirement_pending", "requirement_pending"),
+            ("set_invoice_status", "marketplace", "requirement_pending", "requirement_pending"),
+            ("request_refund", "buyer", "requirement_pending", "refunding"),
+            ("set_invoice_status", "marketplace", "refunding", "refunding"),
+            ("approve_refund", "platform", "refunding", "refunded"));
     }
 
     [Fact]
@@ -190,7 +213,53 @@ public sealed class ProcessOverHttpTests : IAsyncLifetime
         var last = log[log.GetArrayLength() - 1];
         (last.GetProperty("action").GetString(), last.GetProperty("data").GetProperty("amount").GetString(), last.GetProperty("data").GetProperty("reason").GetString())
             .Should().Be(("admin_refund", "600", "双方协商退还 50%"));
+        (await LogAsync(id)).Should().Equal(
+            ("start", "marketplace", null, "requirement_pending"),
+            ("submit_requirement", "buyer", "requirement_pending", "requirement_confirming"),
+            ("confirm_requirement", "provider", "requirement_confirming", "implementing"),
+            ("submit_for_acceptance", "provider", "implementing", "accepting"),
+            ("admin_refund", "platform", "accepting", "refunded"));
         (await _api.As(Buyer).GetAsync($"/api/v1/tickets/{ticketId}")).Body.GetProperty("resolution").GetProperty("outcome").GetString().Should().Be("refund");
+    }
+
+    [Fact]
+    public async Task While_a_refund_is_reviewed_no_party_can_act_and_is_told_why()
+    {
+        var id = await _api.AtAsync("requirement_confirming");
+        (await _api.As(Buyer).ActAsync(id, "request_refund")).ShouldBe(HttpStatusCode.OK);
+
+        var provider = (await _api.As(Provider).ActAsync(id, "confirm_requirement")).ShouldBe(HttpStatusCode.Conflict, "delivery_paused");
+        var buyer = (await _api.As(Buyer, "en").ActAsync(id, "edit_requirement")).ShouldBe(HttpStatusCode.Conflict, "delivery_paused");
+
+        provider.Str("detail").Should().Contain("退款审核");
+        buyer.Str("detail").Should().Contain("paused for refund review");
+        (await LogAsync(id)).Select(l => l.Action).Should().Equal("start", "submit_requirement", "request_refund");
+    }
+
+    [Fact]
+    public async Task The_same_order_started_twice_is_one_delivery_and_different_content_conflicts()
+    {
+        var first = (await _api.As(Marketplace).PostAsync("/api/v1/deliveries", Order("ORD-HTTP-TWICE"))).ShouldBe(HttpStatusCode.Created);
+
+        var again = (await _api.As(Marketplace).PostAsync("/api/v1/deliveries", Order("ORD-HTTP-TWICE"))).ShouldBe(HttpStatusCode.OK);
+        var other = (await _api.As(Marketplace, "en").PostAsync("/api/v1/deliveries", Order("ORD-HTTP-TWICE", paid: 999m))).ShouldBe(HttpStatusCode.Conflict, "order_conflict");
+
+        again.Body.GetProperty("id").GetGuid().Should().Be(first.Body.GetProperty("id").GetGuid());
+        other.Str("detail").Should().Contain("different content");
+    }
+
+    [Fact]
+    public async Task A_dispute_resolved_by_forcing_completion_completes_the_delivery()
+    {
+        var id = await _api.AtAsync("accepting");
+        var ticketId = (await _api.As(Provider).PostAsync($"/api/v1/deliveries/{id}/tickets", new { category = "acceptance_dispute", subject = "买家拒不验收", description = "已按需求交付" })).Body.GetProperty("id").GetGuid();
+
+        (await _api.As(Platform).PostAsync($"/api/v1/tickets/{ticketId}/resolve", new { outcome = "force_complete", note = "交付符合需求，平台确认完成" })).ShouldBe(HttpStatusCode.OK);
+
+        var done = (await _api.As(Buyer).GetAsync($"/api/v1/deliveries/{id}")).Body;
+        done.GetProperty("stage").GetString().Should().Be("completed");
+        done.GetProperty("autoAcceptAt").ValueKind.Should().Be(JsonValueKind.Null);
+        (await LogAsync(id))[^1].Should().Be(("admin_complete", "platform", "accepting", "completed"));
     }
 
     [Fact]
@@ -205,5 +274,7 @@ public sealed class ProcessOverHttpTests : IAsyncLifetime
 
         var resumed = (await _api.As(Buyer).GetAsync($"/api/v1/deliveries/{id}")).Body;
         resumed.GetProperty("autoAcceptAt").GetDateTimeOffset().Should().Be(HostFactory.T0 + TimeSpan.FromDays(45));
+        (await LogAsync(id)).Select(l => l.Action).Should().Equal(
+            ["start", "submit_requirement", "confirm_requirement", "submit_for_acceptance"], "a dispute resolved without a change adds no step");
     }
 }

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using System.Net;
 using System.Text.Json;
 using static ServiceDelivery.Api.Tests.Api;
@@ -135,6 +136,8 @@ public sealed class ReadModelTests : IAsyncLifetime
         (await _api.As(Provider).ActAsync(id, "submit_for_acceptance", new { details = "见报告", attachmentIds = new[] { first.GetProperty("id").GetGuid() } })).ShouldBe(HttpStatusCode.OK);
 
         first.GetProperty("sha256").GetString().Should().Be(second.GetProperty("sha256").GetString());
+        var root = _api.Host.Services.GetRequiredService<ServiceDelivery.Application.Attachments.AttachmentOptions>().Root;
+        Directory.GetFiles(root, first.GetProperty("sha256").GetString()!, SearchOption.AllDirectories).Should().ContainSingle("the same bytes are stored once");
         first.GetProperty("contentType").GetString().Should().Be("application/pdf");
         using var download = await _api.As(Buyer).Client.GetAsync($"/api/v1/attachments/{first.GetProperty("id").GetGuid()}");
         download.StatusCode.Should().Be(HttpStatusCode.OK);
@@ -145,6 +148,18 @@ public sealed class ReadModelTests : IAsyncLifetime
         log[log.GetArrayLength() - 1].GetProperty("attachments")[0].GetProperty("fileName").GetString().Should().Be("实施报告.pdf");
         (await _api.As(OtherBuyer).GetAsync($"/api/v1/attachments/{first.GetProperty("id").GetGuid()}")).ShouldBe(HttpStatusCode.NotFound, "not_found");
         (await _api.As(Buyer).GetAsync($"/api/v1/attachments/{second.GetProperty("id").GetGuid()}")).ShouldBe(HttpStatusCode.NotFound, "not_found");
+    }
+
+    [Fact]
+    public async Task A_file_attached_to_a_ticket_is_readable_by_those_who_see_the_delivery()
+    {
+        var id = await _api.AtAsync("accepting");
+        var file = (await _api.As(Buyer).UploadAsync("问题截图.png", [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 7, 7])).Body.GetProperty("id").GetGuid();
+        (await _api.As(Buyer).PostAsync($"/api/v1/deliveries/{id}/tickets", new { category = "acceptance_dispute", subject = "不符", description = "见截图", attachmentIds = new[] { file } })).ShouldBe(HttpStatusCode.Created);
+
+        (await _api.As(Provider).GetAsync($"/api/v1/attachments/{file}")).Status.Should().Be(HttpStatusCode.OK);
+        (await _api.As(Platform).GetAsync($"/api/v1/attachments/{file}")).Status.Should().Be(HttpStatusCode.OK);
+        (await _api.As(OtherProvider).GetAsync($"/api/v1/attachments/{file}")).ShouldBe(HttpStatusCode.NotFound, "not_found");
     }
 
     [Fact]

@@ -70,9 +70,15 @@ public static class WorkflowEngine
     {
         var role = command.Actor.Role;
         var stage = definition.Stage(state.Stage);
-        if (!definition.TryGetAction(command.Action, out var action) || stage.IsTerminal)
+        if (!definition.TryGetAction(command.Action, out var action))
         {
             return Reject(RejectionCode.InvalidTransition, stage, state, role);
+        }
+
+        if (stage.IsTerminal)
+        {
+            // Nothing happens any more; but a refund asked for after completion still gets its advice (open a ticket).
+            return Reject(action.Roles.Contains(role) ? action.Elsewhere : RejectionCode.InvalidTransition, stage, state, role);
         }
 
         if (!action.Roles.Contains(role))

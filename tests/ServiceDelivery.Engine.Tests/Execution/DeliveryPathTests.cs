@@ -245,6 +245,25 @@ public sealed class DeliveryPathTests
     }
 
     [Fact]
+    public void A_stage_entry_notification_goes_out_on_every_entry_after_the_actions_own()
+    {
+        var document = System.Text.Json.Nodes.JsonNode.Parse(Shipped.DeliveryJson)!.AsObject();
+        document["stages"]![3]!["onEnter"] = System.Text.Json.Nodes.JsonNode.Parse("""{ "notify": [{ "to": ["platform"], "template": "progress_posted" }] }""");
+        var definition = ProcessDefinitionLoader.LoadValid(document.ToJsonString());
+        var delivery = Scenario.Start(definition: definition);
+        delivery.Do(Buyer, "submit_requirement");
+
+        var confirmed = delivery.Do(Provider, "confirm_requirement");
+        delivery.Do(Provider, "submit_for_acceptance");
+        var rejected = delivery.Do(Buyer, "reject_delivery");
+        var progress = delivery.Do(Provider, "post_progress");
+
+        confirmed.Notifications.Select(n => n.Template).Should().Equal("requirement_confirmed", "progress_posted");
+        rejected.Notifications.Select(n => n.Template).Should().Equal("delivery_rejected", "progress_posted");
+        progress.Notifications.Select(n => n.Template).Should().Equal(["progress_posted"], "staying in a stage is not entering it");
+    }
+
+    [Fact]
     public void Starting_needs_the_marketplace_and_happens_once()
     {
         var buyerStart = WorkflowEngine.Decide(Shipped.Delivery, null, new StartDelivery(Buyer, 100m, InvoiceStatus.None), T0);

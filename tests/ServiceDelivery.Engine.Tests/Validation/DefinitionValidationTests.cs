@@ -115,6 +115,19 @@ public sealed class DefinitionValidationTests
             "unknown_template", $"$.actions[{SubmitRequirement}].notify[0].template");
 
     [Fact]
+    public void An_unknown_template_on_stage_entry_or_tickets_is_reported()
+    {
+        var errors = Broken(d =>
+        {
+            Stage(d, Implementing)["onEnter"] = JsonNode.Parse("""{ "notify": [{ "to": ["buyer"], "template": "work_started_sms" }] }""");
+            d["onTicket"]!["resolved"]!["notify"]![0]!["template"] = "ticket_closed_sms";
+        });
+
+        ShouldReport(errors, "unknown_template", $"$.stages[{Implementing}].onEnter.notify[0].template");
+        ShouldReport(errors, "unknown_template", "$.onTicket.resolved.notify[0].template");
+    }
+
+    [Fact]
     public void Templates_are_checked_against_the_catalog_the_caller_knows()
     {
         var errors = ProcessDefinitionLoader.Validate(Shipped.DeliveryJson, new HashSet<string>(NotificationTemplates.Known.Except(["auto_accepted"])));
