@@ -48,10 +48,20 @@ public sealed partial class RunCommandTests
         {
             using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
             await WaitForReadyAsync(http, process, output);
-            var printed = await WaitForAsync(() => { lock (output) { return TokenLine().Match(output.ToString()); } }, m => m.Success);
+            var printed = await WaitForAsync(() => TokenLine().Matches(Snapshot(output)), m => m.Count >= 5);
 
-            http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", printed.Groups["token"].Value);
-            (await http.GetAsync("/api/v1/dev/clock")).StatusCode.Should().Be(HttpStatusCode.OK, "the printed token works");
+            printed.Select(m => m.Groups["roles"].Value).Should().BeEquivalentTo(["buyer", "provider", "platform", "designer", "marketplace"], "a token per role is printed");
+            foreach (Match line in printed)
+            {
+                using var request = new HttpRequestMessage(HttpMethod.Get, "/api/v1/dev/clock");
+                request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", line.Groups["token"].Value);
+                (await http.SendAsync(request)).StatusCode.Should().Be(HttpStatusCode.OK, $"the printed {line.Groups["roles"].Value} token works");
+            }
+
+            var docs = DocsLine().Match(Snapshot(output));
+            docs.Success.Should().BeTrue("the banner says where the API documentation is");
+            (await http.GetAsync(new Uri(docs.Groups["scalar"].Value))).StatusCode.Should().Be(HttpStatusCode.OK);
+            (await http.GetAsync(new Uri(docs.Groups["openapi"].Value))).StatusCode.Should().Be(HttpStatusCode.OK);
             var stages = await DemoStagesAsync(data);
             stages.Should().BeEquivalentTo(
                 ["requirement_pending", "requirement_confirming", "requirement_rejected", "implementing", "accepting", "refunding", "completed", "refunded", "closed"],
@@ -80,8 +90,11 @@ public sealed partial class RunCommandTests
         }
     }
 
-    [GeneratedRegex(@"\n  buyer\s+.*\n    (?<token>eyJ[\w\-\.]+)")]
+    [GeneratedRegex(@"\n  (?<roles>[a-z,]+)\s+.*\n    (?<token>eyJ[\w\-\.]+)")]
     private static partial Regex TokenLine();
+
+    [GeneratedRegex(@"API docs\s+(?<scalar>http\S+) \(OpenAPI: (?<openapi>http\S+)\)")]
+    private static partial Regex DocsLine();
 
     private static async Task WaitForReadyAsync(HttpClient http, Process process, StringBuilder output)
     {
@@ -146,6 +159,14 @@ public sealed partial class RunCommandTests
             var pid = File.ReadAllLines(Path.Combine(data, "postmaster.pid"))[0];
             Process.Start("kill", ["-INT", pid])?.WaitForExit();
             Thread.Sleep(2000);
+        }
+    }
+
+    private static string Snapshot(StringBuilder output)
+    {
+        lock (output)
+        {
+            return output.ToString();
         }
     }
 

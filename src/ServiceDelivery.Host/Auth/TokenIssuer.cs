@@ -30,6 +30,7 @@ public sealed class TokenIssuer(IOptions<AuthOptions> options)
             claims.Add(new Claim("provider_id", providerId));
         }
 
+        // Wall-clock time on purpose: token lifetimes are checked against real time, not the dev clock.
         var now = DateTime.UtcNow;
         return new JsonWebTokenHandler().CreateToken(new SecurityTokenDescriptor
         {

@@ -48,6 +48,7 @@ public static class DatabasePreparation
             .AppendLine()
             .AppendLine("ServiceDelivery is running (Development).")
             .AppendLine(CultureInfo.InvariantCulture, $"  API          {url}/api/v1")
+            .AppendLine(CultureInfo.InvariantCulture, $"  API docs     {url}/scalar (OpenAPI: {url}/openapi/v1.json)")
             .AppendLine(CultureInfo.InvariantCulture, $"  Health       {url}/health/ready")
             .AppendLine(CultureInfo.InvariantCulture, $"  Dev tokens   POST {url}/api/v1/dev/tokens")
             .AppendLine("Tokens (24 h), use as 'Authorization: Bearer <token>':");

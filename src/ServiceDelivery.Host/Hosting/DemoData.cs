@@ -10,7 +10,7 @@ namespace ServiceDelivery.Host.Hosting;
 /// A delivery in every stage for the demo run, created through the same commands the API uses, so every row
 /// (tasks, timers, log, outbox) is what real use would leave. Runs once: orders are DEMO-*.
 /// </summary>
-public sealed class DemoData(ServiceDeliveryDbContext db, DeliveryCommands deliveries, TicketCommands tickets, ILogger<DemoData> logger)
+public sealed class DemoData(ServiceDeliveryDbContext db, DeliveryCommands deliveries, TicketCommands tickets, TimeProvider clock, ILogger<DemoData> logger)
 {
     public sealed record DemoUser(string Id, string Name, string Email, string[] Roles, string? ProviderId = null);
 
@@ -47,7 +47,7 @@ public sealed class DemoData(ServiceDeliveryDbContext db, DeliveryCommands deliv
         for (var i = 0; i < Plan.Length; i++)
         {
             var (stage, path) = Plan[i];
-            var started = (await deliveries.StartAsync(AsCaller(Marketplace), Order(i), cancellationToken)).Unwrap().Delivery;
+            var started = (await deliveries.StartAsync(AsCaller(Marketplace), Order(i, clock.GetUtcNow().AddHours(-1)), cancellationToken)).Unwrap().Delivery;
             foreach (var (who, action) in path)
             {
                 (await deliveries.PerformAsync(AsCaller(who), new PerformActionRequest(started.Id, action, Fields(action), []), cancellationToken)).Unwrap();
@@ -69,7 +69,7 @@ public sealed class DemoData(ServiceDeliveryDbContext db, DeliveryCommands deliv
 
     private static Caller AsCaller(DemoUser user) => new(user.Id, user.Name, user.Email, new HashSet<string>(user.Roles), user.ProviderId);
 
-    private static StartDeliveryRequest Order(int i) => new(
+    private static StartDeliveryRequest Order(int i, DateTimeOffset paidAt) => new(
         $"DEMO-{i + 1:D4}",
         new OrderProduct($"prod-demo-{i + 1}", Products[i], "标准版"),
         new OrderParty(Buyer.Id, Buyer.Name, Buyer.Email),
@@ -77,7 +77,7 @@ public sealed class DemoData(ServiceDeliveryDbContext db, DeliveryCommands deliv
         1200.00m + (i * 100),
         100.00m,
         "CNY",
-        DateTimeOffset.UtcNow.AddHours(-1));
+        paidAt);
 
     private static Dictionary<string, string> Fields(string action) => action switch
     {
