@@ -2,6 +2,10 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Infrastructure;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Npgsql;
+using ServiceDelivery.Persistence;
 using ServiceDelivery.Testing;
 
 namespace ServiceDelivery.Api.Tests;
@@ -28,6 +32,66 @@ public sealed class HostTests : IAsyncLifetime
         var body = await ready.Content.ReadFromJsonAsync<JsonElement>();
         body.GetProperty("status").GetString().Should().Be("Healthy");
         body.GetProperty("checks").GetProperty("database").GetProperty("description").GetString().Should().Contain("migrations applied");
+    }
+
+    [Fact]
+    public async Task Ready_answers_503_while_the_database_refuses_connections_and_200_again_after()
+    {
+        var client = _host.ClientFor(null);
+        (await client.GetAsync("/health/ready")).StatusCode.Should().Be(HttpStatusCode.OK);
+        var database = new NpgsqlConnectionStringBuilder(_host.ConnectionString).Database!;
+        var admin = new NpgsqlConnectionStringBuilder(_host.ConnectionString) { Database = "postgres", Pooling = false }.ConnectionString;
+
+        await AdminAsync(admin, $"ALTER DATABASE \"{database}\" ALLOW_CONNECTIONS false; SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{database}'");
+        try
+        {
+            var down = await client.GetAsync("/health/ready");
+
+            down.StatusCode.Should().Be(HttpStatusCode.ServiceUnavailable);
+            (await down.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("checks").GetProperty("database").GetProperty("status").GetString()
+                .Should().Be("Unhealthy");
+            (await client.GetAsync("/health/live")).StatusCode.Should().Be(HttpStatusCode.OK, "liveness does not depend on the database");
+        }
+        finally
+        {
+            await AdminAsync(admin, $"ALTER DATABASE \"{database}\" ALLOW_CONNECTIONS true");
+        }
+
+        (await client.GetAsync("/health/ready")).StatusCode.Should().Be(HttpStatusCode.OK);
+    }
+
+    [Fact]
+    public async Task The_ready_check_is_unhealthy_on_a_database_without_the_schema()
+    {
+        var migrated = await TestDatabase.CreateAsync("health");
+        var empty = new NpgsqlConnectionStringBuilder(migrated) { Database = new NpgsqlConnectionStringBuilder(migrated).Database + "_empty" }.ConnectionString;
+        await AdminAsync(new NpgsqlConnectionStringBuilder(migrated) { Database = "postgres", Pooling = false }.ConnectionString, $"CREATE DATABASE \"{new NpgsqlConnectionStringBuilder(empty).Database}\"");
+        try
+        {
+            var onEmpty = await ReadyCheck(empty).CheckHealthAsync(new HealthCheckContext());
+            var onMigrated = await ReadyCheck(migrated).CheckHealthAsync(new HealthCheckContext());
+
+            onEmpty.Status.Should().Be(HealthStatus.Unhealthy);
+            onEmpty.Description.Should().Contain("migration(s) not applied");
+            onMigrated.Status.Should().Be(HealthStatus.Healthy);
+        }
+        finally
+        {
+            await TestDatabase.DropAsync(empty);
+            await TestDatabase.DropAsync(migrated);
+        }
+
+        static Host.Hosting.DatabaseReadyCheck ReadyCheck(string connectionString) =>
+            new(new PooledDbContextFactory<Persistence.ServiceDeliveryDbContext>(
+                new DbContextOptionsBuilder<Persistence.ServiceDeliveryDbContext>().UseServiceDeliveryDatabase(connectionString).Options));
+    }
+
+    private static async Task AdminAsync(string connectionString, string sql)
+    {
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(sql, connection);
+        await command.ExecuteNonQueryAsync();
     }
 
     [Fact]
