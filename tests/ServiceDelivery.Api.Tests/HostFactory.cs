@@ -66,6 +66,7 @@ public sealed class HostFactory : WebApplicationFactory<Program>
         {
             services.AddSingleton(Clock);
             services.AddSingleton<TimeProvider>(Clock);
+            TestServices?.Invoke(services);
         });
         builder.ConfigureLogging(logging => logging.AddProvider(Log));
     }
@@ -79,6 +80,9 @@ public sealed class HostFactory : WebApplicationFactory<Program>
             await TestDatabase.DropAsync(ConnectionString);
         }
     }
+
+    /// <summary>Replacements applied after the host's own registrations; set before the first use of the host.</summary>
+    public Action<IServiceCollection>? TestServices { get; set; }
 
     /// <summary>False for hosts that hand their database over to another host.</summary>
     public bool DropDatabaseOnDispose { get; set; } = true;

@@ -2,6 +2,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using ServiceDelivery.Application.Common;
 using ServiceDelivery.Application.Deliveries;
+using ServiceDelivery.Application.Timers;
 using ServiceDelivery.Persistence.Entities;
 using ServiceDelivery.Testing;
 
@@ -65,6 +66,36 @@ public sealed class JobsTests
         (fired.At - timer.CreatedAt - TimeSpan.FromSeconds(2)).Should().BeLessThan(TimeSpan.FromSeconds(60), "the lag from due time to effect stays within a minute");
     }
 
+    [Fact]
+    public async Task The_minute_sweep_fires_a_due_timer_whose_own_job_was_never_scheduled()
+    {
+        var database = await TestDatabase.CreateAsync("sweep");
+        await using (var db = TestDatabase.Context(database))
+        {
+            db.DefinitionVersions.Add(new DefinitionVersionRecord { Key = "quick-drill", Version = 1, Json = QuickDrill, PublishedAt = HostFactory.T0, PublishedBy = "test" });
+            await db.SaveChangesAsync();
+        }
+
+        // As if the per-timer job were lost: nothing is scheduled at the due time, only the minute sweep remains.
+        await using var host = await HostFactory.CreateAsync(WithJobs, AdjustableClock.Flowing(), database);
+        host.TestServices = services => services.AddSingleton<ITimerScheduler, NoTimerScheduler>();
+        _ = host.Services;
+
+        // The sweep a host enqueues on start must be over first, so that only a later, recurring one can fire the timer.
+        await WaitUntilAsync(database, SucceededSweepsAsync, 1, host.Log);
+        DeliveryView delivery;
+        await using (var scope = host.Services.CreateAsyncScope())
+        {
+            scope.ServiceProvider.GetRequiredService<ITimerScheduler>().Should().BeOfType<NoTimerScheduler>();
+            delivery = (await scope.ServiceProvider.GetRequiredService<DeliveryCommands>()
+                .StartAsync(HostTestData.Marketplace, HostTestData.Order("ORD-SWEEP", "quick-drill"), CancellationToken.None)).Unwrap().Delivery;
+        }
+
+        await WaitUntilAsync(database, db => db.Deliveries.CountAsync(d => d.Id == delivery.Id && d.Stage == "expired"), 1, host.Log);
+        await using var check = TestDatabase.Context(database);
+        (await check.ProcessLog.CountAsync(l => l.DeliveryId == delivery.Id && l.Action == "expire" && l.ActorRole == "system")).Should().Be(1);
+    }
+
     private const string QuickDrill = """
         {
           "key": "quick-drill",
@@ -79,6 +110,15 @@ public sealed class JobsTests
           "forms": []
         }
         """;
+
+    private static async Task<int> SucceededSweepsAsync(ServiceDelivery.Persistence.ServiceDeliveryDbContext db)
+    {
+        await using var connection = new Npgsql.NpgsqlConnection(db.Database.GetConnectionString());
+        await connection.OpenAsync();
+        await using var command = new Npgsql.NpgsqlCommand(
+            "SELECT count(*) FROM hangfire.job WHERE statename = 'Succeeded' AND invocationdata::text LIKE '%FireDueTimersAsync%'", connection);
+        return Math.Min(1, Convert.ToInt32(await command.ExecuteScalarAsync(), System.Globalization.CultureInfo.InvariantCulture));
+    }
 
     private static async Task<string> HangfireJobsAsync(ServiceDelivery.Persistence.ServiceDeliveryDbContext db)
     {

@@ -63,6 +63,34 @@ public sealed class ConcurrencyTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_delivery_held_by_a_long_writer_blocks_only_itself()
+    {
+        var deliveries = await Task.WhenAll(Enumerable.Range(0, 20).Select(_ => _app.AtAsync("requirement_confirming")));
+        var held = deliveries[0];
+
+        // Another writer holds the first delivery's row lock (as a slow transaction would).
+        await using var holder = new Npgsql.NpgsqlConnection(_app.ConnectionString);
+        await holder.OpenAsync();
+        await using var hold = await holder.BeginTransactionAsync();
+        await using (var lockRow = new Npgsql.NpgsqlCommand("SELECT 1 FROM deliveries WHERE id = @id FOR UPDATE", holder, hold))
+        {
+            lockRow.Parameters.AddWithValue("id", held.Id);
+            await lockRow.ExecuteScalarAsync();
+        }
+
+        var waiting = Task.Run(() => _app.TryActAsync(Provider, held.Id, "confirm_requirement"));
+        var others = await Task.WhenAll(deliveries.Skip(1).Select(d => Task.Run(() => _app.TryActAsync(Provider, d.Id, "confirm_requirement"))))
+            .WaitAsync(TimeSpan.FromSeconds(30));
+
+        others.Should().OnlyContain(r => r.IsSuccess && r.Value!.Stage == "implementing", "the other nineteen do not wait for the held one");
+        waiting.IsCompleted.Should().BeFalse("the held delivery's writer queues on its row lock");
+
+        await hold.CommitAsync();
+        var released = await waiting.WaitAsync(TimeSpan.FromSeconds(30));
+        released.Value!.Stage.Should().Be("implementing", "the queued writer goes on once the lock is released");
+    }
+
+    [Fact]
     public async Task A_stale_if_match_is_a_version_conflict_and_changes_nothing()
     {
         var delivery = await _app.AtAsync("requirement_confirming");
