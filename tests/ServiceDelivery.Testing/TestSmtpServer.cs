@@ -2,8 +2,11 @@ using System.Buffers;
 using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Sockets;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
 using MimeKit;
 using SmtpServer;
+using SmtpServer.Authentication;
 using SmtpServer.ComponentModel;
 using SmtpServer.Protocol;
 using SmtpServer.Storage;
@@ -17,31 +20,74 @@ namespace ServiceDelivery.Testing;
 public sealed class TestSmtpServer : IAsyncDisposable
 {
     private readonly Store _store = new();
+    private readonly Login? _login;
+    private readonly X509Certificate2? _certificate;
     private CancellationTokenSource? _running;
     private Task? _serving;
 
-    private TestSmtpServer(int port) => Port = port;
+    private TestSmtpServer(int port, Login? login, X509Certificate2? certificate)
+    {
+        Port = port;
+        _login = login;
+        _certificate = certificate;
+    }
 
     public int Port { get; }
 
     public IReadOnlyCollection<MimeMessage> Messages => _store.Messages;
 
-    public static TestSmtpServer Start()
+    /// <summary>
+    /// Starts a server; with <paramref name="userName"/> it accepts mail only after AUTH with that login, with
+    /// <paramref name="certificate"/> it offers STARTTLS and requires it before AUTH.
+    /// </summary>
+    public static TestSmtpServer Start(string? userName = null, string? password = null, X509Certificate2? certificate = null)
     {
-        var server = new TestSmtpServer(FreePort());
+        var server = new TestSmtpServer(FreePort(), userName is null ? null : new Login(userName, password ?? string.Empty), certificate);
         server.Resume();
         return server;
     }
+
+    /// <summary>A self-signed certificate for localhost, made in memory (nothing is trusted or installed).</summary>
+    public static X509Certificate2 SelfSignedCertificate()
+    {
+        using var key = RSA.Create(2048);
+        var request = new CertificateRequest("CN=localhost", key, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
+        var names = new SubjectAlternativeNameBuilder();
+        names.AddDnsName("localhost");
+        names.AddIpAddress(IPAddress.Loopback);
+        request.CertificateExtensions.Add(names.Build());
+        using var certificate = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(1));
+        return X509CertificateLoader.LoadPkcs12(certificate.Export(X509ContentType.Pfx), null);
+    }
+
+    /// <summary>How many AUTH attempts the server refused.</summary>
+    public int RefusedLogins => _login?.Refused ?? 0;
 
     /// <summary>Starts listening (again).</summary>
     public void Resume()
     {
         var options = new SmtpServerOptionsBuilder()
             .ServerName("test-smtp")
-            .Endpoint(e => e.Endpoint(new IPEndPoint(IPAddress.Loopback, Port)))
+            .Endpoint(e =>
+            {
+                e.Endpoint(new IPEndPoint(IPAddress.Loopback, Port));
+                if (_login is not null)
+                {
+                    e.AuthenticationRequired().AllowUnsecureAuthentication(_certificate is null);
+                }
+
+                if (_certificate is not null)
+                {
+                    e.Certificate(_certificate);
+                }
+            })
             .Build();
         var services = new ServiceProvider();
         services.Add(_store);
+        if (_login is not null)
+        {
+            services.Add(_login);
+        }
         _running = new CancellationTokenSource();
         _serving = new SmtpServer.SmtpServer(options, services).StartAsync(_running.Token);
         WaitUntil(listening: true);
@@ -116,6 +162,24 @@ public sealed class TestSmtpServer : IAsyncDisposable
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
         return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    private sealed class Login(string expectedUser, string expectedPassword) : UserAuthenticator
+    {
+        private int _refused;
+
+        public int Refused => _refused;
+
+        public override Task<bool> AuthenticateAsync(ISessionContext context, string user, string password, CancellationToken cancellationToken)
+        {
+            var accepted = user == expectedUser && password == expectedPassword;
+            if (!accepted)
+            {
+                Interlocked.Increment(ref _refused);
+            }
+
+            return Task.FromResult(accepted);
+        }
     }
 
     private sealed class Store : MessageStore

@@ -1,4 +1,7 @@
+using System.Net.Security;
 using System.Net.Sockets;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
 using MailKit;
 using IMailTransport = ServiceDelivery.Application.Outbox.IMailTransport;
 using MailKit.Net.Smtp;
@@ -29,6 +32,12 @@ public sealed class SmtpOptions
     public string From { get; set; } = "ServiceDelivery <noreply@servicedelivery.local>";
 
     public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// SHA-256 fingerprint (hex) of a server certificate to accept although no trusted authority signed it: an
+    /// internal relay with a self-signed certificate. Empty: only certificates the machine trusts.
+    /// </summary>
+    public string? TrustedCertificateSha256 { get; set; }
 
     public bool IsConfigured => !string.IsNullOrWhiteSpace(Host);
 
@@ -64,7 +73,7 @@ public sealed class SmtpMailTransport(SmtpOptions options) : IMailTransport
         message.From.Add(from);
         message.To.Add(new MailboxAddress(mail.ToName ?? string.Empty, mail.ToAddress));
 
-        using var client = new SmtpClient { Timeout = (int)options.Timeout.TotalMilliseconds };
+        using var client = new SmtpClient { Timeout = (int)options.Timeout.TotalMilliseconds, ServerCertificateValidationCallback = AcceptCertificate };
         try
         {
             await client.ConnectAsync(options.Host, options.Port, options.SocketOptions, cancellationToken);
@@ -78,19 +87,31 @@ public sealed class SmtpMailTransport(SmtpOptions options) : IMailTransport
         }
         catch (SmtpCommandException ex)
         {
-            // 5xx: the server refuses for good (bad mailbox, policy); 4xx: try again later. Texts can hold addresses: kept out.
-            var permanent = (int)ex.StatusCode >= 500;
+            // 5xx: the server refuses for good (bad mailbox, policy); 4xx: try again later. A missing login (530) is
+            // configuration, like a wrong one below: retried. Texts can hold addresses: kept out.
+            var permanent = (int)ex.StatusCode >= 500 && ex.StatusCode != SmtpStatusCode.AuthenticationRequired;
             throw new DeliveryFailedException($"SMTP {(int)ex.StatusCode} {ex.StatusCode} ({ex.ErrorCode})", permanent, ex);
         }
         catch (Exception ex) when (ex is SocketException or IOException or SmtpProtocolException or ServiceNotConnectedException or TimeoutException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
         {
             throw new DeliveryFailedException($"SMTP server unreachable: {ex.GetType().Name}", permanent: false, ex);
         }
-        catch (AuthenticationException ex)
+        catch (Exception ex) when (ex is AuthenticationException or ServiceNotAuthenticatedException)
         {
+            // Wrong credentials or an untrusted certificate are configuration, not the mail: keep retrying, so the
+            // mails go out once an operator fixes the settings instead of each needing a manual retry.
             throw new DeliveryFailedException("SMTP authentication failed", permanent: false, ex);
         }
+        catch (SslHandshakeException ex)
+        {
+            throw new DeliveryFailedException("SMTP server certificate not trusted (see Smtp:TrustedCertificateSha256)", permanent: false, ex);
+        }
     }
+
+    private bool AcceptCertificate(object sender, X509Certificate? certificate, X509Chain? chain, SslPolicyErrors errors) =>
+        errors == SslPolicyErrors.None
+        || (certificate is not null && !string.IsNullOrWhiteSpace(options.TrustedCertificateSha256)
+            && string.Equals(certificate.GetCertHashString(HashAlgorithmName.SHA256), options.TrustedCertificateSha256.Replace(":", string.Empty, StringComparison.Ordinal).Trim(), StringComparison.OrdinalIgnoreCase));
 }
 
 /// <summary>No SMTP server configured (the demo): mails are logged, without addresses or bodies, and count as sent.</summary>
