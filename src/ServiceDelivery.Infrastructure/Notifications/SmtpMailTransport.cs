@@ -98,8 +98,8 @@ public sealed class SmtpMailTransport(SmtpOptions options) : IMailTransport
         }
         catch (Exception ex) when (ex is AuthenticationException or ServiceNotAuthenticatedException)
         {
-            // Wrong credentials or an untrusted certificate are configuration, not the mail: keep retrying, so the
-            // mails go out once an operator fixes the settings instead of each needing a manual retry.
+            // A wrong or missing login is configuration, not the mail (so is an untrusted certificate, below): keep
+            // retrying, so the mails go out once an operator fixes the settings instead of each needing a manual retry.
             throw new DeliveryFailedException("SMTP authentication failed", permanent: false, ex);
         }
         catch (SslHandshakeException ex)
