@@ -7,6 +7,7 @@ using ServiceDelivery.Application.Notifications;
 using ServiceDelivery.Application.Outbox;
 using ServiceDelivery.Application.Deliveries;
 using ServiceDelivery.Application.Tickets;
+using ServiceDelivery.Application.Common;
 using ServiceDelivery.Application.Timers;
 using ServiceDelivery.Persistence;
 
@@ -17,16 +18,17 @@ public static class ApplicationServices
     /// <summary>The database, the definition catalog and the command handlers.</summary>
     public static IServiceCollection AddServiceDeliveryApplication(this IServiceCollection services, string connectionString, DeliveryOptions? deliveryOptions = null)
     {
-        services.AddDbContextFactory<ServiceDeliveryDbContext>(options => ServiceDeliveryDbContextOptions.Configure(options, connectionString));
+        // Pooled: every write takes a fresh context, and a pooled one costs no allocation of its services.
+        services.AddPooledDbContextFactory<ServiceDeliveryDbContext>(options => ServiceDeliveryDbContextOptions.Configure(options, connectionString));
         services.TryAddSingleton(TimeProvider.System);
-        services.TryAddSingleton<ITimerScheduler, NoTimerScheduler>();
-        services.TryAddSingleton<IOutboxSignal, NoOutboxSignal>();
+        services.TryAddSingleton<ICommitSignal, NoCommitSignal>();
         services.TryAddSingleton(new WebhookOptions());
         services.TryAddSingleton(new NotificationOptions());
         services.AddSingleton<OutboxWriter>();
         services.AddSingleton<OutboxDispatcher>();
         services.AddSingleton(deliveryOptions ?? new DeliveryOptions());
         services.AddSingleton<DefinitionCatalog>();
+        services.AddSingleton<DeliveryWriter>();
         services.AddSingleton<TimerFirer>();
         services.AddScoped<DefinitionImporter>();
         services.AddScoped<DefinitionCommands>();

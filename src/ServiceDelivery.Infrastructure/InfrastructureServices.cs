@@ -2,19 +2,34 @@ using Hangfire;
 using Hangfire.PostgreSql;
 using Hangfire.PostgreSql.Factories;
 using Microsoft.Extensions.DependencyInjection;
+using ServiceDelivery.Application.Common;
 using ServiceDelivery.Application.Outbox;
-using ServiceDelivery.Application.Timers;
 using ServiceDelivery.Infrastructure.Notifications;
 using ServiceDelivery.Infrastructure.Jobs;
+using ServiceDelivery.Infrastructure.Wakeups;
 
 namespace ServiceDelivery.Infrastructure;
 
 public static class InfrastructureServices
 {
-    /// <summary>Hangfire on the service's own PostgreSQL database (schema <c>hangfire</c>), and the timer jobs.</summary>
+    /// <summary>
+    /// The background work: wake-ups between hosts (LISTEN/NOTIFY), this host's sender and timer firer, and Hangfire
+    /// on the service's own PostgreSQL database (schema <c>hangfire</c>) for the recurring sweeps and its dashboard.
+    /// </summary>
     public static IServiceCollection AddServiceDeliveryJobs(this IServiceCollection services, string connectionString, JobOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
+        services.AddSingleton(options);
+        services.AddSingleton<CommitHub>();
+        services.AddSingleton<ICommitSignal>(sp => sp.GetRequiredService<CommitHub>());
+        services.AddSingleton(sp => new PostgresWakeups(connectionString, sp.GetRequiredService<CommitHub>(), sp.GetRequiredService<Microsoft.Extensions.Logging.ILogger<PostgresWakeups>>()));
+        services.AddHostedService(sp => sp.GetRequiredService<PostgresWakeups>());
+        if (options.RunServer)
+        {
+            services.AddHostedService<OutboxPump>();
+            services.AddHostedService<TimerPump>();
+        }
+
         // The storage is this host's own instance, registered before AddHangfire so every Hangfire service takes it
         // from DI: Hangfire's static JobStorage.Current would be shared by all hosts in one process (tests).
         var storageOptions = new PostgreSqlStorageOptions
@@ -23,7 +38,10 @@ public static class InfrastructureServices
             PrepareSchemaIfNecessary = true,
             QueuePollInterval = TimeSpan.FromSeconds(1),
         };
-        var storage = new PostgreSqlStorage(new NpgsqlConnectionFactory(connectionString, storageOptions), storageOptions);
+        // Hangfire's own small pool (a distinct application name is a distinct pool): its polling never takes the
+        // connections commands need.
+        var hangfireConnection = new Npgsql.NpgsqlConnectionStringBuilder(connectionString) { ApplicationName = "servicedelivery-hangfire", MaxPoolSize = 10 }.ConnectionString;
+        var storage = new PostgreSqlStorage(new NpgsqlConnectionFactory(hangfireConnection, storageOptions), storageOptions);
         services.AddSingleton<JobStorage>(storage);
         services.AddHangfire((provider, configuration) => configuration
             .UseLogProvider(new HangfireLogProvider(provider.GetRequiredService<Microsoft.Extensions.Logging.ILoggerFactory>()))
@@ -43,8 +61,6 @@ public static class InfrastructureServices
 
         services.AddTransient<TimerJobs>();
         services.AddTransient<OutboxJobs>();
-        services.AddSingleton<ITimerScheduler, HangfireTimerScheduler>();
-        services.AddSingleton<IOutboxSignal, HangfireOutboxSignal>();
         services.AddHostedService<JobsBootstrapper>();
         return services;
     }

@@ -76,9 +76,9 @@ public sealed class JobsTests
             await db.SaveChangesAsync();
         }
 
-        // As if the per-timer job were lost: nothing is scheduled at the due time, only the minute sweep remains.
+        // As if every wake-up were lost: no notice reaches the firer, only its own polling and the minute sweep remain.
         await using var host = await HostFactory.CreateAsync(WithJobs, AdjustableClock.Flowing(), database);
-        host.TestServices = services => services.AddSingleton<ITimerScheduler, NoTimerScheduler>();
+        host.TestServices = services => services.AddSingleton<ICommitSignal, NoCommitSignal>();
         _ = host.Services;
 
         // The sweep a host enqueues on start must be over first, so that only a later, recurring one can fire the timer.
@@ -86,7 +86,7 @@ public sealed class JobsTests
         DeliveryView delivery;
         await using (var scope = host.Services.CreateAsyncScope())
         {
-            scope.ServiceProvider.GetRequiredService<ITimerScheduler>().Should().BeOfType<NoTimerScheduler>();
+            scope.ServiceProvider.GetRequiredService<ICommitSignal>().Should().BeOfType<NoCommitSignal>();
             delivery = (await scope.ServiceProvider.GetRequiredService<DeliveryCommands>()
                 .StartAsync(HostTestData.Marketplace, HostTestData.Order("ORD-SWEEP", "quick-drill"), CancellationToken.None)).Unwrap().Delivery;
         }

@@ -14,9 +14,9 @@ public sealed class SmtpTransportTests
     {
         await using var smtp = TestSmtpServer.Start("mailer", "s3cret");
 
-        await Transport(smtp, userName: "mailer", password: "s3cret").SendAsync(Mail, CancellationToken.None);
-        var wrong = () => Transport(smtp, userName: "mailer", password: "wrong").SendAsync(Mail, CancellationToken.None);
-        var none = () => Transport(smtp).SendAsync(Mail, CancellationToken.None);
+        await Transport(smtp, userName: "mailer", password: "s3cret").SendOneAsync(Mail);
+        var wrong = () => Transport(smtp, userName: "mailer", password: "wrong").SendOneAsync(Mail);
+        var none = () => Transport(smtp).SendOneAsync(Mail);
 
         smtp.Messages.Should().ContainSingle().Which.Subject.Should().Be("服务已开始");
         (await wrong.Should().ThrowAsync<DeliveryFailedException>()).Which.Permanent.Should().BeFalse("a wrong login is configuration: mails wait for the fix");
@@ -32,16 +32,16 @@ public sealed class SmtpTransportTests
         await using var smtp = TestSmtpServer.Start("mailer", "s3cret", certificate);
         var fingerprint = certificate.GetCertHashString(System.Security.Cryptography.HashAlgorithmName.SHA256);
 
-        var untrusted = () => Transport(smtp, "starttls", "mailer", "s3cret").SendAsync(Mail, CancellationToken.None);
+        var untrusted = () => Transport(smtp, "starttls", "mailer", "s3cret").SendOneAsync(Mail);
         (await untrusted.Should().ThrowAsync<DeliveryFailedException>()).Which.Permanent.Should().BeFalse();
         smtp.Messages.Should().BeEmpty("the login is never sent to a server that is not trusted");
 
-        var otherPin = () => Transport(smtp, "starttls", "mailer", "s3cret", new string('A', 64)).SendAsync(Mail, CancellationToken.None);
+        var otherPin = () => Transport(smtp, "starttls", "mailer", "s3cret", new string('A', 64)).SendOneAsync(Mail);
         await otherPin.Should().ThrowAsync<DeliveryFailedException>();
 
         // Colons and case as a certificate viewer prints them are fine.
         var printed = string.Join(':', fingerprint.Chunk(2).Select(pair => new string(pair))).ToLowerInvariant();
-        await Transport(smtp, "starttls", "mailer", "s3cret", printed).SendAsync(Mail, CancellationToken.None);
+        await Transport(smtp, "starttls", "mailer", "s3cret", printed).SendOneAsync(Mail);
         smtp.Messages.Should().ContainSingle();
     }
 
@@ -56,4 +56,14 @@ public sealed class SmtpTransportTests
             TrustedCertificateSha256 = trusted,
             Timeout = TimeSpan.FromSeconds(10),
         });
+}
+
+internal static class MailTransportExtensions
+{
+    /// <summary>One mail in a session of its own.</summary>
+    public static async Task SendOneAsync(this IMailTransport transport, OutgoingMail mail)
+    {
+        await using var session = await transport.OpenAsync(CancellationToken.None);
+        await session.SendAsync(mail, CancellationToken.None);
+    }
 }

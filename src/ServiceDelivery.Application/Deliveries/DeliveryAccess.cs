@@ -43,15 +43,29 @@ public static class DeliveryAccess
     /// <summary>The roles the caller holds on this delivery: buyer, provider staff, platform.</summary>
     public static IReadOnlyList<ActorRole> PartyRoles(Caller caller, DeliveryRecord delivery)
     {
-        ArgumentNullException.ThrowIfNull(caller);
         ArgumentNullException.ThrowIfNull(delivery);
+        return PartyRoles(caller, delivery.BuyerId, delivery.ProviderId);
+    }
+
+    /// <summary>The actions the caller may perform on the delivery now, in the definition's order.</summary>
+    public static IReadOnlyList<ActionDefinition> AvailableActions(Caller caller, DeliveryView delivery, ProcessDefinition definition)
+    {
+        ArgumentNullException.ThrowIfNull(delivery);
+        ArgumentNullException.ThrowIfNull(definition);
+        var stage = definition.Stage(delivery.Stage);
+        return [.. PartyRoles(caller, delivery.Buyer.Id, delivery.Provider.Id).SelectMany(role => stage.ActionsFor(role)).DistinctBy(a => a.Key)];
+    }
+
+    private static List<ActorRole> PartyRoles(Caller caller, string buyerId, string providerId)
+    {
+        ArgumentNullException.ThrowIfNull(caller);
         var roles = new List<ActorRole>(3);
-        if (caller.Is(Caller.Buyer) && delivery.BuyerId == caller.Id)
+        if (caller.Is(Caller.Buyer) && buyerId == caller.Id)
         {
             roles.Add(ActorRole.Buyer);
         }
 
-        if (caller.Is(Caller.Provider) && caller.ProviderId is not null && delivery.ProviderId == caller.ProviderId)
+        if (caller.Is(Caller.Provider) && caller.ProviderId is not null && providerId == caller.ProviderId)
         {
             roles.Add(ActorRole.Provider);
         }

@@ -37,29 +37,70 @@ internal sealed class DeliveryAggregate
     public static DeliveryAggregate New(DeliveryRecord record, ProcessDefinition definition) => new(record, definition, [], [], []);
 
     /// <summary>
-    /// Loads a delivery for a command, inside the command's transaction. The delivery row is locked first
-    /// (FOR UPDATE), so every writer of a delivery takes its locks in the same order and none can deadlock
-    /// another; writers of different deliveries never wait for each other.
+    /// Locks a delivery row (FOR UPDATE) and loads it with its open tasks, live timers, open disputes and, when a key
+    /// is given, the first answer to that Idempotency-Key: one round trip. Every writer of a delivery locks its row
+    /// first, so they take their locks in the same order and none can deadlock another; writers of different
+    /// deliveries never wait for each other.
     /// </summary>
-    public static async Task<DeliveryAggregate?> LoadAsync(ServiceDeliveryDbContext db, DefinitionCatalog catalog, Guid id, CancellationToken cancellationToken)
+    public static async Task<(DeliveryAggregate Aggregate, IdempotencyRecord? Replay)?> LoadLockedAsync(
+        ServiceDeliveryDbContext db, DefinitionCatalog catalog, Guid id, Idempotency? idempotency, CancellationToken cancellationToken)
     {
-        var record = (await db.Deliveries.FromSql($"SELECT * FROM deliveries WHERE id = {id} FOR UPDATE").ToListAsync(cancellationToken)).FirstOrDefault();
-        if (record is null)
+        var scope = idempotency?.Scope;
+        var key = idempotency?.Key;
+        var row = await db.Deliveries
+            .FromSql($"SELECT * FROM deliveries WHERE id = {id} FOR UPDATE")
+            .Select(d => new
+            {
+                Delivery = d,
+                Tasks = db.Tasks.Where(t => t.DeliveryId == d.Id && t.ClosedAt == null).ToList(),
+                Timers = db.Timers.Where(t => t.DeliveryId == d.Id && (t.State == TimerRecord.States.Running || t.State == TimerRecord.States.Frozen)).ToList(),
+                Disputes = db.Tickets
+                    .Where(t => t.DeliveryId == d.Id && t.Status == Tickets.TicketStatuses.Open && t.Category == Tickets.TicketCategories.AcceptanceDispute)
+                    .OrderBy(t => t.OpenedAt)
+                    .Select(t => t.Id)
+                    .ToList(),
+                Replay = db.IdempotencyKeys.FirstOrDefault(i => i.Scope == scope && i.Key == key),
+            })
+            .FirstOrDefaultAsync(cancellationToken);
+        if (row is null)
         {
             return null;
         }
 
-        var definition = await catalog.GetAsync(db, record.DefinitionKey, record.DefinitionVersion, cancellationToken)
-            ?? throw new InvalidOperationException($"Delivery {id} runs on {record.DefinitionKey} v{record.DefinitionVersion}, which is not in the database.");
-        var tasks = await db.Tasks.Where(t => t.DeliveryId == id && t.ClosedAt == null).ToListAsync(cancellationToken);
-        var timers = await db.Timers.Where(t => t.DeliveryId == id && (t.State == TimerRecord.States.Running || t.State == TimerRecord.States.Frozen)).ToListAsync(cancellationToken);
-        var disputes = await db.Tickets
-            .Where(t => t.DeliveryId == id && t.Status == Tickets.TicketStatuses.Open && t.Category == Tickets.TicketCategories.AcceptanceDispute)
-            .OrderBy(t => t.OpenedAt)
-            .Select(t => t.Id.ToString())
-            .ToListAsync(cancellationToken);
-        return new DeliveryAggregate(record, definition, tasks, timers, [.. disputes]);
+        var definition = await DefinitionOf(db, catalog, row.Delivery, cancellationToken);
+        return (new DeliveryAggregate(row.Delivery, definition, row.Tasks, row.Timers, [.. row.Disputes.Select(t => t.ToString())]), row.Replay);
     }
+
+    /// <summary>Loads deliveries whose rows the transaction has already locked (a batch claim), in one round trip.</summary>
+    public static async Task<List<DeliveryAggregate>> LoadManyAsync(ServiceDeliveryDbContext db, DefinitionCatalog catalog, IReadOnlyCollection<Guid> ids, CancellationToken cancellationToken)
+    {
+        var rows = await db.Deliveries
+            .Where(d => ids.Contains(d.Id))
+            .Select(d => new
+            {
+                Delivery = d,
+                Tasks = db.Tasks.Where(t => t.DeliveryId == d.Id && t.ClosedAt == null).ToList(),
+                Timers = db.Timers.Where(t => t.DeliveryId == d.Id && (t.State == TimerRecord.States.Running || t.State == TimerRecord.States.Frozen)).ToList(),
+                Disputes = db.Tickets
+                    .Where(t => t.DeliveryId == d.Id && t.Status == Tickets.TicketStatuses.Open && t.Category == Tickets.TicketCategories.AcceptanceDispute)
+                    .OrderBy(t => t.OpenedAt)
+                    .Select(t => t.Id)
+                    .ToList(),
+            })
+            .ToListAsync(cancellationToken);
+        var aggregates = new List<DeliveryAggregate>(rows.Count);
+        foreach (var row in rows)
+        {
+            var definition = await DefinitionOf(db, catalog, row.Delivery, cancellationToken);
+            aggregates.Add(new DeliveryAggregate(row.Delivery, definition, row.Tasks, row.Timers, [.. row.Disputes.Select(t => t.ToString())]));
+        }
+
+        return aggregates;
+    }
+
+    private static async Task<ProcessDefinition> DefinitionOf(ServiceDeliveryDbContext db, DefinitionCatalog catalog, DeliveryRecord record, CancellationToken cancellationToken) =>
+        await catalog.GetAsync(db, record.DefinitionKey, record.DefinitionVersion, cancellationToken)
+            ?? throw new InvalidOperationException($"Delivery {record.Id} runs on {record.DefinitionKey} v{record.DefinitionVersion}, which is not in the database.");
 
     /// <summary>Runs the delivery on another version of its definition from now on.</summary>
     public void SwitchDefinition(ProcessDefinition definition)

@@ -2,8 +2,6 @@ using System.Globalization;
 using System.Net.Mail;
 using Microsoft.EntityFrameworkCore;
 using ServiceDelivery.Application.Common;
-using ServiceDelivery.Application.Outbox;
-using ServiceDelivery.Application.Timers;
 using ServiceDelivery.Engine.Definitions;
 using ServiceDelivery.Engine.Execution;
 using ServiceDelivery.Persistence;
@@ -12,10 +10,8 @@ using ServiceDelivery.Persistence.Entities;
 namespace ServiceDelivery.Application.Deliveries;
 
 /// <summary>Starting deliveries, performing actions, invoice updates and platform interventions.</summary>
-public sealed class DeliveryCommands(ServiceDeliveryDbContext db, DefinitionCatalog catalog, TimeProvider clock, ITimerScheduler scheduler, IOutboxSignal signal, OutboxWriter outbox, DeliveryOptions options)
+public sealed class DeliveryCommands(ServiceDeliveryDbContext db, DefinitionCatalog catalog, DeliveryWriter writer, DeliveryOptions options)
 {
-    private readonly DeliveryTransaction _transaction = new(db, catalog, clock, scheduler, signal);
-
     /// <summary>
     /// Starts the delivery of a paid order. Idempotent per order id: the same order again returns the existing
     /// delivery; the same order id with different content is an order conflict.
@@ -49,32 +45,18 @@ public sealed class DeliveryCommands(ServiceDeliveryDbContext db, DefinitionCata
             return Failure.Invalid(new InputError("definitionKey", "unknown_definition"));
         }
 
-        var now = clock.Now();
-        var record = NewRecord(request, fingerprint, definition, now);
-        var aggregate = DeliveryAggregate.New(record, definition);
-        db.Deliveries.Add(record);
-        var failure = DeliveryTransaction.Decide(db, aggregate, new StartDelivery(caller.As(ActorRole.Marketplace), request.PaidAmount, InvoiceStatus.None), now, outbox);
-        if (failure is not null)
-        {
-            return failure;
-        }
-
-        var wroteOutbox = DeliveryTransaction.WritesOutbox(db);
-        try
-        {
-            await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-            await db.SaveChangesAsync(cancellationToken);
-            await transaction.CommitAsync(cancellationToken);
-        }
-        catch (DbUpdateException ex) when (ex.IsUniqueViolation())
+        var started = await writer.StartAsync(
+            definition,
+            now => NewRecord(request, fingerprint, definition, now),
+            change => change.Decide(new StartDelivery(caller.As(ActorRole.Marketplace), request.PaidAmount, InvoiceStatus.None)),
+            cancellationToken);
+        if (started.Failure is { Code: Failure.OrderConflictCode })
         {
             // The same order was started concurrently and won: answer as if we had come second.
-            db.ChangeTracker.Clear();
             return await ExistingAsync(request.OrderId, fingerprint, cancellationToken) ?? Failure.OrderConflict;
         }
 
-        _transaction.AfterCommit(aggregate, wroteOutbox);
-        return new StartDeliveryResult(aggregate.ToView(), Created: true);
+        return started.IsSuccess ? new StartDeliveryResult(started.Value!, Created: true) : started.Failure!;
     }
 
     /// <summary>A party performs an action with its form; If-Match and Idempotency-Key are honoured.</summary>
@@ -89,23 +71,23 @@ public sealed class DeliveryCommands(ServiceDeliveryDbContext db, DefinitionCata
                 Idempotency.Hash([request.Action, .. request.Fields.OrderBy(f => f.Key, StringComparer.Ordinal).Select(f => f.Key + "=" + f.Value), .. request.AttachmentIds.Select(a => a.ToString())]))
             : null;
 
-        return _transaction.RunAsync(caller, request.DeliveryId, request.ExpectedVersion, idempotency, async (aggregate, now) =>
+        return writer.ChangeAsync(caller, request.DeliveryId, new WriteConditions(request.ExpectedVersion, idempotency), async change =>
         {
-            aggregate.Definition.TryGetAction(request.Action, out var action);
-            var role = DeliveryAccess.ActingRole(caller, aggregate.Record, action);
+            change.Delivery.Definition.TryGetAction(request.Action, out var action);
+            var role = DeliveryAccess.ActingRole(caller, change.Record, action);
             if (role is null)
             {
                 // Visible (marketplace) but no party to it.
                 return Failure.Forbidden;
             }
 
-            if (await DeliveryTransaction.CheckAttachmentsAsync(db, caller, request.AttachmentIds, cancellationToken) is { } attachments)
+            if (await CheckAttachmentsAsync(change.Db, caller, request.AttachmentIds, cancellationToken) is { } attachments)
             {
                 return attachments;
             }
 
             var form = new FormData(request.Fields, [.. request.AttachmentIds]);
-            return DeliveryTransaction.Decide(db, aggregate, new PerformAction(caller.As(role.Value), request.Action, form), now, outbox);
+            return change.Decide(new PerformAction(caller.As(role.Value), request.Action, form));
         }, cancellationToken);
     }
 
@@ -123,18 +105,18 @@ public sealed class DeliveryCommands(ServiceDeliveryDbContext db, DefinitionCata
             return Task.FromResult<Result<DeliveryView>>(Failure.Invalid(new InputError("status", "not_allowed_value")));
         }
 
-        return _transaction.RunAsync(caller, deliveryId, expectedVersion, null, (aggregate, now) =>
+        return writer.ChangeAsync(caller, deliveryId, new WriteConditions(expectedVersion), change =>
         {
-            var record = aggregate.Record;
+            var record = change.Record;
             if (record.InvoiceStatus != status)
             {
                 // Not a step of the process, but it decides refunds: logged so reviewers see when it changed.
                 record.LastLogSeq++;
-                db.ProcessLog.Add(new LogRecord
+                change.Db.ProcessLog.Add(new LogRecord
                 {
                     DeliveryId = record.Id,
                     Seq = record.LastLogSeq,
-                    At = now,
+                    At = change.Now,
                     ActorId = caller.Id,
                     ActorName = caller.Name,
                     ActorRole = Caller.Marketplace,
@@ -144,11 +126,10 @@ public sealed class DeliveryCommands(ServiceDeliveryDbContext db, DefinitionCata
                     Data = new Dictionary<string, string> { ["from"] = record.InvoiceStatus, ["to"] = status },
                 });
                 record.InvoiceStatus = status;
-                record.Version++;
-                record.UpdatedAt = now;
+                change.Touch();
             }
 
-            return Task.FromResult<Failure?>(null);
+            return ValueTask.FromResult<Failure?>(null);
         }, cancellationToken);
     }
 
@@ -167,11 +148,11 @@ public sealed class DeliveryCommands(ServiceDeliveryDbContext db, DefinitionCata
             return Task.FromResult<Result<DeliveryView>>(Failure.Invalid(new InputError("kind", "not_allowed_value")));
         }
 
-        return _transaction.RunAsync(caller, request.DeliveryId, request.ExpectedVersion, null, (aggregate, now) =>
+        return writer.ChangeAsync(caller, request.DeliveryId, new WriteConditions(request.ExpectedVersion), change =>
         {
             var form = InterventionForm(request.Reason, request.InternalNote);
             var command = new Intervene(caller.As(ActorRole.Platform), kind, request.ToStage, form, request.Amount);
-            return Task.FromResult(DeliveryTransaction.Decide(db, aggregate, command, now, outbox));
+            return ValueTask.FromResult(change.Decide(command));
         }, cancellationToken);
     }
 
@@ -184,22 +165,22 @@ public sealed class DeliveryCommands(ServiceDeliveryDbContext db, DefinitionCata
             return Task.FromResult<Result<DeliveryView>>(Failure.Forbidden);
         }
 
-        return _transaction.RunAsync(caller, deliveryId, expectedVersion, null, async (aggregate, now) =>
+        return writer.ChangeAsync(caller, deliveryId, new WriteConditions(expectedVersion), async change =>
         {
-            var target = await catalog.GetAsync(db, aggregate.Record.DefinitionKey, toVersion, cancellationToken);
+            var target = await catalog.GetAsync(change.Db, change.Record.DefinitionKey, toVersion, cancellationToken);
             if (target is null)
             {
                 return Failure.Invalid(new InputError("toVersion", "unknown_definition"));
             }
 
-            var outcome = Migration.Decide(aggregate.Definition, target, aggregate.ToState(), caller.As(ActorRole.Platform), reason, now);
+            var outcome = Migration.Decide(change.Delivery.Definition, target, change.Delivery.ToState(), caller.As(ActorRole.Platform), reason, change.Now);
             if (outcome is Rejection rejection)
             {
                 return Failure.From(rejection);
             }
 
-            aggregate.SwitchDefinition(target);
-            aggregate.Apply(db, (Decision)outcome, now);
+            change.Delivery.SwitchDefinition(target);
+            change.Delivery.Apply(change.Db, (Decision)outcome, change.Now);
             return null;
         }, cancellationToken);
     }
@@ -217,6 +198,19 @@ public sealed class DeliveryCommands(ServiceDeliveryDbContext db, DefinitionCata
         var definition = await catalog.GetAsync(db, record.DefinitionKey, record.DefinitionVersion, cancellationToken);
         var timers = await db.Timers.AsNoTracking().Where(t => t.DeliveryId == deliveryId && t.State == TimerRecord.States.Running).ToListAsync(cancellationToken);
         return DeliveryAggregate.ToView(record, definition is null ? null : DeliveryAggregate.ActionTimerDue(definition, timers));
+    }
+
+    /// <summary>Checks that every attachment exists and was uploaded by the caller.</summary>
+    internal static async Task<Failure?> CheckAttachmentsAsync(ServiceDeliveryDbContext db, Caller caller, IReadOnlyList<Guid> ids, CancellationToken cancellationToken)
+    {
+        if (ids.Count == 0)
+        {
+            return null;
+        }
+
+        var distinct = ids.Distinct().ToList();
+        var owned = await db.Attachments.CountAsync(a => distinct.Contains(a.Id) && a.UploadedBy == caller.Id, cancellationToken);
+        return owned == distinct.Count ? null : Failure.Invalid(new InputError("attachmentIds", "unknown_attachment"));
     }
 
     internal static FormData InterventionForm(string? reason, string? internalNote)

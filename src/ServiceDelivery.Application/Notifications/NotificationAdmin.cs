@@ -7,7 +7,7 @@ using ServiceDelivery.Persistence.Entities;
 namespace ServiceDelivery.Application.Notifications;
 
 /// <summary>The operators' view of the outbox: what is pending, sent or failed, and retrying a failed message.</summary>
-public sealed class NotificationAdmin(ServiceDeliveryDbContext db, TimeProvider clock, Outbox.IOutboxSignal signal)
+public sealed class NotificationAdmin(ServiceDeliveryDbContext db, TimeProvider clock, ICommitSignal signal)
 {
     public async Task<Result<Page<NotificationView>>> ListAsync(Caller caller, string? status, string? cursorText, int? limit, CancellationToken cancellationToken)
     {
@@ -68,7 +68,7 @@ public sealed class NotificationAdmin(ServiceDeliveryDbContext db, TimeProvider 
         row.Attempts = 0;
         row.NextAttemptAt = clock.Now();
         await db.SaveChangesAsync(cancellationToken);
-        signal.Pending();
+        signal.Committed(CommitNotice.OutboxOnly);
         return ToView(row);
     }
 

@@ -2,17 +2,19 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
 using ServiceDelivery.Application.Common;
 using ServiceDelivery.Application.Deliveries;
+using ServiceDelivery.Engine.Definitions;
 using ServiceDelivery.Persistence;
 using ServiceDelivery.Persistence.Entities;
 
 namespace ServiceDelivery.Application.Outbox;
 
 /// <summary>
-/// Sends what the outbox holds. Rows are claimed one at a time (pending → sending, with a lease, SKIP LOCKED), so
-/// concurrent senders on any host never take the same row and a lease always covers a single send; each row is
-/// then marked sent, retried later with backoff, or failed after the last attempt, and only by the sender that
-/// still holds it. A delivery's webhooks to one endpoint go out one at a time, in order: an earlier one that
-/// failed holds the later ones back until an operator retries it.
+/// Sends what the outbox holds. A sender claims a batch of due rows in one statement (pending → sending, with a
+/// lease, SKIP LOCKED), so concurrent senders on any host never take the same row; it sends them over a few
+/// reused connections at once and records the outcomes only while it still holds the lease: sent (one statement
+/// for the batch), retried later with backoff, or failed after the last attempt. A delivery's webhooks to one
+/// endpoint go out one at a time, in order: the claim never takes one while an earlier one is unsent, and an
+/// earlier one that failed holds the later ones back until an operator retries it.
 /// </summary>
 public sealed partial class OutboxDispatcher(
     IDbContextFactory<ServiceDeliveryDbContext> contexts,
@@ -25,35 +27,37 @@ public sealed partial class OutboxDispatcher(
     TimeProvider clock,
     ILogger<OutboxDispatcher> logger)
 {
-    /// <summary>How many messages one dispatch run sends at most before it yields to the next run.</summary>
+    /// <summary>Rows claimed per statement.</summary>
     public const int DefaultBatchSize = 200;
 
     /// <summary>Sends due messages until none is due or <paramref name="limit"/> were handled; returns how many were sent.</summary>
     public async Task<int> DispatchDueAsync(int limit, CancellationToken cancellationToken)
     {
         var sent = 0;
-        for (var handled = 0; handled < limit && !cancellationToken.IsCancellationRequested; handled++)
+        var handled = 0;
+        while (handled < limit && !cancellationToken.IsCancellationRequested)
         {
-            var row = await ClaimAsync(cancellationToken);
-            if (row is null)
+            var batch = await ClaimAsync(Math.Min(options.BatchSize, limit - handled), cancellationToken);
+            if (batch.Count == 0)
             {
                 break;
             }
 
-            sent += await SendAsync(row, cancellationToken) ? 1 : 0;
+            handled += batch.Count;
+            sent += await SendBatchAsync(batch, cancellationToken);
         }
 
         return sent;
     }
 
-    private async Task<OutboxRecord?> ClaimAsync(CancellationToken cancellationToken)
+    private async Task<List<OutboxRecord>> ClaimAsync(int size, CancellationToken cancellationToken)
     {
         var now = clock.Now();
         var lockedUntil = now + options.Lease;
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
-        var claimed = await db.Outbox.FromSql($"""
+        return await db.Outbox.FromSql($"""
             UPDATE outbox SET status = 'sending', locked_until = {lockedUntil}, attempts = attempts + 1
-            WHERE id = (
+            WHERE id IN (
                 SELECT o.id FROM outbox o
                 WHERE ((o.status = 'pending' AND o.next_attempt_at <= {now}) OR (o.status = 'sending' AND o.locked_until < {now}))
                   AND (o.kind <> 'webhook' OR NOT EXISTS (
@@ -61,38 +65,63 @@ public sealed partial class OutboxDispatcher(
                         WHERE e.kind = 'webhook' AND e.delivery_id = o.delivery_id AND e.recipient_address = o.recipient_address
                           AND e.id < o.id AND e.status IN ('pending', 'sending', 'failed')))
                 ORDER BY o.id
-                LIMIT 1
+                LIMIT {size}
                 FOR UPDATE SKIP LOCKED)
             RETURNING *
             """).AsNoTracking().ToListAsync(cancellationToken);
-        return claimed.Count == 0 ? null : claimed[0];
     }
 
-    private async Task<bool> SendAsync(OutboxRecord row, CancellationToken cancellationToken)
+    private async Task<int> SendBatchAsync(List<OutboxRecord> batch, CancellationToken cancellationToken)
+    {
+        var definitions = await DefinitionsAsync(batch, cancellationToken);
+        var outcomes = new Outcome[batch.Count];
+
+        // A few lanes, each with its own connection (an SMTP session, the pooled HTTP client), share the batch.
+        var next = -1;
+        var lanes = Enumerable.Range(0, Math.Clamp(options.Parallelism, 1, batch.Count)).Select(async _ =>
+        {
+            await using var session = new Lane(mail, cancellationToken);
+            int i;
+            while ((i = Interlocked.Increment(ref next)) < batch.Count)
+            {
+                outcomes[i] = await SendOneAsync(batch[i], definitions, session, cancellationToken);
+            }
+        });
+        await Task.WhenAll(lanes);
+
+        await FinishAsync(batch, outcomes);
+        return outcomes.Count(o => o.Status == OutboxRecord.Statuses.Sent);
+    }
+
+    private async Task<Outcome> SendOneAsync(OutboxRecord row, IReadOnlyDictionary<(string, int), ProcessDefinition?> definitions, Lane session, CancellationToken cancellationToken)
     {
         if (row.Attempts > options.MaxAttempts)
         {
             // Claimed again after its sender vanished mid-send, more often than it may be tried: stop here.
-            await FinishAsync(row, OutboxRecord.Statuses.Failed, row.NextAttemptAt, $"gave up after {row.Attempts - 1} attempts", cancellationToken);
-            return false;
+            return new Outcome(OutboxRecord.Statuses.Failed, row.NextAttemptAt, $"gave up after {row.Attempts - 1} attempts");
+        }
+
+        if (clock.Now() + options.SendTimeout >= row.LockedUntil)
+        {
+            // The lease would end mid-send and another sender could take the row: give it back untried.
+            return Outcome.Released;
         }
 
         try
         {
             if (row.Kind == OutboxWriter.Webhook)
             {
-                var type = row.Topic;
                 var eventId = OutboxWriter.Read<IntegrationEvent>(row)!.Id;
-                await webhooks.SendAsync(new OutgoingWebhook(row.RecipientAddress!, type, eventId, row.Payload), cancellationToken);
+                await webhooks.SendAsync(new OutgoingWebhook(row.RecipientAddress!, row.Topic, eventId, row.Payload), cancellationToken);
             }
             else
             {
-                await SendMailAsync(row, cancellationToken);
+                var message = Compose(row, definitions);
+                await (await session.SessionAsync()).SendAsync(message, cancellationToken);
             }
 
-            await FinishAsync(row, OutboxRecord.Statuses.Sent, row.NextAttemptAt, null, cancellationToken);
             LogSent(logger, row.Id, row.Kind, row.Topic, row.Attempts);
-            return true;
+            return new Outcome(OutboxRecord.Statuses.Sent, row.NextAttemptAt, null);
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
@@ -100,18 +129,15 @@ public sealed partial class OutboxDispatcher(
             // mismatch…) will not get better by itself and is failed at once, for an operator to see.
             var (permanent, reason) = ex is DeliveryFailedException known ? (known.Permanent, known.Message) : (true, $"{ex.GetType().Name}: {ex.Message}");
             var last = permanent || row.Attempts >= options.MaxAttempts;
-            var next = clock.Now() + options.Backoff(row.Attempts);
-            await FinishAsync(row, last ? OutboxRecord.Statuses.Failed : OutboxRecord.Statuses.Pending, next, Trim(reason), cancellationToken);
             LogFailed(logger, row.Id, row.Kind, row.Topic, row.Attempts, last, reason);
-            return false;
+            return new Outcome(last ? OutboxRecord.Statuses.Failed : OutboxRecord.Statuses.Pending, clock.Now() + options.Backoff(row.Attempts), Trim(reason));
         }
     }
 
-    private async Task SendMailAsync(OutboxRecord row, CancellationToken cancellationToken)
+    private OutgoingMail Compose(OutboxRecord row, IReadOnlyDictionary<(string, int), ProcessDefinition?> definitions)
     {
         var payload = OutboxWriter.Read<NotificationPayload>(row)!;
-        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
-        var definition = await catalog.GetAsync(db, payload.DefinitionKey, payload.DefinitionVersion, cancellationToken)
+        var definition = definitions[(payload.DefinitionKey, payload.DefinitionVersion)]
             ?? throw new DeliveryFailedException($"definition {payload.DefinitionKey} v{payload.DefinitionVersion} is missing", permanent: true);
         var model = MailModel.Build(row, payload, definition, options, deliveryOptions.DefaultTimeZone);
         RenderedMail content;
@@ -124,26 +150,101 @@ public sealed partial class OutboxDispatcher(
             throw new DeliveryFailedException($"template {row.Topic} ({row.Culture}) cannot be rendered: {ex.Message}", permanent: true, ex);
         }
 
-        var address = row.RecipientAddress ?? options.PlatformMailbox;
-        await mail.SendAsync(new OutgoingMail($"outbox-{row.Id}-{row.CreatedAt.UtcTicks}", row.Topic, address, row.RecipientName, content), cancellationToken);
+        // The Message-Id is stable per row: a mail sent twice (a sender died between handing it over and recording it)
+        // carries the same id both times, and mail systems drop the second.
+        return new OutgoingMail($"outbox-{row.Id}-{row.CreatedAt.UtcTicks}", row.Topic, row.RecipientAddress ?? options.PlatformMailbox, row.RecipientName, content);
     }
 
-    /// <summary>Records the outcome, only while this sender still holds the row (its lease is the row's).</summary>
-    private async Task FinishAsync(OutboxRecord row, string status, DateTimeOffset nextAttemptAt, string? error, CancellationToken cancellationToken)
+    /// <summary>The definitions the batch's mails name, looked up once (the catalog caches them).</summary>
+    private async Task<Dictionary<(string, int), ProcessDefinition?>> DefinitionsAsync(List<OutboxRecord> batch, CancellationToken cancellationToken)
+    {
+        var result = new Dictionary<(string, int), ProcessDefinition?>();
+        ServiceDeliveryDbContext? db = null;
+        try
+        {
+            foreach (var row in batch.Where(r => r.Kind == OutboxWriter.Email))
+            {
+                var payload = OutboxWriter.Read<NotificationPayload>(row);
+                if (payload is null || result.ContainsKey((payload.DefinitionKey, payload.DefinitionVersion)))
+                {
+                    continue;
+                }
+
+                db ??= await contexts.CreateDbContextAsync(cancellationToken);
+                result[(payload.DefinitionKey, payload.DefinitionVersion)] = await catalog.GetAsync(db, payload.DefinitionKey, payload.DefinitionVersion, cancellationToken);
+            }
+        }
+        finally
+        {
+            if (db is not null)
+            {
+                await db.DisposeAsync();
+            }
+        }
+
+        return result;
+    }
+
+    /// <summary>Records the outcomes, only for rows this sender still holds (its lease is the rows').</summary>
+    private async Task FinishAsync(List<OutboxRecord> batch, Outcome[] outcomes)
     {
         var now = clock.Now();
+        var lease = batch[0].LockedUntil;
         await using var db = await contexts.CreateDbContextAsync(CancellationToken.None);
-        await db.Outbox.Where(o => o.Id == row.Id && o.Status == OutboxRecord.Statuses.Sending && o.LockedUntil == row.LockedUntil).ExecuteUpdateAsync(set => set
-            .SetProperty(o => o.Status, status)
-            .SetProperty(o => o.NextAttemptAt, nextAttemptAt)
-            .SetProperty(o => o.LastError, error)
-            .SetProperty(o => o.LockedUntil, (DateTimeOffset?)null)
-            .SetProperty(o => o.SentAt, status == OutboxRecord.Statuses.Sent ? now : null), CancellationToken.None);
+        var sent = batch.Where((_, i) => outcomes[i].Status == OutboxRecord.Statuses.Sent).Select(r => r.Id).ToList();
+        if (sent.Count > 0)
+        {
+            await Held(db, sent, lease).ExecuteUpdateAsync(set => set
+                .SetProperty(o => o.Status, OutboxRecord.Statuses.Sent)
+                .SetProperty(o => o.LastError, (string?)null)
+                .SetProperty(o => o.LockedUntil, (DateTimeOffset?)null)
+                .SetProperty(o => o.SentAt, now), CancellationToken.None);
+        }
+
+        var released = batch.Where((_, i) => ReferenceEquals(outcomes[i], Outcome.Released)).Select(r => r.Id).ToList();
+        if (released.Count > 0)
+        {
+            await Held(db, released, lease).ExecuteUpdateAsync(set => set
+                .SetProperty(o => o.Status, OutboxRecord.Statuses.Pending)
+                .SetProperty(o => o.Attempts, o => o.Attempts - 1)
+                .SetProperty(o => o.LockedUntil, (DateTimeOffset?)null), CancellationToken.None);
+        }
+
+        for (var i = 0; i < batch.Count; i++)
+        {
+            var outcome = outcomes[i];
+            if (outcome.Status != OutboxRecord.Statuses.Sent && !ReferenceEquals(outcome, Outcome.Released))
+            {
+                await Held(db, [batch[i].Id], lease).ExecuteUpdateAsync(set => set
+                    .SetProperty(o => o.Status, outcome.Status)
+                    .SetProperty(o => o.NextAttemptAt, outcome.NextAttemptAt)
+                    .SetProperty(o => o.LastError, outcome.Error)
+                    .SetProperty(o => o.LockedUntil, (DateTimeOffset?)null), CancellationToken.None);
+            }
+        }
     }
+
+    private static IQueryable<OutboxRecord> Held(ServiceDeliveryDbContext db, List<long> ids, DateTimeOffset? lease) =>
+        db.Outbox.Where(o => ids.Contains(o.Id) && o.Status == OutboxRecord.Statuses.Sending && o.LockedUntil == lease);
 
     private static string Trim(string message) => message.Length <= 2000 ? message : message[..2000];
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Outbox {Id}: {Kind} {Topic} delivered (attempt {Attempt})")]
+    /// <summary>One lane of a batch: its mail session is opened on the first mail and closed when the lane ends.</summary>
+    private sealed class Lane(IMailTransport mail, CancellationToken cancellationToken) : IAsyncDisposable
+    {
+        private IMailSession? _session;
+
+        public async ValueTask<IMailSession> SessionAsync() => _session ??= await mail.OpenAsync(cancellationToken);
+
+        public ValueTask DisposeAsync() => _session?.DisposeAsync() ?? ValueTask.CompletedTask;
+    }
+
+    private sealed record Outcome(string Status, DateTimeOffset NextAttemptAt, string? Error)
+    {
+        public static Outcome Released { get; } = new(OutboxRecord.Statuses.Pending, default, null);
+    }
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Outbox {Id}: {Kind} {Topic} delivered (attempt {Attempt})")]
     private static partial void LogSent(ILogger logger, long id, string kind, string topic, int attempt);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Outbox {Id}: {Kind} {Topic} attempt {Attempt} failed (final: {Final}): {Reason}")]

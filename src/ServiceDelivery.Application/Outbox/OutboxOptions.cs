@@ -19,8 +19,20 @@ public sealed class NotificationOptions
 
     public TimeSpan MaxRetryDelay { get; set; } = TimeSpan.FromHours(1);
 
-    /// <summary>How long a sender holds a message it is sending; if it dies, another takes over after this.</summary>
+    /// <summary>How long a sender holds the messages it claimed; if it dies, another takes over after this.</summary>
     public TimeSpan Lease { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>The longest one send may take (SMTP and webhook time-outs stay below it): a message is only sent while its lease outlasts this.</summary>
+    public TimeSpan SendTimeout { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>Messages claimed per statement.</summary>
+    public int BatchSize { get; set; } = OutboxDispatcher.DefaultBatchSize;
+
+    /// <summary>Messages a sender has in flight at once (each lane keeps its own SMTP connection for the batch).</summary>
+    public int Parallelism { get; set; } = 4;
+
+    /// <summary>How often a sender looks for due messages when nothing woke it (retries fall due this way).</summary>
+    public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(5);
 
     /// <summary>The wait before attempt number <paramref name="attempts"/> + 1.</summary>
     public TimeSpan Backoff(int attempts)

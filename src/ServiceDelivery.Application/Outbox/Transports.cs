@@ -13,7 +13,14 @@ public interface IMailComposer
 /// <summary>A mail ready to go. <see cref="MessageKey"/> is stable per outbox row and becomes the Message-Id.</summary>
 public sealed record OutgoingMail(string MessageKey, string Template, string ToAddress, string? ToName, RenderedMail Content);
 
+/// <summary>Where mail goes: sessions that each send several mails over one connection.</summary>
 public interface IMailTransport
+{
+    /// <summary>A session; it connects when it sends its first mail.</summary>
+    Task<IMailSession> OpenAsync(CancellationToken cancellationToken);
+}
+
+public interface IMailSession : IAsyncDisposable
 {
     /// <exception cref="DeliveryFailedException">The mail was not accepted.</exception>
     Task SendAsync(OutgoingMail mail, CancellationToken cancellationToken);

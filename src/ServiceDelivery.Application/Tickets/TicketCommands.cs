@@ -11,14 +11,12 @@ using ServiceDelivery.Persistence.Entities;
 namespace ServiceDelivery.Application.Tickets;
 
 /// <summary>Opening a ticket (工单), the message thread, and the platform's resolution.</summary>
-public sealed class TicketCommands(ServiceDeliveryDbContext db, DefinitionCatalog catalog, TimeProvider clock, ITimerScheduler scheduler, IOutboxSignal signal, OutboxWriter outbox)
+public sealed class TicketCommands(ServiceDeliveryDbContext db, DeliveryWriter writer)
 {
     public const int SubjectMaxLength = 200;
     public const int TextMaxLength = 5000;
     public const int NoteMaxLength = 2000;
     public const int MaxAttachments = 10;
-
-    private readonly DeliveryTransaction _transaction = new(db, catalog, clock, scheduler, signal);
 
     /// <summary>
     /// A buyer or provider opens a ticket on a delivery, at any time. An acceptance dispute stops the clocks that
@@ -43,15 +41,16 @@ public sealed class TicketCommands(ServiceDeliveryDbContext db, DefinitionCatalo
         }
 
         TicketRecord? ticket = null;
-        var result = await _transaction.RunAsync(caller, deliveryId, null, null, async (aggregate, now) =>
+        var result = await writer.ChangeAsync(caller, deliveryId, WriteConditions.None, async change =>
         {
-            var role = OpeningRole(caller, aggregate.Record);
+            var now = change.Now;
+            var role = OpeningRole(caller, change.Record);
             if (role is null)
             {
                 return Failure.Forbidden;
             }
 
-            if (await DeliveryTransaction.CheckAttachmentsAsync(db, caller, request.AttachmentIds, cancellationToken) is { } attachments)
+            if (await DeliveryCommands.CheckAttachmentsAsync(change.Db, caller, request.AttachmentIds, cancellationToken) is { } attachments)
             {
                 return attachments;
             }
@@ -70,11 +69,11 @@ public sealed class TicketCommands(ServiceDeliveryDbContext db, DefinitionCatalo
                 OpenedByRole = role.Value.ToKey(),
                 OpenedAt = now,
             };
-            db.Tickets.Add(ticket);
+            change.Db.Tickets.Add(ticket);
 
             if (ticket.Category == TicketCategories.AcceptanceDispute)
             {
-                var dispute = DeliveryTransaction.Decide(db, aggregate, new OpenDispute(caller.As(role.Value), ticket.Id.ToString()), now, outbox);
+                var dispute = change.Decide(new OpenDispute(caller.As(role.Value), ticket.Id.ToString()));
                 if (dispute is not null)
                 {
                     return dispute;
@@ -83,12 +82,11 @@ public sealed class TicketCommands(ServiceDeliveryDbContext db, DefinitionCatalo
             else
             {
                 // Tickets serialize with the delivery's other writes, like every change to it.
-                aggregate.Record.Version++;
-                aggregate.Record.UpdatedAt = now;
+                change.Touch();
             }
 
-            NotifyTicket(aggregate, ticket, aggregate.Definition.OnTicketOpened, role.Value, now, null, "description", ticket.Description);
-            outbox.Publish(db, aggregate.Record, IntegrationEvents.TicketOpened, new Dictionary<string, object?>
+            NotifyTicket(change, ticket, change.Delivery.Definition.OnTicketOpened, role.Value, null, "description", ticket.Description);
+            change.Outbox.Publish(change.Db, change.Record, IntegrationEvents.TicketOpened, new Dictionary<string, object?>
             {
                 ["ticketId"] = ticket.Id,
                 ["category"] = ticket.Category,
@@ -114,15 +112,16 @@ public sealed class TicketCommands(ServiceDeliveryDbContext db, DefinitionCatalo
             return Failure.Invalid([.. errors]);
         }
 
-        return await OnOpenTicketAsync(caller, ticketId, async (aggregate, ticket, now) =>
+        return await OnOpenTicketAsync(caller, ticketId, async (change, ticket) =>
         {
-            var role = DeliveryAccess.PartyRoles(caller, aggregate.Record).FirstOrDefault(ActorRole.System);
+            var now = change.Now;
+            var role = DeliveryAccess.PartyRoles(caller, change.Record).FirstOrDefault(ActorRole.System);
             if (role == ActorRole.System)
             {
                 return Failure.Forbidden;
             }
 
-            if (await DeliveryTransaction.CheckAttachmentsAsync(db, caller, request.AttachmentIds, cancellationToken) is { } attachments)
+            if (await DeliveryCommands.CheckAttachmentsAsync(change.Db, caller, request.AttachmentIds, cancellationToken) is { } attachments)
             {
                 return attachments;
             }
@@ -139,12 +138,11 @@ public sealed class TicketCommands(ServiceDeliveryDbContext db, DefinitionCatalo
                 AttachmentIds = [.. request.AttachmentIds.Distinct()],
                 At = now,
             };
-            db.TicketMessages.Add(message);
+            change.Db.TicketMessages.Add(message);
             ticket.Messages.Add(message);
             ticket.Version++;
-            aggregate.Record.Version++;
-            aggregate.Record.UpdatedAt = now;
-            NotifyTicket(aggregate, ticket, aggregate.Definition.OnTicketAnswered, role, now, null, "body", message.Body);
+            change.Touch();
+            NotifyTicket(change, ticket, change.Delivery.Definition.OnTicketAnswered, role, null, "body", message.Body);
             return null;
         }, cancellationToken);
     }
@@ -183,8 +181,9 @@ public sealed class TicketCommands(ServiceDeliveryDbContext db, DefinitionCatalo
             return Failure.Invalid([.. errors]);
         }
 
-        return await OnOpenTicketAsync(caller, ticketId, (aggregate, ticket, now) =>
+        return await OnOpenTicketAsync(caller, ticketId, (change, ticket) =>
         {
+            var now = change.Now;
             var actor = caller.As(ActorRole.Platform);
             ticket.Status = TicketStatuses.Resolved;
             ticket.Outcome = request.Outcome;
@@ -195,18 +194,17 @@ public sealed class TicketCommands(ServiceDeliveryDbContext db, DefinitionCatalo
             ticket.ResolvedAt = now;
             ticket.Version++;
 
-            if (aggregate.OpenDisputes.Contains(ticket.Id.ToString()))
+            if (change.Delivery.OpenDisputes.Contains(ticket.Id.ToString()))
             {
-                var resolved = DeliveryTransaction.Decide(db, aggregate, new ResolveDispute(actor, ticket.Id.ToString()), now, outbox);
+                var resolved = change.Decide(new ResolveDispute(actor, ticket.Id.ToString()));
                 if (resolved is not null)
                 {
-                    return Task.FromResult<Failure?>(resolved);
+                    return ValueTask.FromResult<Failure?>(resolved);
                 }
             }
             else
             {
-                aggregate.Record.Version++;
-                aggregate.Record.UpdatedAt = now;
+                change.Touch();
             }
 
             InterventionKind? kind = request.Outcome switch
@@ -220,27 +218,27 @@ public sealed class TicketCommands(ServiceDeliveryDbContext db, DefinitionCatalo
             if (kind is not null)
             {
                 var form = DeliveryCommands.InterventionForm(request.Note, null);
-                var intervened = DeliveryTransaction.Decide(db, aggregate, new Intervene(actor, kind.Value, null, form, request.Amount), now, outbox, p => WithTicket(p, ticket));
+                var intervened = change.Decide(new Intervene(actor, kind.Value, null, form, request.Amount), p => WithTicket(p, ticket));
                 if (intervened is not null)
                 {
-                    return Task.FromResult<Failure?>(intervened);
+                    return ValueTask.FromResult<Failure?>(intervened);
                 }
             }
 
-            NotifyTicket(aggregate, ticket, aggregate.Definition.OnTicketResolved, ActorRole.Platform, now, request.Outcome, "note", request.Note!);
-            outbox.Publish(db, aggregate.Record, IntegrationEvents.TicketResolved, new Dictionary<string, object?>
+            NotifyTicket(change, ticket, change.Delivery.Definition.OnTicketResolved, ActorRole.Platform, request.Outcome, "note", request.Note!);
+            change.Outbox.Publish(change.Db, change.Record, IntegrationEvents.TicketResolved, new Dictionary<string, object?>
             {
                 ["ticketId"] = ticket.Id,
                 ["category"] = ticket.Category,
                 ["outcome"] = ticket.Outcome,
                 ["amount"] = ticket.RefundAmount,
             }, now);
-            return Task.FromResult<Failure?>(null);
+            return ValueTask.FromResult<Failure?>(null);
         }, cancellationToken);
     }
 
     /// <summary>Runs <paramref name="change"/> on an open ticket inside its delivery's transaction.</summary>
-    private async Task<Result<TicketView>> OnOpenTicketAsync(Caller caller, Guid ticketId, Func<DeliveryAggregate, TicketRecord, DateTimeOffset, Task<Failure?>> change, CancellationToken cancellationToken)
+    private async Task<Result<TicketView>> OnOpenTicketAsync(Caller caller, Guid ticketId, Func<DeliveryChange, TicketRecord, ValueTask<Failure?>> change, CancellationToken cancellationToken)
     {
         var deliveryId = await db.Tickets.Where(t => t.Id == ticketId).Select(t => (Guid?)t.DeliveryId).FirstOrDefaultAsync(cancellationToken);
         if (deliveryId is null)
@@ -249,12 +247,12 @@ public sealed class TicketCommands(ServiceDeliveryDbContext db, DefinitionCatalo
         }
 
         TicketRecord? ticket = null;
-        var result = await _transaction.RunAsync(caller, deliveryId.Value, null, null, async (aggregate, now) =>
+        var result = await writer.ChangeAsync(caller, deliveryId.Value, WriteConditions.None, async unit =>
         {
-            ticket = await db.Tickets.Include(t => t.Messages).FirstAsync(t => t.Id == ticketId, cancellationToken);
+            ticket = await unit.Db.Tickets.Include(t => t.Messages).FirstAsync(t => t.Id == ticketId, cancellationToken);
             return ticket.Status != TicketStatuses.Open
-                ? new Failure("invalid_transition") { Stage = aggregate.Record.Stage }
-                : await change(aggregate, ticket, now);
+                ? new Failure("invalid_transition") { Stage = unit.Record.Stage }
+                : await change(unit, ticket);
         }, cancellationToken);
 
         return result.IsSuccess ? ToView(ticket!) : result.Failure!;
@@ -281,7 +279,7 @@ public sealed class TicketCommands(ServiceDeliveryDbContext db, DefinitionCatalo
         return roles.Contains(ActorRole.Buyer) ? ActorRole.Buyer : roles.Contains(ActorRole.Provider) ? ActorRole.Provider : null;
     }
 
-    private void NotifyTicket(DeliveryAggregate aggregate, TicketRecord ticket, IEnumerable<NotificationRule> rules, ActorRole author, DateTimeOffset now, string? outcome, string textKey, string text)
+    private static void NotifyTicket(DeliveryChange change, TicketRecord ticket, IEnumerable<NotificationRule> rules, ActorRole author, string? outcome, string textKey, string text)
     {
         // Whoever wrote needs no mail about it; everyone else the definition names does.
         var recipients = rules
@@ -293,12 +291,12 @@ public sealed class TicketCommands(ServiceDeliveryDbContext db, DefinitionCatalo
             return;
         }
 
-        var payload = WithTicket(DeliveryTransaction.Payload(aggregate, null, null, null, now), ticket) with
+        var payload = WithTicket(change.Payload(null, null, null), ticket) with
         {
             TicketOutcome = outcome,
             Data = new Dictionary<string, string> { [textKey] = text },
         };
-        outbox.Notify(db, aggregate.Record, recipients, payload, now);
+        change.Outbox.Notify(change.Db, change.Record, recipients, payload, change.Now);
     }
 
     private static NotificationPayload WithTicket(NotificationPayload payload, TicketRecord ticket) =>

@@ -2,7 +2,6 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
 using ServiceDelivery.Application.Common;
 using ServiceDelivery.Application.Deliveries;
-using ServiceDelivery.Application.Outbox;
 using ServiceDelivery.Engine.Execution;
 using ServiceDelivery.Persistence;
 using ServiceDelivery.Persistence.Entities;
@@ -10,14 +9,19 @@ using ServiceDelivery.Persistence.Entities;
 namespace ServiceDelivery.Application.Timers;
 
 /// <summary>
-/// Fires due timers, each in its own transaction: the timer row is claimed with FOR UPDATE SKIP LOCKED, so any
-/// number of firers on any number of hosts never take the same timer; the delivery's version check makes a
-/// timer that raced with a person's action lose cleanly and try again on the next pass.
+/// Fires due timers in batches through the <see cref="DeliveryWriter"/>: one transaction claims up to a batch of due
+/// timers together with their deliveries (FOR UPDATE SKIP LOCKED), so any number of firers on any number of hosts
+/// never take the same timer and never wait for a person's command; each claimed timer then fires in due order on
+/// its delivery. A batch that throws is rolled back and fired one timer at a time, so one broken timer cannot hold
+/// back the others.
 /// </summary>
-public sealed partial class TimerFirer(IDbContextFactory<ServiceDeliveryDbContext> contexts, DefinitionCatalog catalog, TimeProvider clock, ITimerScheduler scheduler, IOutboxSignal signal, OutboxWriter outbox, ILogger<TimerFirer> logger)
+public sealed partial class TimerFirer(IDbContextFactory<ServiceDeliveryDbContext> contexts, DeliveryWriter writer, TimeProvider clock, ILogger<TimerFirer> logger)
 {
     /// <summary>How long a timer whose action the engine refuses (a guard) waits before it is tried again.</summary>
     public static readonly TimeSpan RetryAfterRefusal = TimeSpan.FromHours(1);
+
+    /// <summary>Timers claimed per transaction: large enough to amortize the commit, small enough to hold few locks briefly.</summary>
+    public const int BatchSize = 200;
 
     /// <summary>True while some running timer is due (busy deliveries can hold one back for a moment).</summary>
     public async Task<bool> AnyDueAsync(CancellationToken cancellationToken)
@@ -27,125 +31,65 @@ public sealed partial class TimerFirer(IDbContextFactory<ServiceDeliveryDbContex
         return await db.Timers.AnyAsync(t => t.State == TimerRecord.States.Running && t.DueAt <= now, cancellationToken);
     }
 
+    /// <summary>When the next running timer falls due, if any is running.</summary>
+    public async Task<DateTimeOffset?> NextDueAsync(CancellationToken cancellationToken)
+    {
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        return await db.Timers.Where(t => t.State == TimerRecord.States.Running).MinAsync(t => t.DueAt, cancellationToken);
+    }
+
     /// <summary>Fires timers due now until none is left or <paramref name="limit"/> have fired.</summary>
     /// <returns>How many fired.</returns>
     public async Task<int> FireDueAsync(int limit, CancellationToken cancellationToken)
     {
         var fired = 0;
-        var conflicts = 0;
         while (fired < limit && !cancellationToken.IsCancellationRequested)
         {
-            Outcome outcome;
+            var batch = new Batch(logger, Math.Min(BatchSize, limit - fired), only: null);
             try
             {
-                outcome = await FireOneAsync(cancellationToken);
+                if (await writer.ChangeManyAsync(batch.ClaimAsync, batch.Fire, cancellationToken) == 0)
+                {
+                    break;
+                }
             }
-            catch (TimerBrokenException broken)
+            catch (Exception ex) when (ex is not OperationCanceledException && batch.Claimed.Count > 0)
+            {
+                // Something in the batch is broken: nothing of it was written. Fire its timers one by one.
+                LogBatchFailed(logger, batch.Claimed.Count, ex);
+                fired += await FireOneByOneAsync(batch.Claimed, cancellationToken);
+                continue;
+            }
+
+            fired += batch.Fired;
+        }
+
+        return fired;
+    }
+
+    private async Task<int> FireOneByOneAsync(IReadOnlyList<ClaimedTimer> timers, CancellationToken cancellationToken)
+    {
+        var fired = 0;
+        foreach (var timer in timers)
+        {
+            var single = new Batch(logger, 1, only: timer.Id);
+            try
+            {
+                await writer.ChangeManyAsync(single.ClaimAsync, single.Fire, cancellationToken);
+                fired += single.Fired;
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
             {
                 // One broken timer (a bug, a missing definition) must not stop every other timer: set it aside.
-                LogBroken(logger, broken.TimerId, broken.InnerException!);
-                await PostponeAsync(broken.TimerId, CancellationToken.None);
-                outcome = Outcome.Refused;
-            }
-
-            if (outcome == Outcome.NothingDue)
-            {
-                break;
-            }
-
-            if (outcome == Outcome.Fired)
-            {
-                fired++;
-            }
-            else if (++conflicts > 50)
-            {
-                // Someone keeps winning the race; the sweep will come back.
-                break;
+                LogBroken(logger, timer.Id, ex);
+                await PostponeAsync(timer.Id, CancellationToken.None);
             }
         }
 
         return fired;
     }
 
-    private async Task<Outcome> FireOneAsync(CancellationToken cancellationToken)
-    {
-        var now = clock.Now();
-        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
-        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-        // Claim the earliest due timer together with its delivery, skipping any whose timer or delivery another
-        // transaction holds: a firer never waits, so it can never be part of a deadlock.
-        var claimed = await db.Timers
-            .FromSql($"""
-                SELECT t.* FROM timers t JOIN deliveries d ON d.id = t.delivery_id
-                WHERE t.state = 'running' AND t.due_at <= {now}
-                ORDER BY t.due_at LIMIT 1
-                FOR UPDATE OF t, d SKIP LOCKED
-                """)
-            .AsNoTracking()
-            .ToListAsync(cancellationToken);
-        if (claimed.Count == 0)
-        {
-            return Outcome.NothingDue;
-        }
-
-        var timer = claimed[0];
-        Failure? refused;
-        DeliveryAggregate aggregate;
-        try
-        {
-            aggregate = await DeliveryAggregate.LoadAsync(db, catalog, timer.DeliveryId, cancellationToken)
-                ?? throw new InvalidOperationException($"Timer {timer.Id} belongs to missing delivery {timer.DeliveryId}.");
-            refused = DeliveryTransaction.Decide(db, aggregate, new FireTimer(timer.Key), now, outbox);
-        }
-        catch (Exception ex) when (ex is not OperationCanceledException)
-        {
-            throw new TimerBrokenException(timer.Id, ex);
-        }
-
-        if (refused is not null)
-        {
-            LogRefused(logger, timer.Key, timer.DeliveryId, refused.Code);
-            db.ChangeTracker.Clear();
-            var tracked = await db.Timers.FirstAsync(t => t.Id == timer.Id, cancellationToken);
-            if (refused.Code == "invalid_transition")
-            {
-                // Stale: the engine no longer knows it as live (its stage moved on under a migration, say).
-                tracked.State = TimerRecord.States.Cancelled;
-                tracked.EndedAt = now;
-            }
-            else
-            {
-                // A guard holds it back: look again later rather than spin.
-                tracked.DueAt = now + RetryAfterRefusal;
-            }
-
-            await db.SaveChangesAsync(cancellationToken);
-            await transaction.CommitAsync(cancellationToken);
-            return Outcome.Refused;
-        }
-
-        var wroteOutbox = DeliveryTransaction.WritesOutbox(db);
-        try
-        {
-            await db.SaveChangesAsync(cancellationToken);
-            await transaction.CommitAsync(cancellationToken);
-        }
-        catch (DbUpdateException ex) when (ex is DbUpdateConcurrencyException || ex.IsUniqueViolation())
-        {
-            LogConflict(logger, timer.Key, timer.DeliveryId);
-            return Outcome.Conflict;
-        }
-
-        LogFired(logger, timer.Key, timer.DeliveryId, now - timer.DueAt!.Value);
-        scheduler.WakeAt(aggregate.LiveTimers.Where(t => t.State == TimerRecord.States.Running && t.DueAt is not null).Select(t => t.DueAt!.Value));
-        if (wroteOutbox)
-        {
-            signal.Pending();
-        }
-
-        return Outcome.Fired;
-    }
-
+    /// <summary>Moves a broken timer's due time on. Touches the timer row only, never its delivery.</summary>
     private async Task PostponeAsync(Guid timerId, CancellationToken cancellationToken)
     {
         var later = clock.Now() + RetryAfterRefusal;
@@ -154,28 +98,74 @@ public sealed partial class TimerFirer(IDbContextFactory<ServiceDeliveryDbContex
             .ExecuteUpdateAsync(set => set.SetProperty(t => t.DueAt, later), cancellationToken);
     }
 
+    private sealed record ClaimedTimer(Guid Id, Guid DeliveryId, string Key, DateTimeOffset DueAt);
+
+    /// <summary>One transaction's worth of timers: what it claimed and what fired.</summary>
+    private sealed class Batch(ILogger logger, int size, Guid? only)
+    {
+        public List<ClaimedTimer> Claimed { get; private set; } = [];
+
+        public int Fired { get; private set; }
+
+        public async Task<IReadOnlyCollection<Guid>> ClaimAsync(ServiceDeliveryDbContext db, DateTimeOffset now, CancellationToken cancellationToken)
+        {
+            // The earliest due timers with their deliveries, skipping any whose timer or delivery another transaction
+            // holds: a firer never waits, so it can never be part of a deadlock.
+            Claimed = await db.Database.SqlQuery<ClaimedTimer>($"""
+                SELECT t.id, t.delivery_id, t.key, t.due_at
+                FROM timers t JOIN deliveries d ON d.id = t.delivery_id
+                WHERE t.state = 'running' AND t.due_at <= {now} AND ({only}::uuid IS NULL OR t.id = {only})
+                ORDER BY t.due_at LIMIT {size}
+                FOR UPDATE OF t, d SKIP LOCKED
+                """).ToListAsync(cancellationToken);
+            return [.. Claimed.Select(t => t.DeliveryId).Distinct()];
+        }
+
+        public void Fire(DeliveryChange change)
+        {
+            foreach (var timer in Claimed.Where(t => t.DeliveryId == change.Record.Id))
+            {
+                // An earlier timer of the same delivery may have ended this one (auto-acceptance cancels its reminders).
+                var live = change.Delivery.LiveTimers.FirstOrDefault(t => t.Id == timer.Id && t.State == TimerRecord.States.Running);
+                if (live is null)
+                {
+                    continue;
+                }
+
+                var refused = change.Decide(new FireTimer(timer.Key));
+                if (refused is null)
+                {
+                    Fired++;
+                    LogFired(logger, timer.Key, timer.DeliveryId, change.Now - timer.DueAt);
+                    continue;
+                }
+
+                LogRefused(logger, timer.Key, timer.DeliveryId, refused.Code);
+                if (refused.Code == "invalid_transition")
+                {
+                    // Stale: the engine no longer knows it as live (its stage moved on under a migration, say).
+                    live.State = TimerRecord.States.Cancelled;
+                    live.EndedAt = change.Now;
+                    change.Delivery.LiveTimers.Remove(live);
+                }
+                else
+                {
+                    // A guard holds it back: look again later rather than spin.
+                    live.DueAt = change.Now + RetryAfterRefusal;
+                }
+            }
+        }
+    }
+
     [LoggerMessage(Level = LogLevel.Error, Message = "Timer {TimerId} could not be fired and is set aside for an hour")]
     private static partial void LogBroken(ILogger logger, Guid timerId, Exception exception);
 
-    private sealed class TimerBrokenException(Guid timerId, Exception inner) : Exception("A timer could not be fired.", inner)
-    {
-        public Guid TimerId { get; } = timerId;
-    }
+    [LoggerMessage(Level = LogLevel.Warning, Message = "A batch of {Count} timers failed and is fired one by one")]
+    private static partial void LogBatchFailed(ILogger logger, int count, Exception exception);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Timer {Timer} of delivery {DeliveryId} fired {Lag} after its due time")]
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Timer {Timer} of delivery {DeliveryId} fired {Lag} after its due time")]
     private static partial void LogFired(ILogger logger, string timer, Guid deliveryId, TimeSpan lag);
-
-    [LoggerMessage(Level = LogLevel.Information, Message = "Timer {Timer} of delivery {DeliveryId} lost a race with another write; it will be retried")]
-    private static partial void LogConflict(ILogger logger, string timer, Guid deliveryId);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Timer {Timer} of delivery {DeliveryId} was refused by the engine ({Code}); retrying later")]
     private static partial void LogRefused(ILogger logger, string timer, Guid deliveryId, string code);
-
-    private enum Outcome
-    {
-        NothingDue,
-        Fired,
-        Conflict,
-        Refused,
-    }
 }

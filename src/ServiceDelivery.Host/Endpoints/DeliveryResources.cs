@@ -72,9 +72,7 @@ public sealed class DeliveryPresenter(ServiceDeliveryDbContext db, DefinitionCat
         ArgumentNullException.ThrowIfNull(caller);
         var definition = await DefinitionAsync(view.Definition.Key, view.Definition.Version, cancellationToken);
         var stage = definition.Stage(view.Stage);
-        var actions = Roles(caller, view)
-            .SelectMany(role => stage.ActionsFor(role))
-            .DistinctBy(a => a.Key)
+        var actions = DeliveryAccess.AvailableActions(caller, view, definition)
             .Select(a => new NamedKey(a.Key, a.Name.Get(culture)))
             .ToList();
         return new DeliveryResource(
@@ -106,22 +104,4 @@ public sealed class DeliveryPresenter(ServiceDeliveryDbContext db, DefinitionCat
 
     private async Task<ProcessDefinition> DefinitionAsync(string key, int version, CancellationToken cancellationToken) =>
         await catalog.GetAsync(db, key, version, cancellationToken) ?? throw new InvalidOperationException($"Definition {key} v{version} is missing.");
-
-    private static IEnumerable<ActorRole> Roles(Caller caller, DeliveryView view)
-    {
-        if (caller.Is(Caller.Buyer) && view.Buyer.Id == caller.Id)
-        {
-            yield return ActorRole.Buyer;
-        }
-
-        if (caller.Is(Caller.Provider) && caller.ProviderId == view.Provider.Id)
-        {
-            yield return ActorRole.Provider;
-        }
-
-        if (caller.Is(Caller.Platform))
-        {
-            yield return ActorRole.Platform;
-        }
-    }
 }

@@ -1,0 +1,213 @@
+using System.Text.Json;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Logging;
+using ServiceDelivery.Application.Common;
+using ServiceDelivery.Application.Outbox;
+using ServiceDelivery.Engine.Definitions;
+using ServiceDelivery.Persistence;
+using ServiceDelivery.Persistence.Entities;
+
+namespace ServiceDelivery.Application.Deliveries;
+
+/// <summary>
+/// The one owner of every change to a delivery — start, action, timer, ticket, intervention, migration, invoice:
+/// lock the row, load, let the change decide through the engine, write, commit, then give the after-commit hint.
+/// Nothing else opens a transaction on a delivery. Each write runs on its own DbContext, so nothing a failed
+/// write tracked can leak into another.
+/// </summary>
+public sealed partial class DeliveryWriter(
+    IDbContextFactory<ServiceDeliveryDbContext> contexts,
+    DefinitionCatalog catalog,
+    TimeProvider clock,
+    OutboxWriter outbox,
+    ICommitSignal signal,
+    ILogger<DeliveryWriter> logger)
+{
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+
+    /// <summary>Runs <paramref name="change"/> on an existing delivery and commits what it wrote.</summary>
+    /// <param name="caller">Who asks; a delivery they may not see is not found (checked before anything else).</param>
+    /// <param name="deliveryId">The delivery.</param>
+    /// <param name="conditions">If-Match and Idempotency-Key.</param>
+    /// <param name="change">Decides and writes; a failure writes nothing.</param>
+    /// <param name="cancellationToken">Cancels.</param>
+    internal async Task<Result<DeliveryView>> ChangeAsync(
+        Caller caller,
+        Guid deliveryId,
+        WriteConditions conditions,
+        Func<DeliveryChange, ValueTask<Failure?>> change,
+        CancellationToken cancellationToken)
+    {
+        await using var db = await OpenAsync(cancellationToken);
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        var idempotency = conditions.Idempotency;
+        var loaded = await DeliveryAggregate.LoadLockedAsync(db, catalog, deliveryId, idempotency, cancellationToken);
+        if (loaded is null || !DeliveryAccess.CanSee(caller, loaded.Value.Aggregate.Record))
+        {
+            return Failure.NotFound;
+        }
+
+        var (aggregate, replay) = loaded.Value;
+
+        // A repeat, or a twin that held the lock before us: answer as the first did.
+        if (replay is not null)
+        {
+            return Replay(replay, idempotency!);
+        }
+
+        if (conditions.ExpectedVersion is { } expected && expected != aggregate.Record.Version)
+        {
+            return Failure.VersionConflict;
+        }
+
+        var unit = new DeliveryChange(db, aggregate, clock.Now(), outbox);
+        if (await change(unit) is { } failure)
+        {
+            return failure;
+        }
+
+        var view = aggregate.ToView();
+        if (idempotency is not null)
+        {
+            db.IdempotencyKeys.Add(new IdempotencyRecord
+            {
+                Scope = idempotency.Scope,
+                Key = idempotency.Key,
+                RequestHash = idempotency.RequestHash,
+                DeliveryId = deliveryId,
+                Result = JsonSerializer.Serialize(view, Json),
+                CreatedAt = unit.Now,
+            });
+        }
+
+        if (!await CommitAsync(db, transaction, [aggregate], cancellationToken))
+        {
+            return Failure.VersionConflict;
+        }
+
+        return view;
+    }
+
+    /// <summary>
+    /// Inserts a new delivery and runs its start through the engine. The unique order id is its lock: when another
+    /// start of the same order committed first, the answer is <see cref="Failure.OrderConflict"/> and nothing is written.
+    /// </summary>
+    internal async Task<Result<DeliveryView>> StartAsync(ProcessDefinition definition, Func<DateTimeOffset, DeliveryRecord> create, Func<DeliveryChange, Failure?> start, CancellationToken cancellationToken)
+    {
+        await using var db = await OpenAsync(cancellationToken);
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        var now = clock.Now();
+        var record = create(now);
+        db.Deliveries.Add(record);
+        var aggregate = DeliveryAggregate.New(record, definition);
+        if (start(new DeliveryChange(db, aggregate, now, outbox)) is { } failure)
+        {
+            return failure;
+        }
+
+        return await CommitAsync(db, transaction, [aggregate], cancellationToken) ? aggregate.ToView() : Failure.OrderConflict;
+    }
+
+    /// <summary>
+    /// Changes several deliveries in one transaction (timer firing): <paramref name="claim"/> locks their rows with
+    /// FOR UPDATE SKIP LOCKED — so a batch never waits for a person's command and never deadlocks — and names them;
+    /// <paramref name="change"/> runs on each. All or nothing: an exception rolls the whole batch back.
+    /// </summary>
+    /// <returns>How many deliveries were claimed (0: nothing to do).</returns>
+    internal async Task<int> ChangeManyAsync(
+        Func<ServiceDeliveryDbContext, DateTimeOffset, CancellationToken, Task<IReadOnlyCollection<Guid>>> claim,
+        Action<DeliveryChange> change,
+        CancellationToken cancellationToken)
+    {
+        await using var db = await OpenAsync(cancellationToken);
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        var now = clock.Now();
+        var ids = await claim(db, now, cancellationToken);
+        if (ids.Count == 0)
+        {
+            return 0;
+        }
+
+        var aggregates = await DeliveryAggregate.LoadManyAsync(db, catalog, ids, cancellationToken);
+        foreach (var aggregate in aggregates)
+        {
+            change(new DeliveryChange(db, aggregate, now, outbox));
+        }
+
+        if (!await CommitAsync(db, transaction, aggregates, cancellationToken))
+        {
+            // Cannot happen while the rows are locked; if it does, the claimed work is simply still due.
+            LogBatchConflict(logger, ids.Count);
+        }
+
+        return ids.Count;
+    }
+
+    private async Task<ServiceDeliveryDbContext> OpenAsync(CancellationToken cancellationToken)
+    {
+        var db = await contexts.CreateDbContextAsync(cancellationToken);
+        // A failed write rolls back the whole transaction anyway; a savepoint per SaveChanges is a round trip for nothing.
+        db.Database.AutoSavepointsEnabled = false;
+        return db;
+    }
+
+    /// <summary>Saves and commits; false when a concurrent writer won (version, unique key). Then gives the hint.</summary>
+    private async Task<bool> CommitAsync(ServiceDeliveryDbContext db, Microsoft.EntityFrameworkCore.Storage.IDbContextTransaction transaction, IReadOnlyList<DeliveryAggregate> changed, CancellationToken cancellationToken)
+    {
+        var notice = Notice(db, changed);
+        try
+        {
+            await db.SaveChangesAsync(cancellationToken);
+            await transaction.CommitAsync(cancellationToken);
+        }
+        catch (DbUpdateException ex) when (ex is DbUpdateConcurrencyException || ex.IsUniqueViolation())
+        {
+            await transaction.RollbackAsync(CancellationToken.None);
+            return false;
+        }
+
+        // The change is durable: from here on nothing may turn it into an error.
+        try
+        {
+            signal.Committed(notice);
+        }
+        catch (Exception ex)
+        {
+            LogSignalFailed(logger, ex);
+        }
+
+        return true;
+    }
+
+    /// <summary>What the commit will have changed, read from the change tracker before saving.</summary>
+    private static CommitNotice Notice(ServiceDeliveryDbContext db, IReadOnlyList<DeliveryAggregate> changed)
+    {
+        var outboxWritten = false;
+        DateTimeOffset? earliest = null;
+        foreach (var entry in db.ChangeTracker.Entries())
+        {
+            if (entry.State == EntityState.Added && entry.Entity is OutboxRecord)
+            {
+                outboxWritten = true;
+            }
+            else if (entry is { State: EntityState.Added or EntityState.Modified, Entity: TimerRecord { State: TimerRecord.States.Running, DueAt: { } due } }
+                     && (earliest is null || due < earliest))
+            {
+                earliest = due;
+            }
+        }
+
+        return new CommitNotice([.. changed.Select(a => a.Record.Id)], outboxWritten, earliest);
+    }
+
+    private static Result<DeliveryView> Replay(IdempotencyRecord first, Idempotency idempotency) =>
+        first.RequestHash == idempotency.RequestHash
+            ? JsonSerializer.Deserialize<DeliveryView>(first.Result, Json)!
+            : Failure.IdempotencyKeyReused;
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "A committed change could not signal the senders and firers; their sweeps will find it")]
+    private static partial void LogSignalFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "A batch of {Count} claimed deliveries lost a race and was rolled back; it stays due")]
+    private static partial void LogBatchConflict(ILogger logger, int count);
+}

@@ -1,0 +1,41 @@
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using ServiceDelivery.Application.Outbox;
+
+namespace ServiceDelivery.Infrastructure.Wakeups;
+
+/// <summary>
+/// This host's sender: sends whatever is due, then sleeps until a commit (here or on another host) wakes it or the
+/// poll interval passes (retries fall due that way). Any number of hosts run one each; the batch claim keeps them
+/// from sending a row twice.
+/// </summary>
+public sealed partial class OutboxPump(OutboxDispatcher dispatcher, CommitHub hub, NotificationOptions options, ILogger<OutboxPump> logger) : BackgroundService
+{
+    /// <summary>Rows one pass handles at most before it looks at the clock again.</summary>
+    private const int PassLimit = 10_000;
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                await dispatcher.DispatchDueAsync(PassLimit, stoppingToken);
+                await hub.Outbox.WaitAsync(options.PollInterval, stoppingToken);
+            }
+            catch (Exception) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception ex)
+            {
+                // The database is away, say: wait a little and try again; never end the loop (that would stop the host).
+                LogPassFailed(logger, ex.GetType().Name, ex.Message);
+                await hub.Outbox.WaitAsync(options.PollInterval, stoppingToken);
+            }
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Sending the outbox failed ({Error}: {Message}); trying again shortly")]
+    private static partial void LogPassFailed(ILogger logger, string error, string message);
+}
