@@ -28,9 +28,17 @@ public sealed class ServiceDeliveryDbContext(DbContextOptions<ServiceDeliveryDbC
 
     public DbSet<DefinitionDraftRecord> DefinitionDrafts => Set<DefinitionDraftRecord>();
 
+    /// <summary>
+    /// The delivery with its row locked (FOR UPDATE) until the transaction ends: every writer's first step. A
+    /// function rather than FromSql, so the queries composed on it are cached like any other (EF regenerates the SQL
+    /// of a parameterized FromSql on every execution).
+    /// </summary>
+    public IQueryable<DeliveryRecord> LockDelivery(Guid id) => FromExpression(() => LockDelivery(id));
+
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
         ArgumentNullException.ThrowIfNull(modelBuilder);
+        modelBuilder.HasDbFunction(typeof(ServiceDeliveryDbContext).GetMethod(nameof(LockDelivery), [typeof(Guid)])!).HasName("lock_delivery");
 
         // Trigram indexes make the delivery centre's text search (order id, product name) an index lookup.
         modelBuilder.HasPostgresExtension("pg_trgm");

@@ -45,23 +45,7 @@ internal sealed class DeliveryAggregate
     public static async Task<(DeliveryAggregate Aggregate, IdempotencyRecord? Replay)?> LoadLockedAsync(
         ServiceDeliveryDbContext db, DefinitionCatalog catalog, Guid id, Idempotency? idempotency, CancellationToken cancellationToken)
     {
-        var scope = idempotency?.Scope;
-        var key = idempotency?.Key;
-        var row = await db.Deliveries
-            .FromSql($"SELECT * FROM deliveries WHERE id = {id} FOR UPDATE")
-            .Select(d => new
-            {
-                Delivery = d,
-                Tasks = db.Tasks.Where(t => t.DeliveryId == d.Id && t.ClosedAt == null).ToList(),
-                Timers = db.Timers.Where(t => t.DeliveryId == d.Id && (t.State == TimerRecord.States.Running || t.State == TimerRecord.States.Frozen)).ToList(),
-                Disputes = db.Tickets
-                    .Where(t => t.DeliveryId == d.Id && t.Status == Tickets.TicketStatuses.Open && t.Category == Tickets.TicketCategories.AcceptanceDispute)
-                    .OrderBy(t => t.OpenedAt)
-                    .Select(t => t.Id)
-                    .ToList(),
-                Replay = db.IdempotencyKeys.FirstOrDefault(i => i.Scope == scope && i.Key == key),
-            })
-            .FirstOrDefaultAsync(cancellationToken);
+        var row = await LockAndLoad(db, id, idempotency?.Scope, idempotency?.Key, cancellationToken);
         if (row is null)
         {
             return null;
@@ -70,6 +54,26 @@ internal sealed class DeliveryAggregate
         var definition = await DefinitionOf(db, catalog, row.Delivery, cancellationToken);
         return (new DeliveryAggregate(row.Delivery, definition, row.Tasks, row.Timers, [.. row.Disputes.Select(t => t.ToString())]), row.Replay);
     }
+
+    // Compiled once: every command's first query skips building, funcletizing and looking up its expression tree.
+    private static readonly Func<ServiceDeliveryDbContext, Guid, string?, string?, CancellationToken, Task<LockedRow?>> LockAndLoad =
+        EF.CompileAsyncQuery((ServiceDeliveryDbContext db, Guid id, string? scope, string? key, CancellationToken _) =>
+            db.LockDelivery(id)
+                .Select(d => new LockedRow(
+                    d,
+                    db.Tasks.Where(t => t.DeliveryId == d.Id && t.ClosedAt == null).ToList(),
+                    db.Timers.Where(t => t.DeliveryId == d.Id && (t.State == TimerRecord.States.Running || t.State == TimerRecord.States.Frozen)).ToList(),
+                    db.Tickets
+                        .Where(t => t.DeliveryId == d.Id && t.Status == Tickets.TicketStatuses.Open && t.Category == Tickets.TicketCategories.AcceptanceDispute)
+                        .OrderBy(t => t.OpenedAt)
+                        .Select(t => t.Id)
+                        .ToList(),
+
+                    // Tracked like the rest: a no-tracking part would make the whole projection untracked.
+                    db.IdempotencyKeys.FirstOrDefault(i => i.Scope == scope && i.Key == key)))
+                .FirstOrDefault());
+
+    private sealed record LockedRow(DeliveryRecord Delivery, List<TaskRecord> Tasks, List<TimerRecord> Timers, List<Guid> Disputes, IdempotencyRecord? Replay);
 
     /// <summary>Loads deliveries whose rows the transaction has already locked (a batch claim), in one round trip.</summary>
     public static async Task<List<DeliveryAggregate>> LoadManyAsync(ServiceDeliveryDbContext db, DefinitionCatalog catalog, IReadOnlyCollection<Guid> ids, CancellationToken cancellationToken)

@@ -31,6 +31,9 @@ public sealed class NotificationOptions
     /// <summary>Messages a sender has in flight at once (each lane keeps its own SMTP connection for the batch).</summary>
     public int Parallelism { get; set; } = 4;
 
+    /// <summary>How long a woken sender waits for more commits before it claims, so a burst costs one claim.</summary>
+    public TimeSpan Coalesce { get; set; } = TimeSpan.FromMilliseconds(50);
+
     /// <summary>How often a sender looks for due messages when nothing woke it (retries fall due this way).</summary>
     public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(5);
 

@@ -72,15 +72,18 @@ public static class DefinitionEndpoints
         return result.Failure is { } failure ? Problems.From(http, failure) : TypedResults.Ok(ToResource(result.Value!));
     }
 
+    // The document limit counts characters; in UTF-8 a Chinese character takes three bytes.
+    private const int MaxDocumentBytes = DefinitionCommands.MaxDocumentLength * 3;
+
     private static async Task<Results<Ok<ValidationResource>, ProblemHttpResult>> Validate(HttpContext http, CancellationToken cancellationToken)
     {
-        var (text, failure) = await JsonText.ReadAsync(http, DefinitionCommands.MaxDocumentLength);
+        var (text, failure) = await JsonText.ReadAsync(http, MaxDocumentBytes);
         return failure is not null ? Problems.From(http, failure) : TypedResults.Ok(ToResource(DefinitionCommands.Validate(text!), Messages.Culture(http)));
     }
 
     private static async Task<Results<Ok<DraftResource>, ProblemHttpResult>> SaveDraft(string key, DefinitionCommands definitions, HttpContext http, CancellationToken cancellationToken)
     {
-        var (text, failure) = await JsonText.ReadAsync(http, DefinitionCommands.MaxDocumentLength);
+        var (text, failure) = await JsonText.ReadAsync(http, MaxDocumentBytes);
         if (failure is not null)
         {
             return Problems.From(http, failure);

@@ -1,4 +1,6 @@
+using System.Buffers;
 using System.Reflection;
+using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using ServiceDelivery.Application.Common;
@@ -66,7 +68,7 @@ public sealed class JsonBody<T>
 /// <summary>Reads a JSON request body as text with the checks every JSON endpoint shares.</summary>
 public static class JsonText
 {
-    /// <summary>The body as text, refusing non-JSON content types (415) and bodies over <paramref name="maxBytes"/> (413).</summary>
+    /// <summary>The body as text, refusing non-JSON content types (415), bodies over <paramref name="maxBytes"/> bytes (413) and anything that is not JSON in UTF-8 (400).</summary>
     public static async Task<(string? Text, Failure? Failure)> ReadAsync(HttpContext http, int maxBytes)
     {
         ArgumentNullException.ThrowIfNull(http);
@@ -80,30 +82,45 @@ public static class JsonText
             return (null, new Failure("payload_too_large"));
         }
 
-        using var reader = new StreamReader(http.Request.Body);
-        var buffer = new char[maxBytes + 1];
-        var total = 0;
-        int read;
-        while (total <= maxBytes && (read = await reader.ReadAsync(buffer.AsMemory(total, buffer.Length - total), http.RequestAborted)) > 0)
-        {
-            total += read;
-        }
-
-        if (total > maxBytes)
-        {
-            return (null, new Failure("payload_too_large"));
-        }
-
-        var text = new string(buffer, 0, total);
+        // Read into a pooled buffer that grows only as far as the body does: most bodies are a few hundred bytes.
+        var buffer = ArrayPool<byte>.Shared.Rent(4096);
         try
         {
-            using var _ = JsonDocument.Parse(text);
-        }
-        catch (JsonException ex)
-        {
-            return (null, Failure.Invalid(new InputError(JsonBody<object>.FieldOf(ex.Path), "malformed_json")));
-        }
+            var total = 0;
+            int read;
+            while ((read = await http.Request.Body.ReadAsync(buffer.AsMemory(total), http.RequestAborted)) > 0)
+            {
+                total += read;
+                if (total > maxBytes)
+                {
+                    return (null, new Failure("payload_too_large"));
+                }
 
-        return (text, null);
+                if (total == buffer.Length)
+                {
+                    var larger = ArrayPool<byte>.Shared.Rent(Math.Min(buffer.Length * 2, maxBytes + 1));
+                    buffer.AsSpan(0, total).CopyTo(larger);
+                    ArrayPool<byte>.Shared.Return(buffer);
+                    buffer = larger;
+                }
+            }
+
+            // Parsing the bytes also refuses invalid UTF-8, which a decoder would silently replace.
+            var body = buffer.AsMemory(0, total);
+            try
+            {
+                using var _ = JsonDocument.Parse(body);
+            }
+            catch (JsonException ex)
+            {
+                return (null, Failure.Invalid(new InputError(JsonBody<object>.FieldOf(ex.Path), "malformed_json")));
+            }
+
+            return (Encoding.UTF8.GetString(body.Span), null);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
     }
 }

@@ -16,6 +16,9 @@ public sealed class FluidMailComposer : IMailComposer
     private static readonly FluidParser Parser = new();
     private static readonly HtmlEncoder Html = HtmlEncoder.Create(UnicodeRanges.All);
     private static readonly string[] PartNames = ["subject", "intro", "quote", "next"];
+
+    // Building options registers every filter and a member-access strategy: once, not per mail.
+    private static readonly TemplateOptions Options = new() { CultureInfo = System.Globalization.CultureInfo.InvariantCulture };
     private readonly string _root;
     private readonly ConcurrentDictionary<string, IFluidTemplate> _parsed = new(StringComparer.Ordinal);
 
@@ -83,7 +86,7 @@ public sealed class FluidMailComposer : IMailComposer
 
     private static TemplateContext Context(IReadOnlyDictionary<string, object?> model)
     {
-        var context = new TemplateContext(new TemplateOptions { CultureInfo = System.Globalization.CultureInfo.InvariantCulture });
+        var context = new TemplateContext(Options);
         foreach (var (name, value) in model)
         {
             context.SetValue(name, value);

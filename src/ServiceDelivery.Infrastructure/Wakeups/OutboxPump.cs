@@ -21,7 +21,11 @@ public sealed partial class OutboxPump(OutboxDispatcher dispatcher, CommitHub hu
             try
             {
                 await dispatcher.DispatchDueAsync(PassLimit, stoppingToken);
-                await hub.Outbox.WaitAsync(options.PollInterval, stoppingToken);
+                if (await hub.Outbox.WaitAsync(options.PollInterval, stoppingToken))
+                {
+                    // Woken by a commit: let the commits of the next moment gather, so a burst is one claim, not one each.
+                    await Task.Delay(options.Coalesce, stoppingToken);
+                }
             }
             catch (Exception) when (stoppingToken.IsCancellationRequested)
             {

@@ -21,7 +21,11 @@ public sealed class Wake
         }
 
         using var timer = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timer.CancelAfter(timeout < TimeSpan.Zero ? TimeSpan.Zero : timeout);
+        if (timeout != Timeout.InfiniteTimeSpan)
+        {
+            timer.CancelAfter(timeout < TimeSpan.Zero ? TimeSpan.Zero : timeout);
+        }
+
         try
         {
             return await _signal.Reader.WaitToReadAsync(timer.Token) && _signal.Reader.TryRead(out _);
