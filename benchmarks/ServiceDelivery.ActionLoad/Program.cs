@@ -13,7 +13,9 @@ using ServiceDelivery.ActionLoad;
 CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
 var hostDll = Path.GetFullPath(args[0]);
 var quick = args.Contains("--quick");
-var phase = quick ? TimeSpan.FromSeconds(8) : TimeSpan.FromSeconds(30);
+var phase = Array.IndexOf(args, "--phase") is var p and >= 0 ? TimeSpan.FromSeconds(int.Parse(args[p + 1], CultureInfo.InvariantCulture))
+    : quick ? TimeSpan.FromSeconds(8) : TimeSpan.FromSeconds(30);
+var skipTimers = args.Contains("--skip-timers");
 var timerDeliveries = quick ? 3_334 : 33_334;
 var work = Directory.CreateTempSubdirectory("sd-action-load-").FullName;
 // The server runs as the postgres user when we are root: it must be able to enter the folder.
@@ -34,7 +36,7 @@ var host = await HostProcess.StartAsync(hostDll, url, new Dictionary<string, str
     ["Attachments__Root"] = Path.Combine(work, "attachments"),
     ["Demo__Seed"] = "false",
     ["Logging__LogLevel__Default"] = "Warning",
-    ["Smtp__Host"] = "127.0.0.1",
+    ["Smtp__Host"] = args.Contains("--no-smtp") ? string.Empty : "127.0.0.1",
     ["Smtp__Port"] = smtp.Port.ToString(CultureInfo.InvariantCulture),
     ["ConnectionStrings__ServiceDelivery"] = given ?? string.Empty,
 }, Path.Combine(work, "host.log"));
@@ -94,6 +96,16 @@ try
             $"{busy:0} % / {hostSeconds * 1000 / Math.Max(1, all.Count):0.0} ms",
         ]);
         Console.Error.WriteLine($"[load] {clients} clients: {writes.Count} actions, {load.Inbox.Count} inbox reads, {load.CompletedFlows} deliveries completed; errors {string.Join(", ", all.ErrorStatuses.Select(e => $"{e.Key}×{e.Value}"))}; outbox drained: {drained}");
+    }
+
+    if (skipTimers)
+    {
+        foreach (var row in table)
+        {
+            Console.WriteLine("| " + string.Join(" | ", row) + " |");
+        }
+
+        return;
     }
 
     // 3. Timers at scale: deliveries in 待验收 with three running timers each, then the clock moves 15 days.

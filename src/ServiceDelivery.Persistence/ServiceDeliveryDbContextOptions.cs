@@ -16,7 +16,8 @@ public static class ServiceDeliveryDbContextOptions
     {
         ArgumentNullException.ThrowIfNull(builder);
         builder
-            .UseNpgsql(Tuned(connectionString), npgsql => npgsql.MigrationsHistoryTable("__ef_migrations"))
+            // One query: a delivery's few tasks and timers come back with it in a single round trip.
+            .UseNpgsql(Tuned(connectionString), npgsql => npgsql.MigrationsHistoryTable("__ef_migrations").UseQuerySplittingBehavior(QuerySplittingBehavior.SingleQuery))
             .UseSnakeCaseNamingConvention();
     }
 

@@ -84,6 +84,7 @@ public sealed class TestSmtpServer : IAsyncDisposable
             .Build();
         var services = new ServiceProvider();
         services.Add(_store);
+        services.Add(new NoDelayListenerFactory());
         if (_login is not null)
         {
             services.Add(_login);

@@ -70,7 +70,7 @@ internal sealed class DeliveryAggregate
                         .ToList(),
 
                     // Tracked like the rest: a no-tracking part would make the whole projection untracked.
-                    db.IdempotencyKeys.FirstOrDefault(i => i.Scope == scope && i.Key == key)))
+                    db.IdempotencyKeys.Where(i => i.Scope == scope && i.Key == key).OrderBy(i => i.Key).FirstOrDefault()))
                 .FirstOrDefault());
 
     private sealed record LockedRow(DeliveryRecord Delivery, List<TaskRecord> Tasks, List<TimerRecord> Timers, List<Guid> Disputes, IdempotencyRecord? Replay);

@@ -28,8 +28,8 @@ public sealed class NotificationOptions
     /// <summary>Messages claimed per statement.</summary>
     public int BatchSize { get; set; } = OutboxDispatcher.DefaultBatchSize;
 
-    /// <summary>Messages a sender has in flight at once (each lane keeps its own SMTP connection for the batch).</summary>
-    public int Parallelism { get; set; } = 4;
+    /// <summary>Messages a sender has in flight at once (each lane borrows a kept-open SMTP connection).</summary>
+    public int Parallelism { get; set; } = 16;
 
     /// <summary>How long a woken sender waits for more commits before it claims, so a burst costs one claim.</summary>
     public TimeSpan Coalesce { get; set; } = TimeSpan.FromMilliseconds(50);

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Net.Security;
 using System.Net.Sockets;
 using System.Security.Cryptography;
@@ -51,115 +52,205 @@ public sealed class SmtpOptions
 }
 
 /// <summary>
-/// Sends mail over SMTP with MailKit: a session keeps one connection for the mails of a sender's batch (connect,
-/// log in once, then one MAIL/RCPT/DATA per mail), a Message-Id that is stable per outbox row, and failures sorted
-/// into transient (retry) and permanent (5xx).
+/// Sends mail over SMTP with MailKit. Connections are kept open and shared by the sender's lanes (connect and log
+/// in once, then one MAIL/RCPT/DATA per mail); one idle longer than <see cref="IdleTimeout"/> is closed. A
+/// Message-Id stable per outbox row; failures sorted into transient (retry) and permanent (5xx).
 /// </summary>
-public sealed class SmtpMailTransport(SmtpOptions options) : IMailTransport
+public sealed class SmtpMailTransport(SmtpOptions options) : IMailTransport, IAsyncDisposable
 {
     /// <summary>Names the notification kind, for mail filters (and tests).</summary>
     public const string TemplateHeader = "X-ServiceDelivery-Template";
 
-    public Task<IMailSession> OpenAsync(CancellationToken cancellationToken) => Task.FromResult<IMailSession>(new Session(options));
+    /// <summary>Servers hang up on idle clients after a while (Postfix: 300 s); close ours well before.</summary>
+    public static readonly TimeSpan IdleTimeout = TimeSpan.FromSeconds(30);
 
-    private sealed class Session(SmtpOptions options) : IMailSession
+    private const int MaxIdleConnections = 64;
+
+    private readonly ConcurrentStack<Connection> _idle = new();
+    private readonly MailboxAddress _from = MailboxAddress.Parse(options.From);
+
+    public Task<IMailSession> OpenAsync(CancellationToken cancellationToken) => Task.FromResult<IMailSession>(new Session(this));
+
+    public async ValueTask DisposeAsync()
     {
-        private readonly MailboxAddress _from = MailboxAddress.Parse(options.From);
-        private SmtpClient? _client;
+        while (_idle.TryPop(out var connection))
+        {
+            await connection.CloseAsync();
+        }
+    }
+
+    private Connection? RentIdle()
+    {
+        while (_idle.TryPop(out var connection))
+        {
+            if (connection.IsUsable)
+            {
+                return connection;
+            }
+
+            _ = connection.CloseAsync().AsTask();
+        }
+
+        return null;
+    }
+
+    private void Return(Connection connection)
+    {
+        if (connection.IsUsable && _idle.Count < MaxIdleConnections)
+        {
+            connection.LastUsed = Environment.TickCount64;
+            _idle.Push(connection);
+        }
+        else
+        {
+            _ = connection.CloseAsync().AsTask();
+        }
+    }
+
+    private async Task<Connection> ConnectAsync(CancellationToken cancellationToken)
+    {
+        var client = new SmtpClient { Timeout = (int)options.Timeout.TotalMilliseconds, ServerCertificateValidationCallback = AcceptCertificate };
+        try
+        {
+            await client.ConnectAsync(options.Host, options.Port, options.SocketOptions, cancellationToken);
+            if (!string.IsNullOrEmpty(options.UserName))
+            {
+                await client.AuthenticateAsync(options.UserName, options.Password ?? string.Empty, cancellationToken);
+            }
+        }
+        catch
+        {
+            client.Dispose();
+            throw;
+        }
+
+        return new Connection(client);
+    }
+
+    private MimeMessage Message(OutgoingMail mail)
+    {
+        var message = new MimeMessage
+        {
+            Subject = mail.Content.Subject,
+            MessageId = $"{mail.MessageKey}@{_from.Domain}",
+            Body = new BodyBuilder { TextBody = mail.Content.Text, HtmlBody = mail.Content.Html }.ToMessageBody(),
+        };
+        message.Headers.Add(TemplateHeader, mail.Template);
+        message.From.Add(_from);
+        message.To.Add(new MailboxAddress(mail.ToName ?? string.Empty, mail.ToAddress));
+        return message;
+    }
+
+    private bool AcceptCertificate(object sender, X509Certificate? certificate, X509Chain? chain, SslPolicyErrors errors) =>
+        errors == SslPolicyErrors.None
+        || (certificate is not null && !string.IsNullOrWhiteSpace(options.TrustedCertificateSha256)
+            && string.Equals(certificate.GetCertHashString(HashAlgorithmName.SHA256), options.TrustedCertificateSha256.Replace(":", string.Empty, StringComparison.Ordinal).Trim(), StringComparison.OrdinalIgnoreCase));
+
+    private static bool IsConnectionLost(Exception ex) =>
+        ex is SocketException or IOException or SmtpProtocolException or ServiceNotConnectedException;
+
+    /// <summary>One open SMTP connection and when it was last used.</summary>
+    private sealed class Connection(SmtpClient client)
+    {
+        public SmtpClient Client { get; } = client;
+
+        public long LastUsed { get; set; } = Environment.TickCount64;
+
+        public bool IsUsable => Client.IsConnected && Environment.TickCount64 - LastUsed < IdleTimeout.TotalMilliseconds;
+
+        public async ValueTask CloseAsync()
+        {
+            try
+            {
+                if (Client.IsConnected)
+                {
+                    using var quit = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+                    await Client.DisconnectAsync(quit: true, quit.Token);
+                }
+            }
+            catch (Exception ex) when (ex is IOException or SocketException or SmtpProtocolException or SmtpCommandException or OperationCanceledException)
+            {
+                // Nothing is lost: the mails on it were sent or will be retried.
+            }
+            finally
+            {
+                Client.Dispose();
+            }
+        }
+    }
+
+    /// <summary>A lane of the sender: it borrows a connection on its first mail and gives it back at the end.</summary>
+    private sealed class Session(SmtpMailTransport transport) : IMailSession
+    {
+        private Connection? _connection;
 
         public async Task SendAsync(OutgoingMail mail, CancellationToken cancellationToken)
         {
             ArgumentNullException.ThrowIfNull(mail);
-            using var message = new MimeMessage
-            {
-                Subject = mail.Content.Subject,
-                MessageId = $"{mail.MessageKey}@{_from.Domain}",
-                Body = new BodyBuilder { TextBody = mail.Content.Text, HtmlBody = mail.Content.Html }.ToMessageBody(),
-            };
-            message.Headers.Add(TemplateHeader, mail.Template);
-            message.From.Add(_from);
-            message.To.Add(new MailboxAddress(mail.ToName ?? string.Empty, mail.ToAddress));
-
+            using var message = transport.Message(mail);
             try
             {
-                var client = await ConnectedAsync(cancellationToken);
-                await client.SendAsync(message, cancellationToken);
+                var reused = _connection is not null || (_connection = transport.RentIdle()) is not null;
+                _connection ??= await transport.ConnectAsync(cancellationToken);
+                try
+                {
+                    await _connection.Client.SendAsync(message, cancellationToken);
+                }
+                catch (Exception ex) when (reused && IsConnectionLost(ex) && !cancellationToken.IsCancellationRequested)
+                {
+                    // The server closed a connection we kept: that says nothing about this mail. Once more, freshly.
+                    await DropAsync();
+                    _connection = await transport.ConnectAsync(cancellationToken);
+                    await _connection.Client.SendAsync(message, cancellationToken);
+                }
             }
             catch (SmtpCommandException ex)
             {
                 // 5xx: the server refuses for good (bad mailbox, policy); 4xx: try again later. A missing login (530) is
                 // configuration, like a wrong one below: retried. Texts can hold addresses: kept out.
-                await ResetAsync();
+                await DropAsync();
                 var permanent = (int)ex.StatusCode >= 500 && ex.StatusCode != SmtpStatusCode.AuthenticationRequired;
                 throw new DeliveryFailedException($"SMTP {(int)ex.StatusCode} {ex.StatusCode} ({ex.ErrorCode})", permanent, ex);
             }
-            catch (Exception ex) when (ex is SocketException or IOException or SmtpProtocolException or ServiceNotConnectedException or TimeoutException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
+            catch (Exception ex) when (IsConnectionLost(ex) || ex is TimeoutException || (ex is OperationCanceledException && !cancellationToken.IsCancellationRequested))
             {
-                await ResetAsync();
+                await DropAsync();
                 throw new DeliveryFailedException($"SMTP server unreachable: {ex.GetType().Name}", permanent: false, ex);
             }
             catch (Exception ex) when (ex is AuthenticationException or ServiceNotAuthenticatedException)
             {
                 // A wrong or missing login is configuration, not the mail (so is an untrusted certificate, below): keep
                 // retrying, so the mails go out once an operator fixes the settings instead of each needing a manual retry.
-                await ResetAsync();
+                await DropAsync();
                 throw new DeliveryFailedException("SMTP authentication failed", permanent: false, ex);
             }
             catch (SslHandshakeException ex)
             {
-                await ResetAsync();
+                await DropAsync();
                 throw new DeliveryFailedException("SMTP server certificate not trusted (see Smtp:TrustedCertificateSha256)", permanent: false, ex);
             }
         }
 
-        public async ValueTask DisposeAsync()
+        public ValueTask DisposeAsync()
         {
-            if (_client is { IsConnected: true })
+            if (_connection is { } connection)
             {
-                try
-                {
-                    using var quit = new CancellationTokenSource(TimeSpan.FromSeconds(5));
-                    await _client.DisconnectAsync(quit: true, quit.Token);
-                }
-                catch (Exception ex) when (ex is IOException or SocketException or SmtpProtocolException or SmtpCommandException or OperationCanceledException)
-                {
-                    // The mails are sent; a server that hangs up rudely at QUIT changes nothing.
-                }
+                _connection = null;
+                transport.Return(connection);
             }
 
-            _client?.Dispose();
-        }
-
-        private async Task<SmtpClient> ConnectedAsync(CancellationToken cancellationToken)
-        {
-            if (_client is { IsConnected: true })
-            {
-                return _client;
-            }
-
-            _client?.Dispose();
-            _client = new SmtpClient { Timeout = (int)options.Timeout.TotalMilliseconds, ServerCertificateValidationCallback = AcceptCertificate };
-            await _client.ConnectAsync(options.Host, options.Port, options.SocketOptions, cancellationToken);
-            if (!string.IsNullOrEmpty(options.UserName))
-            {
-                await _client.AuthenticateAsync(options.UserName, options.Password ?? string.Empty, cancellationToken);
-            }
-
-            return _client;
-        }
-
-        /// <summary>After a failure the connection's state is unknown: the next mail starts a new one.</summary>
-        private ValueTask ResetAsync()
-        {
-            _client?.Dispose();
-            _client = null;
             return ValueTask.CompletedTask;
         }
 
-        private bool AcceptCertificate(object sender, X509Certificate? certificate, X509Chain? chain, SslPolicyErrors errors) =>
-            errors == SslPolicyErrors.None
-            || (certificate is not null && !string.IsNullOrWhiteSpace(options.TrustedCertificateSha256)
-                && string.Equals(certificate.GetCertHashString(HashAlgorithmName.SHA256), options.TrustedCertificateSha256.Replace(":", string.Empty, StringComparison.Ordinal).Trim(), StringComparison.OrdinalIgnoreCase));
+        /// <summary>After a failure the connection's state is unknown: the next mail takes another.</summary>
+        private async ValueTask DropAsync()
+        {
+            if (_connection is { } connection)
+            {
+                _connection = null;
+                await connection.CloseAsync();
+            }
+        }
     }
 }
 

@@ -1,0 +1,212 @@
+using System.Net;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging.Abstractions;
+using Npgsql;
+using ServiceDelivery.Application.Common;
+using ServiceDelivery.Application.Deliveries;
+using ServiceDelivery.Infrastructure.Wakeups;
+using ServiceDelivery.Persistence.Entities;
+using ServiceDelivery.Testing;
+
+namespace ServiceDelivery.Api.Tests;
+
+/// <summary>
+/// After a commit the senders and firers on every host are woken: cheaply (no background job per command),
+/// across hosts (NOTIFY), and only as a hint (a failed wake-up never fails the committed request).
+/// </summary>
+public sealed class WakeupTests
+{
+    // Loops that would not look on their own for ten minutes: only a wake-up explains a quick effect.
+    private static readonly Dictionary<string, string?> SleepyLoops = new()
+    {
+        ["Jobs:RunServer"] = "true",
+        ["Jobs:TimerPollInterval"] = "00:10:00",
+        ["Notifications:PollInterval"] = "00:10:00",
+    };
+
+    [Fact]
+    public async Task An_action_answers_200_when_its_wake_up_fails_and_the_mail_goes_out_with_the_next_sweep()
+    {
+        await using var smtp = TestSmtpServer.Start();
+        await using var host = await HostFactory.CreateAsync(new Dictionary<string, string?>
+        {
+            ["Jobs:RunServer"] = "true",
+            ["Notifications:PollInterval"] = "00:00:01",
+            ["Smtp:Host"] = "127.0.0.1",
+            ["Smtp:Port"] = smtp.Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        });
+        host.TestServices = services => services.AddSingleton<ICommitSignal, FailingSignal>();
+        await using var api = new ApiWith(host);
+        var id = (await api.As(Api.Marketplace).StartAsync("ORD-HINT")).GetProperty("id").GetGuid();
+
+        var answer = await api.As(Api.Buyer).ActAsync(id, "submit_requirement");
+
+        answer.ShouldBe(HttpStatusCode.OK);
+        answer.Str("stage").Should().Be("requirement_confirming");
+        host.Log.ToString().Should().Contain("could not signal", "the failed hint is logged, not answered");
+        var mails = await smtp.WaitForAsync(3, TimeSpan.FromSeconds(20));
+        mails.Select(m => m.Headers["X-ServiceDelivery-Template"]).Should().Contain("requirement_submitted", "the sender's own polling found the committed mail");
+    }
+
+    [Fact]
+    public async Task A_commit_on_one_host_wakes_the_sender_of_another_within_a_moment()
+    {
+        await using var smtp = TestSmtpServer.Start();
+        var database = await TestDatabase.CreateAsync("wake");
+        var smtpSettings = new Dictionary<string, string?>(SleepyLoops)
+        {
+            ["Smtp:Host"] = "127.0.0.1",
+            ["Smtp:Port"] = smtp.Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        };
+        await using var sender = await HostFactory.CreateAsync(smtpSettings, AdjustableClock.Flowing(), database);
+        sender.DropDatabaseOnDispose = false;
+        _ = sender.Services;
+        await using var web = await HostFactory.CreateAsync(new Dictionary<string, string?> { ["Jobs:RunServer"] = "false" }, AdjustableClock.Flowing(), database);
+        await WaitOutsideTheMinuteSweepAsync();
+        await Task.Delay(TimeSpan.FromSeconds(2)); // the sender's start-up pass is over
+
+        await using (var scope = web.Services.CreateAsyncScope())
+        {
+            (await scope.ServiceProvider.GetRequiredService<DeliveryCommands>().StartAsync(HostTestData.Marketplace, HostTestData.Order("ORD-WAKE"), CancellationToken.None))
+                .IsSuccess.Should().BeTrue();
+        }
+
+        var mails = await smtp.WaitForAsync(2, TimeSpan.FromSeconds(5));
+        mails.Should().HaveCount(2, "the host without a sender told the other one; its loop would not have looked for ten minutes");
+    }
+
+    [Fact]
+    public async Task A_timer_started_on_one_host_fires_on_another_as_soon_as_it_is_due()
+    {
+        var database = await TestDatabase.CreateAsync("wake-timer");
+        await using (var db = TestDatabase.Context(database))
+        {
+            db.DefinitionVersions.Add(new DefinitionVersionRecord { Key = "quick-drill", Version = 1, Json = QuickDrill, PublishedAt = HostFactory.T0, PublishedBy = "test" });
+            await db.SaveChangesAsync();
+        }
+
+        await using var firer = await HostFactory.CreateAsync(SleepyLoops, AdjustableClock.Flowing(), database);
+        firer.DropDatabaseOnDispose = false;
+        _ = firer.Services;
+        await using var web = await HostFactory.CreateAsync(new Dictionary<string, string?> { ["Jobs:RunServer"] = "false" }, AdjustableClock.Flowing(), database);
+        await WaitOutsideTheMinuteSweepAsync();
+        await Task.Delay(TimeSpan.FromSeconds(2));
+
+        DeliveryView delivery;
+        await using (var scope = web.Services.CreateAsyncScope())
+        {
+            delivery = (await scope.ServiceProvider.GetRequiredService<DeliveryCommands>()
+                .StartAsync(HostTestData.Marketplace, HostTestData.Order("ORD-WAKE-TIMER", "quick-drill"), CancellationToken.None)).Unwrap().Delivery;
+        }
+
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(8);
+        LogRecord? fired = null;
+        while (fired is null && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(100);
+            await using var db = TestDatabase.Context(database);
+            fired = await db.ProcessLog.FirstOrDefaultAsync(l => l.DeliveryId == delivery.Id && l.Action == "expire");
+        }
+
+        fired.Should().NotBeNull("the other host's firer was woken for the new due time");
+        (fired!.At - delivery.CreatedAt).Should().BeGreaterThanOrEqualTo(TimeSpan.FromSeconds(3), "never early").And.BeLessThan(TimeSpan.FromSeconds(6));
+    }
+
+    [Fact]
+    public async Task Commands_create_no_background_jobs()
+    {
+        await using var host = await HostFactory.CreateAsync(new Dictionary<string, string?> { ["Jobs:RunServer"] = "true" });
+        await using var api = new ApiWith(host);
+        await api.As(Api.Marketplace).StartAsync("ORD-JOBS-0");
+        await WaitOutsideTheMinuteSweepAsync();
+        var before = await HangfireJobsAsync(host.ConnectionString);
+
+        for (var i = 1; i <= 20; i++)
+        {
+            var id = (await api.As(Api.Marketplace).StartAsync($"ORD-JOBS-{i}")).GetProperty("id").GetGuid();
+            (await api.As(Api.Buyer).ActAsync(id, "submit_requirement")).ShouldBe(HttpStatusCode.OK);
+        }
+
+        (await HangfireJobsAsync(host.ConnectionString)).Should().BeLessThanOrEqualTo(before + 2, "40 commits woke the loops; at most a minute sweep started meanwhile");
+    }
+
+    [Fact]
+    public async Task A_burst_of_commits_reaches_the_other_hosts_as_a_few_notifications_naming_every_delivery()
+    {
+        var database = await TestDatabase.CreateAsync("notify");
+        var hub = new CommitHub();
+        var wakeups = new PostgresWakeups(database, hub, NullLogger<PostgresWakeups>.Instance);
+        await using var listener = new NpgsqlConnection(database);
+        await listener.OpenAsync();
+        var payloads = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        listener.Notification += (_, e) => payloads.Enqueue(e.Payload);
+        await using (var listen = new NpgsqlCommand($"LISTEN {PostgresWakeups.Channel}", listener))
+        {
+            await listen.ExecuteNonQueryAsync();
+        }
+
+        await wakeups.StartAsync(CancellationToken.None);
+        var ids = Enumerable.Range(0, 100).Select(_ => Guid.NewGuid()).ToList();
+        foreach (var id in ids)
+        {
+            hub.Committed(new CommitNotice([id], Outbox: true, EarliestTimer: null));
+        }
+
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(5);
+        while (DateTime.UtcNow < deadline && !ids.All(id => payloads.Any(p => p.Contains(id.ToString(), StringComparison.Ordinal))))
+        {
+            await listener.WaitAsync(TimeSpan.FromMilliseconds(100));
+        }
+
+        await wakeups.StopAsync(CancellationToken.None);
+        await TestDatabase.DropAsync(database);
+        payloads.Should().NotBeEmpty().And.HaveCountLessThanOrEqualTo(5, "a hundred commits in a moment are merged into a few NOTIFYs");
+        ids.Should().OnlyContain(id => payloads.Any(p => p.Contains(id.ToString(), StringComparison.Ordinal)), "every changed delivery is named");
+    }
+
+    private const string QuickDrill = """
+        {
+          "key": "quick-drill",
+          "name": { "zh-CN": "快速定时器演练" },
+          "initialStage": "waiting",
+          "stages": [
+            { "key": "waiting", "name": { "zh-CN": "等待" }, "status": "active", "actions": ["expire"],
+              "timers": [ { "key": "expiry", "after": "PT3S", "perform": "expire" } ] },
+            { "key": "expired", "name": { "zh-CN": "已过期" }, "status": "closed" }
+          ],
+          "actions": [ { "key": "expire", "name": { "zh-CN": "过期" }, "roles": ["platform"], "to": "expired" } ],
+          "forms": []
+        }
+        """;
+
+    /// <summary>Hangfire's recurring sweeps run at the top of each minute; keep clear of them so only a wake-up can explain an effect.</summary>
+    private static async Task WaitOutsideTheMinuteSweepAsync()
+    {
+        while (DateTime.UtcNow.Second is < 3 or > 45)
+        {
+            await Task.Delay(250);
+        }
+    }
+
+    private static async Task<long> HangfireJobsAsync(string connectionString)
+    {
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync();
+        await using var count = new NpgsqlCommand("SELECT count(*) FROM hangfire.job", connection);
+        return (long)(await count.ExecuteScalarAsync())!;
+    }
+
+    private sealed class FailingSignal : ICommitSignal
+    {
+        public void Committed(CommitNotice notice) => throw new InvalidOperationException("job storage unavailable");
+    }
+
+    /// <summary>An <see cref="ApiFixture"/>-like access to a host made by the test itself.</summary>
+    private sealed class ApiWith(HostFactory host) : IAsyncDisposable
+    {
+        public Api As(Caller caller) => new(host.ClientFor(caller));
+
+        public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+    }
+}

@@ -1,0 +1,243 @@
+using System.Collections.Concurrent;
+using System.Data.Common;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Diagnostics;
+using Microsoft.Extensions.DependencyInjection;
+using ServiceDelivery.Application.Common;
+using ServiceDelivery.Application.Deliveries;
+using ServiceDelivery.Application.Outbox;
+using ServiceDelivery.Application.Tickets;
+using ServiceDelivery.Application.Timers;
+using ServiceDelivery.Infrastructure;
+using ServiceDelivery.Infrastructure.Notifications;
+using ServiceDelivery.Persistence;
+using ServiceDelivery.Persistence.Entities;
+using ServiceDelivery.Testing;
+using static ServiceDelivery.Integration.Tests.AppHarness;
+
+namespace ServiceDelivery.Integration.Tests;
+
+/// <summary>
+/// The write path: one owner commits every change to a delivery and tells the rest of the system once per commit;
+/// the senders and the timer firer claim their rows in batches.
+/// </summary>
+public sealed class WritePathTests : IAsyncLifetime
+{
+    private readonly RecordingSignal _signal = new();
+    private readonly StatementCounter _statements = new();
+    private TestSmtpServer _smtp = null!;
+    private AppHarness _app = null!;
+
+    public async Task InitializeAsync()
+    {
+        _smtp = TestSmtpServer.Start();
+        _app = await AppHarness.CreateAsync(services =>
+        {
+            services.AddSingleton<ICommitSignal>(_signal);
+            services.AddServiceDeliveryNotifications(new SmtpOptions { Host = "127.0.0.1", Port = _smtp.Port }, NotificationTests.TemplatesRoot);
+            services.ConfigureDbContext<ServiceDeliveryDbContext>(options => options.AddInterceptors(_statements));
+        });
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _app.DisposeAsync();
+        await _smtp.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task Every_kind_of_change_commits_through_the_writer_and_signals_once_with_what_it_wrote()
+    {
+        // Start: the delivery and its first mails.
+        var delivery = await _app.StartAsync("ORD-SIGNAL");
+        _signal.Single(delivery.Id).Outbox.Should().BeTrue("the start mails the parties");
+
+        // An action.
+        await _app.ActAsync(Buyer, delivery.Id, "submit_requirement");
+        await _app.ActAsync(Provider, delivery.Id, "confirm_requirement");
+        _signal.Clear();
+        await _app.ActAsync(Provider, delivery.Id, "submit_for_acceptance");
+        var submitted = _signal.Single(delivery.Id);
+        submitted.EarliestTimer.Should().Be(T0 + TimeSpan.FromDays(12), "the 3-day reminder of the 15-day auto-acceptance is the earliest timer it started");
+
+        // A ticket opened (an acceptance dispute freezes the clock), answered and resolved.
+        var ticket = (await _app.OpenTicketAsync(Buyer, delivery.Id, TicketCategories.AcceptanceDispute)).Unwrap();
+        _signal.Single(delivery.Id).Outbox.Should().BeTrue();
+        await _app.InScope(sp => sp.GetRequiredService<TicketCommands>().PostMessageAsync(Provider, ticket.Id, new PostTicketMessageRequest("已补充交付物", []), CancellationToken.None));
+        _signal.Single(delivery.Id);
+        (await _app.ResolveTicketAsync(ticket.Id, TicketOutcomes.NoChange)).IsSuccess.Should().BeTrue();
+        _signal.Single(delivery.Id).EarliestTimer.Should().NotBeNull("the resumed clock is due again");
+
+        // The invoice status, an intervention and a migration.
+        (await _app.SetInvoiceAsync(delivery.Id, "requested")).IsSuccess.Should().BeTrue();
+        _signal.Single(delivery.Id);
+        (await _app.InterveneAsync(new InterveneRequest(delivery.Id, "move", "implementing", "买家要求补充功能"))).IsSuccess.Should().BeTrue();
+        _signal.Single(delivery.Id);
+        await PublishShippedDefinitionAgainAsync(2);
+        (await _app.InScope(sp => sp.GetRequiredService<DeliveryCommands>().MigrateAsync(Platform, delivery.Id, 2, "新版流程", null, CancellationToken.None))).IsSuccess.Should().BeTrue();
+        _signal.Single(delivery.Id);
+
+        // A timer firing.
+        var accepting = await _app.AtAsync("accepting");
+        _signal.Clear();
+        await _app.AdvanceAsync(TimeSpan.FromDays(15));
+        _signal.Notices.Should().ContainSingle(n => n.Deliveries.Contains(accepting.Id)).Which.Outbox.Should().BeTrue("auto-acceptance mails both parties");
+    }
+
+    [Fact]
+    public async Task A_refused_change_commits_nothing_and_signals_nothing()
+    {
+        var delivery = await _app.StartAsync();
+        _signal.Clear();
+
+        var refused = await _app.TryActAsync(Provider, delivery.Id, "confirm_requirement");
+
+        refused.Failure!.Code.Should().Be("invalid_transition");
+        _signal.Notices.Should().BeEmpty();
+    }
+
+    [Fact]
+    public async Task A_change_the_signal_throws_on_is_still_committed_and_answered()
+    {
+        var delivery = await _app.StartAsync();
+        _signal.ThrowNext = true;
+
+        var result = await _app.TryActAsync(Buyer, delivery.Id, "submit_requirement");
+
+        result.IsSuccess.Should().BeTrue("a hint after the commit must never turn the committed change into an error");
+        _signal.Thrown.Should().Be(1);
+        await using var db = _app.Db();
+        (await db.Deliveries.SingleAsync(d => d.Id == delivery.Id)).Stage.Should().Be("requirement_confirming");
+        (await db.Outbox.CountAsync(o => o.DeliveryId == delivery.Id && o.Topic == "requirement_submitted" && o.Status == OutboxRecord.Statuses.Pending))
+            .Should().Be(1, "the mail waits for the sweep");
+    }
+
+    [Fact]
+    public async Task Due_timers_are_claimed_in_batches_not_one_query_each()
+    {
+        const int Count = 450;
+        await Parallel.ForEachAsync(Enumerable.Range(0, Count), new ParallelOptions { MaxDegreeOfParallelism = 4 }, async (i, _) =>
+            await _app.AtAsync("accepting"));
+        _app.Clock.Advance(TimeSpan.FromDays(12) + TimeSpan.FromSeconds(1));
+        _statements.Reset();
+
+        var fired = await _app.Services.GetRequiredService<TimerFirer>().FireDueAsync(int.MaxValue, CancellationToken.None);
+
+        fired.Should().Be(Count, "each delivery's 3-day reminder is due");
+        _statements.Count("SKIP LOCKED").Should().BeLessThanOrEqualTo(Count / TimerFirer.BatchSize + 2, "one claim (and one transaction) per batch of up to 200, plus the one that finds none");
+    }
+
+    [Fact]
+    public async Task Due_mail_is_claimed_in_batches_and_each_row_sent_once_by_competing_senders()
+    {
+        await Parallel.ForEachAsync(Enumerable.Range(0, 150), new ParallelOptions { MaxDegreeOfParallelism = 4 }, async (_, _) => await _app.StartAsync());
+
+        var due = 150 * 2;
+        _statements.Reset();
+        var dispatcher = _app.Services.GetRequiredService<OutboxDispatcher>();
+
+        var sent = await Task.WhenAll(
+            Task.Run(() => dispatcher.DispatchDueAsync(int.MaxValue, CancellationToken.None)),
+            Task.Run(() => dispatcher.DispatchDueAsync(int.MaxValue, CancellationToken.None)));
+
+        sent.Sum().Should().Be(due);
+        _statements.Count("SET status = 'sending'").Should().BeLessThanOrEqualTo(due / 200 + 4, "a claim takes up to a batch; each sender ends with one empty claim");
+        await using var db = _app.Db();
+        (await db.Outbox.Where(o => o.Kind == OutboxWriter.Email).GroupBy(o => o.Status).Select(g => new { g.Key, Count = g.Count() }).ToListAsync())
+            .Should().BeEquivalentTo([new { Key = OutboxRecord.Statuses.Sent, Count = due }]);
+        (await db.Outbox.CountAsync(o => o.Attempts != 1)).Should().Be(0, "no row was taken twice");
+        _smtp.Messages.Select(m => m.MessageId).Should().OnlyHaveUniqueItems().And.HaveCount(due, "the SMTP server got each mail once");
+    }
+
+    [Fact]
+    public void Only_the_delivery_writer_opens_a_transaction_and_only_known_places_save()
+    {
+        var sources = Directory.GetFiles(Path.Combine(RepositoryRoot(), "src"), "*.cs", SearchOption.AllDirectories)
+            .Where(f => !f.Contains($"{Path.DirectorySeparatorChar}obj{Path.DirectorySeparatorChar}", StringComparison.Ordinal)
+                        && !f.Contains($"{Path.DirectorySeparatorChar}Migrations{Path.DirectorySeparatorChar}", StringComparison.Ordinal))
+            .ToDictionary(f => Path.GetFileName(f), File.ReadAllText);
+
+        sources.Where(s => s.Value.Contains("BeginTransaction", StringComparison.Ordinal)).Select(s => s.Key)
+            .Should().BeEquivalentTo(["DeliveryWriter.cs"], "every change to a delivery goes through the one owner of the write path");
+        sources.Where(s => s.Value.Contains("SaveChanges", StringComparison.Ordinal)).Select(s => s.Key)
+            .Should().BeEquivalentTo(
+                ["DeliveryWriter.cs", "DefinitionCommands.cs", "DefinitionImporter.cs", "AttachmentCommands.cs", "NotificationAdmin.cs"],
+                "definitions, attachments and a notification retry are not deliveries; anything else saving would bypass the writer");
+    }
+
+    private async Task PublishShippedDefinitionAgainAsync(int version)
+    {
+        await using var db = _app.Db();
+        var shipped = await db.DefinitionVersions.AsNoTracking().SingleAsync(d => d.Key == "manual-service-delivery" && d.Version == 1);
+        db.DefinitionVersions.Add(new DefinitionVersionRecord { Key = shipped.Key, Version = version, Json = shipped.Json, PublishedAt = T0, PublishedBy = "test" });
+        await db.SaveChangesAsync();
+    }
+
+    private static string RepositoryRoot()
+    {
+        var directory = new DirectoryInfo(AppContext.BaseDirectory);
+        while (!File.Exists(Path.Combine(directory!.FullName, "ServiceDelivery.sln")))
+        {
+            directory = directory.Parent;
+        }
+
+        return directory.FullName;
+    }
+
+    /// <summary>Keeps every notice; can throw once, as a broken wake-up would.</summary>
+    private sealed class RecordingSignal : ICommitSignal
+    {
+        private readonly ConcurrentQueue<CommitNotice> _notices = new();
+
+        public bool ThrowNext { get; set; }
+
+        public int Thrown { get; private set; }
+
+        public IReadOnlyList<CommitNotice> Notices => [.. _notices];
+
+        public void Committed(CommitNotice notice)
+        {
+            _notices.Enqueue(notice);
+            if (ThrowNext)
+            {
+                ThrowNext = false;
+                Thrown++;
+                throw new InvalidOperationException("wake-up failed");
+            }
+        }
+
+        public void Clear() => _notices.Clear();
+
+        /// <summary>The one notice since the last call, which must name the delivery; clears.</summary>
+        public CommitNotice Single(Guid deliveryId)
+        {
+            var notices = Notices;
+            Clear();
+            notices.Should().ContainSingle("one commit, one notice");
+            notices[0].Deliveries.Should().Equal([deliveryId]);
+            return notices[0];
+        }
+    }
+
+    /// <summary>Counts the statements sent, by a piece of their text.</summary>
+    private sealed class StatementCounter : DbCommandInterceptor
+    {
+        private readonly ConcurrentQueue<string> _texts = new();
+
+        public void Reset() => _texts.Clear();
+
+        public int Count(string containing) => _texts.Count(t => t.Contains(containing, StringComparison.Ordinal));
+
+        public override ValueTask<InterceptionResult<DbDataReader>> ReaderExecutingAsync(DbCommand command, CommandEventData eventData, InterceptionResult<DbDataReader> result, CancellationToken cancellationToken = default)
+        {
+            _texts.Enqueue(command.CommandText);
+            return base.ReaderExecutingAsync(command, eventData, result, cancellationToken);
+        }
+
+        public override ValueTask<InterceptionResult<int>> NonQueryExecutingAsync(DbCommand command, CommandEventData eventData, InterceptionResult<int> result, CancellationToken cancellationToken = default)
+        {
+            _texts.Enqueue(command.CommandText);
+            return base.NonQueryExecutingAsync(command, eventData, result, cancellationToken);
+        }
+    }
+}
