@@ -45,6 +45,32 @@ public sealed class SmtpTransportTests
         smtp.Messages.Should().ContainSingle();
     }
 
+    [Fact]
+    public async Task A_transport_that_keeps_its_connections_keeps_no_mail_after_sending_it()
+    {
+        await using var smtp = TestSmtpServer.Start();
+        smtp.KeepMessages = false;
+        await using var transport = Transport(smtp);
+        await SendAsync(transport, 200, lanes: 4);
+        var before = GC.GetTotalMemory(forceFullCollection: true);
+
+        await SendAsync(transport, 2000, lanes: 4);
+        var after = GC.GetTotalMemory(forceFullCollection: true);
+
+        smtp.Received.Should().Be(2200);
+        (after - before).Should().BeLessThan(2 * 1024 * 1024, "a sent mail is garbage; 2,000 retained mails would be about 20 MB");
+    }
+
+    private static async Task SendAsync(SmtpMailTransport transport, int count, int lanes) =>
+        await Parallel.ForEachAsync(Enumerable.Range(0, lanes), async (lane, _) =>
+        {
+            await using var session = await transport.OpenAsync(CancellationToken.None);
+            for (var i = lane; i < count; i += lanes)
+            {
+                await session.SendAsync(Mail with { MessageKey = $"outbox-{lane}-{i}" }, CancellationToken.None);
+            }
+        });
+
     private static SmtpMailTransport Transport(TestSmtpServer smtp, string tls = "none", string? userName = null, string? password = null, string? trusted = null) =>
         new(new SmtpOptions
         {

@@ -36,6 +36,16 @@ public sealed class TestSmtpServer : IAsyncDisposable
 
     public IReadOnlyCollection<MimeMessage> Messages => _store.Messages;
 
+    /// <summary>Every message accepted, kept or not.</summary>
+    public int Received => _store.Received;
+
+    /// <summary>False: count messages without keeping them (for volume tests).</summary>
+    public bool KeepMessages
+    {
+        get => _store.Keep;
+        set => _store.Keep = value;
+    }
+
     /// <summary>
     /// Starts a server; with <paramref name="userName"/> it accepts mail only after AUTH with that login, with
     /// <paramref name="certificate"/> it offers STARTTLS and requires it before AUTH.
@@ -185,12 +195,23 @@ public sealed class TestSmtpServer : IAsyncDisposable
 
     private sealed class Store : MessageStore
     {
+        private int _received;
+
         public ConcurrentQueue<MimeMessage> Messages { get; } = new();
+
+        public bool Keep { get; set; } = true;
+
+        public int Received => _received;
 
         public override async Task<SmtpResponse> SaveAsync(ISessionContext context, IMessageTransaction transaction, ReadOnlySequence<byte> buffer, CancellationToken cancellationToken)
         {
-            using var stream = new MemoryStream(buffer.ToArray());
-            Messages.Enqueue(await MimeMessage.LoadAsync(stream, cancellationToken));
+            Interlocked.Increment(ref _received);
+            if (Keep)
+            {
+                using var stream = new MemoryStream(buffer.ToArray());
+                Messages.Enqueue(await MimeMessage.LoadAsync(stream, cancellationToken));
+            }
+
             return SmtpResponse.Ok;
         }
     }

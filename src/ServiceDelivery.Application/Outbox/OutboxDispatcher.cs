@@ -73,7 +73,7 @@ public sealed partial class OutboxDispatcher(
 
     private async Task<int> SendBatchAsync(List<OutboxRecord> batch, CancellationToken cancellationToken)
     {
-        var definitions = await DefinitionsAsync(batch, cancellationToken);
+        var mails = await ReadMailsAsync(batch, cancellationToken);
         var outcomes = new Outcome[batch.Count];
 
         // A few lanes, each with its own connection (an SMTP session, the pooled HTTP client), share the batch.
@@ -84,7 +84,7 @@ public sealed partial class OutboxDispatcher(
             int i;
             while ((i = Interlocked.Increment(ref next)) < batch.Count)
             {
-                outcomes[i] = await SendOneAsync(batch[i], definitions, session, cancellationToken);
+                outcomes[i] = await SendOneAsync(batch[i], mails, session, cancellationToken);
             }
         });
         await Task.WhenAll(lanes);
@@ -93,7 +93,7 @@ public sealed partial class OutboxDispatcher(
         return outcomes.Count(o => o.Status == OutboxRecord.Statuses.Sent);
     }
 
-    private async Task<Outcome> SendOneAsync(OutboxRecord row, IReadOnlyDictionary<(string, int), ProcessDefinition?> definitions, Lane session, CancellationToken cancellationToken)
+    private async Task<Outcome> SendOneAsync(OutboxRecord row, Dictionary<long, (NotificationPayload? Payload, ProcessDefinition? Definition)> mails, Lane session, CancellationToken cancellationToken)
     {
         if (row.Attempts > options.MaxAttempts)
         {
@@ -116,7 +116,7 @@ public sealed partial class OutboxDispatcher(
             }
             else
             {
-                var message = Compose(row, definitions);
+                var message = Compose(row, mails[row.Id]);
                 await (await session.SessionAsync()).SendAsync(message, cancellationToken);
             }
 
@@ -134,10 +134,10 @@ public sealed partial class OutboxDispatcher(
         }
     }
 
-    private OutgoingMail Compose(OutboxRecord row, IReadOnlyDictionary<(string, int), ProcessDefinition?> definitions)
+    private OutgoingMail Compose(OutboxRecord row, (NotificationPayload? Payload, ProcessDefinition? Definition) mail)
     {
-        var payload = OutboxWriter.Read<NotificationPayload>(row)!;
-        var definition = definitions[(payload.DefinitionKey, payload.DefinitionVersion)]
+        var payload = mail.Payload ?? throw new DeliveryFailedException("the message has no payload", permanent: true);
+        var definition = mail.Definition
             ?? throw new DeliveryFailedException($"definition {payload.DefinitionKey} v{payload.DefinitionVersion} is missing", permanent: true);
         var model = MailModel.Build(row, payload, definition, options, deliveryOptions.DefaultTimeZone);
         RenderedMail content;
@@ -155,23 +155,26 @@ public sealed partial class OutboxDispatcher(
         return new OutgoingMail($"outbox-{row.Id}-{row.CreatedAt.UtcTicks}", row.Topic, row.RecipientAddress ?? options.PlatformMailbox, row.RecipientName, content);
     }
 
-    /// <summary>The definitions the batch's mails name, looked up once (the catalog caches them).</summary>
-    private async Task<Dictionary<(string, int), ProcessDefinition?>> DefinitionsAsync(List<OutboxRecord> batch, CancellationToken cancellationToken)
+    /// <summary>Each mail's payload, read once, and the definition it names (the catalog caches them).</summary>
+    private async Task<Dictionary<long, (NotificationPayload? Payload, ProcessDefinition? Definition)>> ReadMailsAsync(List<OutboxRecord> batch, CancellationToken cancellationToken)
     {
-        var result = new Dictionary<(string, int), ProcessDefinition?>();
+        var mails = new Dictionary<long, (NotificationPayload?, ProcessDefinition?)>();
+        var definitions = new Dictionary<(string, int), ProcessDefinition?>();
         ServiceDeliveryDbContext? db = null;
         try
         {
             foreach (var row in batch.Where(r => r.Kind == OutboxWriter.Email))
             {
                 var payload = OutboxWriter.Read<NotificationPayload>(row);
-                if (payload is null || result.ContainsKey((payload.DefinitionKey, payload.DefinitionVersion)))
+                ProcessDefinition? definition = null;
+                if (payload is not null && !definitions.TryGetValue((payload.DefinitionKey, payload.DefinitionVersion), out definition))
                 {
-                    continue;
+                    db ??= await contexts.CreateDbContextAsync(cancellationToken);
+                    definition = await catalog.GetAsync(db, payload.DefinitionKey, payload.DefinitionVersion, cancellationToken);
+                    definitions[(payload.DefinitionKey, payload.DefinitionVersion)] = definition;
                 }
 
-                db ??= await contexts.CreateDbContextAsync(cancellationToken);
-                result[(payload.DefinitionKey, payload.DefinitionVersion)] = await catalog.GetAsync(db, payload.DefinitionKey, payload.DefinitionVersion, cancellationToken);
+                mails[row.Id] = (payload, definition);
             }
         }
         finally
@@ -182,7 +185,7 @@ public sealed partial class OutboxDispatcher(
             }
         }
 
-        return result;
+        return mails;
     }
 
     /// <summary>Records the outcomes, only for rows this sender still holds (its lease is the rows').</summary>
