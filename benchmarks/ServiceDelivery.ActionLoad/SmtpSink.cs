@@ -18,7 +18,7 @@ internal sealed class SmtpSink : IAsyncDisposable
     private SmtpSink(int port)
     {
         Port = port;
-        var options = new SmtpServerOptionsBuilder().ServerName("load-sink").Endpoint(e => e.Endpoint(new IPEndPoint(IPAddress.Loopback, port))).Build();
+        var options = new SmtpServerOptionsBuilder().ServerName("load-sink").Endpoint(e => e.Endpoint(new IPEndPoint(IPAddress.Loopback, port)).SessionTimeout(TimeSpan.FromMinutes(10))).Build();
         var services = new SmtpServer.ComponentModel.ServiceProvider();
         services.Add(_counter);
         services.Add(new NoDelayListenerFactory());

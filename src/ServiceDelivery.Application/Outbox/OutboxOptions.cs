@@ -28,6 +28,9 @@ public sealed class NotificationOptions
     /// <summary>Messages claimed per statement.</summary>
     public int BatchSize { get; set; } = OutboxDispatcher.DefaultBatchSize;
 
+    /// <summary>Sender loops per host, each claiming its own batches.</summary>
+    public int Senders { get; set; } = 2;
+
     /// <summary>Messages a sender has in flight at once (each lane borrows a kept-open SMTP connection).</summary>
     public int Parallelism { get; set; } = 16;
 

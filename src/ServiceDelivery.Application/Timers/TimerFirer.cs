@@ -23,12 +23,12 @@ public sealed partial class TimerFirer(IDbContextFactory<ServiceDeliveryDbContex
     /// <summary>Timers claimed per transaction: large enough to amortize the commit, small enough to hold few locks briefly.</summary>
     public const int BatchSize = 200;
 
-    /// <summary>True while some running timer is due (busy deliveries can hold one back for a moment).</summary>
-    public async Task<bool> AnyDueAsync(CancellationToken cancellationToken)
+    /// <summary>How many running timers are due now (busy deliveries and other firers hold some for a moment).</summary>
+    public async Task<int> CountDueAsync(CancellationToken cancellationToken)
     {
         var now = clock.Now();
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
-        return await db.Timers.AnyAsync(t => t.State == TimerRecord.States.Running && t.DueAt <= now, cancellationToken);
+        return await db.Timers.CountAsync(t => t.State == TimerRecord.States.Running && t.DueAt <= now, cancellationToken);
     }
 
     /// <summary>When the next running timer falls due, if any is running.</summary>

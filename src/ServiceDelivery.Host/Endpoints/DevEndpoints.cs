@@ -80,11 +80,34 @@ public static class DevEndpoints
 
         clock.Advance(by);
 
-        // The contract: the call returns only after every timer due at the new time has fired. A delivery busy
-        // with another command holds its timer back for a moment; wait for it rather than return early.
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
-        while (await firer.FireDueAsync(int.MaxValue, cancellationToken) > 0 || (await firer.AnyDueAsync(cancellationToken) && DateTime.UtcNow < deadline))
+        // The contract: the call returns only after every timer due at the new time has fired. Firers on other hosts
+        // (and this host's loop) take part and hold their batches for a moment; wait while anyone makes progress, and
+        // give up only when nothing moved for half a minute (a delivery held by a stuck command).
+        var stalledSince = DateTime.UtcNow;
+        var lastDue = -1;
+        while (true)
         {
+            if (await firer.FireDueAsync(int.MaxValue, cancellationToken) > 0)
+            {
+                stalledSince = DateTime.UtcNow;
+                continue;
+            }
+
+            var due = await firer.CountDueAsync(cancellationToken);
+            if (due == 0)
+            {
+                break;
+            }
+
+            if (due != lastDue)
+            {
+                (lastDue, stalledSince) = (due, DateTime.UtcNow);
+            }
+            else if (DateTime.UtcNow - stalledSince > TimeSpan.FromSeconds(30))
+            {
+                break;
+            }
+
             await Task.Delay(20, cancellationToken);
         }
 

@@ -64,6 +64,14 @@ public sealed class SmtpMailTransport(SmtpOptions options) : IMailTransport, IAs
     /// <summary>Servers hang up on idle clients after a while (Postfix: 300 s); close ours well before.</summary>
     public static readonly TimeSpan IdleTimeout = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// Servers also limit a session: its length, or the mails in it (Exim: 1,000). A connection is retired after a
+    /// minute or 500 mails, whichever comes first, before the server cuts it mid-mail.
+    /// </summary>
+    public static readonly TimeSpan MaxConnectionAge = TimeSpan.FromMinutes(1);
+
+    private const int MaxMailsPerConnection = 500;
+
     private const int MaxIdleConnections = 64;
 
     private readonly ConcurrentStack<Connection> _idle = new();
@@ -156,14 +164,22 @@ public sealed class SmtpMailTransport(SmtpOptions options) : IMailTransport, IAs
     private static bool IsConnectionLost(Exception ex) =>
         ex is SocketException or IOException or SmtpProtocolException or ServiceNotConnectedException;
 
-    /// <summary>One open SMTP connection and when it was last used.</summary>
+    /// <summary>One open SMTP connection: when it was opened and last used, how many mails it carried.</summary>
     private sealed class Connection(SmtpClient client)
     {
+        private readonly long _opened = Environment.TickCount64;
+
         public SmtpClient Client { get; } = client;
 
         public long LastUsed { get; set; } = Environment.TickCount64;
 
-        public bool IsUsable => Client.IsConnected && Environment.TickCount64 - LastUsed < IdleTimeout.TotalMilliseconds;
+        public int Mails { get; set; }
+
+        public bool IsUsable =>
+            Client.IsConnected
+            && Environment.TickCount64 - LastUsed < IdleTimeout.TotalMilliseconds
+            && Environment.TickCount64 - _opened < MaxConnectionAge.TotalMilliseconds
+            && Mails < MaxMailsPerConnection;
 
         public async ValueTask CloseAsync()
         {
@@ -201,6 +217,7 @@ public sealed class SmtpMailTransport(SmtpOptions options) : IMailTransport, IAs
                 _connection ??= await transport.ConnectAsync(cancellationToken);
                 try
                 {
+                    _connection.Mails++;
                     await _connection.Client.SendAsync(message, cancellationToken);
                 }
                 catch (Exception ex) when (reused && IsConnectionLost(ex) && !cancellationToken.IsCancellationRequested)

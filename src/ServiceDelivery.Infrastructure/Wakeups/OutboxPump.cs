@@ -14,7 +14,11 @@ public sealed partial class OutboxPump(OutboxDispatcher dispatcher, CommitHub hu
     /// <summary>Rows one pass handles at most before it looks at the clock again.</summary>
     private const int PassLimit = 10_000;
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
+        // A few loops, each with its own batch: while one waits on the database, another sends.
+        Task.WhenAll(Enumerable.Range(0, Math.Max(1, options.Senders)).Select(_ => SendLoopAsync(stoppingToken)));
+
+    private async Task SendLoopAsync(CancellationToken stoppingToken)
     {
         while (!stoppingToken.IsCancellationRequested)
         {
