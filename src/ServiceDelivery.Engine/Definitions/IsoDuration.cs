@@ -105,4 +105,45 @@ public static class IsoDuration
     /// <summary>Parses or throws <see cref="FormatException"/>.</summary>
     public static TimeSpan Parse(string text) =>
         TryParse(text, out var value, out var error) ? value : throw new FormatException($"'{text}': {error}");
+
+    /// <summary>
+    /// An ISO-8601 duration for a time span, in days, hours, minutes and seconds (fractions to the microsecond):
+    /// what the process log shows for a clock's remaining time.
+    /// </summary>
+    public static string Format(TimeSpan value)
+    {
+        if (value <= TimeSpan.Zero)
+        {
+            return "PT0S";
+        }
+
+        var text = new System.Text.StringBuilder("P");
+        if (value.Days > 0)
+        {
+            text.Append(value.Days.ToString(System.Globalization.CultureInfo.InvariantCulture)).Append('D');
+        }
+
+        var time = value - TimeSpan.FromDays(value.Days);
+        if (time > TimeSpan.Zero)
+        {
+            text.Append('T');
+            if (time.Hours > 0)
+            {
+                text.Append(time.Hours.ToString(System.Globalization.CultureInfo.InvariantCulture)).Append('H');
+            }
+
+            if (time.Minutes > 0)
+            {
+                text.Append(time.Minutes.ToString(System.Globalization.CultureInfo.InvariantCulture)).Append('M');
+            }
+
+            var seconds = time.Seconds + ((time.Ticks % TimeSpan.TicksPerSecond) / (decimal)TimeSpan.TicksPerSecond);
+            if (seconds > 0)
+            {
+                text.Append(seconds.ToString("0.######", System.Globalization.CultureInfo.InvariantCulture)).Append('S');
+            }
+        }
+
+        return text.ToString();
+    }
 }

@@ -7,8 +7,9 @@ namespace ServiceDelivery.Engine.Execution;
 
 /// <summary>
 /// Moves a running delivery to another version of its definition without moving it in the process: same stage,
-/// tasks re-derived from the new stage, running clocks kept where the new version still has them, clocks it
-/// removed cancelled, clocks it added started as if they had run since the stage was entered (unless already past).
+/// tasks re-derived from the new stage, clocks kept where the new version still has them (and stopped or restarted
+/// when it changes whether an open dispute stops them), clocks it removed cancelled, clocks it added started as if
+/// they had run since the stage was entered (one already past its due time fires at once).
 /// </summary>
 public static class Migration
 {
@@ -70,26 +71,32 @@ public static class Migration
         var timers = ImmutableArray.CreateBuilder<TimerState>();
         foreach (var timer in state.Timers)
         {
-            if (to.TryGetTimer(timer.Key, out var kept) && kept.Stage == timer.Stage)
-            {
-                timers.Add(timer);
-            }
-            else
+            if (!to.TryGetTimer(timer.Key, out var kept) || kept.Stage != timer.Stage)
             {
                 timerChanges.Add(new TimerChange(TimerChangeKind.Cancelled, timer));
+                continue;
             }
+
+            // The new version may stop this clock during a dispute, or no longer: follow it from now on.
+            var disputeFreezes = (kept.FreezeWhile & state.ActiveConditions) != 0;
+            var frozenByDispute = (timer.FrozenBy & FreezeReasons.Dispute) != 0;
+            var followed = disputeFreezes && !frozenByDispute ? timer.Freeze(FreezeReasons.Dispute, now)
+                : !disputeFreezes && frozenByDispute ? timer.Thaw(FreezeReasons.Dispute, now)
+                : timer;
+            if (followed != timer)
+            {
+                timerChanges.Add(new TimerChange(followed.IsRunning ? TimerChangeKind.Resumed : TimerChangeKind.Frozen, followed));
+            }
+
+            timers.Add(followed);
         }
 
         foreach (var added in stage.Timers.Where(t => state.Timer(t.Key) is null))
         {
+            // As if it had run since the stage was entered: one already past its due time fires at once.
             var due = state.StageEnteredAt + added.OffsetFromEntry;
-            if (due <= now)
-            {
-                continue;
-            }
-
             var timer = (added.FreezeWhile & state.ActiveConditions) != 0
-                ? new TimerState(added.Key, stage.Key, null, due - now, FreezeReasons.Dispute)
+                ? new TimerState(added.Key, stage.Key, null, due > now ? due - now : TimeSpan.Zero, FreezeReasons.Dispute)
                 : TimerState.Running(added.Key, stage.Key, due);
             timers.Add(timer);
             timerChanges.Add(new TimerChange(TimerChangeKind.Started, timer));

@@ -11,6 +11,12 @@ namespace ServiceDelivery.Engine.Execution;
 /// </summary>
 public static class WorkflowEngine
 {
+    /// <summary>Log action: an acceptance dispute stopped the stage's clock (data: timer, remaining, ticketId).</summary>
+    public const string ClockFrozen = "clock_frozen";
+
+    /// <summary>Log action: the last open dispute was resolved and the clock runs again (data: timer, dueAt, ticketId).</summary>
+    public const string ClockResumed = "clock_resumed";
+
     private static readonly IReadOnlyDictionary<string, string> NoData = ImmutableDictionary<string, string>.Empty;
 
     /// <summary>Decides a command.</summary>
@@ -146,7 +152,7 @@ public static class WorkflowEngine
         }
 
         var next = state with { Timers = timers, OpenDisputes = state.OpenDisputes.Add(command.TicketId) };
-        return new Decision(next, state.Stage, false, [], changes.ToImmutable(), null, [], null);
+        return new Decision(next, state.Stage, false, [], changes.ToImmutable(), ClockLog(definition, state, changes, command.Actor, command.TicketId, frozen: true), [], null);
     }
 
     private static Decision Resolve(ProcessDefinition definition, DeliveryState state, ResolveDispute command, DateTimeOffset now)
@@ -165,7 +171,45 @@ public static class WorkflowEngine
         }
 
         var next = state with { Timers = timers, OpenDisputes = disputes };
-        return new Decision(next, state.Stage, false, [], changes.ToImmutable(), null, [], null);
+        return new Decision(next, state.Stage, false, [], changes.ToImmutable(), ClockLog(definition, state, changes, command.Actor, command.TicketId, frozen: false), [], null);
+    }
+
+    /// <summary>
+    /// The log line for a stopped or restarted action clock (the auto-acceptance): a deadline never moves without a
+    /// line that says why. Reminders keep step with their clock and need none of their own.
+    /// </summary>
+    private static LogEntry? ClockLog(ProcessDefinition definition, DeliveryState state, ImmutableArray<TimerChange>.Builder changes, Actor actor, string ticketId, bool frozen)
+    {
+        TimerChange? clock = null;
+        foreach (var change in changes)
+        {
+            if (definition.TryGetTimer(change.Timer.Key, out var timer) && !timer.IsReminder)
+            {
+                clock = change;
+                break;
+            }
+        }
+
+        if (clock is not { } changed)
+        {
+            return null;
+        }
+
+        var data = new Dictionary<string, string>(StringComparer.Ordinal)
+        {
+            ["timer"] = changed.Timer.Key,
+            ["ticketId"] = ticketId,
+        };
+        if (changed.Timer.IsRunning)
+        {
+            data["dueAt"] = changed.Timer.DueAt!.Value.UtcDateTime.ToString("O", CultureInfo.InvariantCulture);
+        }
+        else
+        {
+            data["remaining"] = IsoDuration.Format(changed.Timer.Remaining!.Value);
+        }
+
+        return new LogEntry(frozen ? ClockFrozen : ClockResumed, actor, state.Stage, state.Stage, data, NoData, [], null);
     }
 
     private static Outcome Intervention(ProcessDefinition definition, DeliveryState state, Intervene command, DateTimeOffset now)
@@ -212,6 +256,13 @@ public static class WorkflowEngine
         if (errors.Count > 0)
         {
             return new Rejection(RejectionCode.ValidationFailed, stage.Key, stage.ActionKeysFor(command.Actor.Role), errors.ToImmutable());
+        }
+
+        // Money goes back however the platform decides it (a refund, a ticket's refund outcome, a move to a refunded
+        // stage): PRODUCT.md's invoice rule for approving a refund holds for all of them.
+        if (definition.Stage(target!).Status == StageStatus.Refunded && state.Invoice is not (InvoiceStatus.None or InvoiceStatus.Returned))
+        {
+            return new Rejection(RejectionCode.InvoiceBlocksRefund, stage.Key, stage.ActionKeysFor(command.Actor.Role), [], Guard.InvoiceNoneOrReturned);
         }
 
         return Transition(definition, state, stage, target!, now, command.Actor, intervention.LogAction, intervention.Form, command.Form, extra, intervention.Notify, null, [], refund);

@@ -1,4 +1,5 @@
 using ServiceDelivery.Engine.Definitions;
+using ServiceDelivery.Engine.Execution;
 
 namespace ServiceDelivery.Engine.Validation;
 
@@ -64,10 +65,11 @@ internal sealed class SemanticValidator
             {
                 Duplicate($"$.actions[{i}].key", "action", key);
             }
-            else if (key is "start" || key.StartsWith("admin_", StringComparison.Ordinal))
+            else if (key is "start" or "set_invoice_status" or WorkflowEngine.ClockFrozen or WorkflowEngine.ClockResumed || key.StartsWith("admin_", StringComparison.Ordinal))
             {
                 Add($"$.actions[{i}].key", "reserved_key",
-                    $"动作键 '{key}' 为系统保留（start、admin_*）", $"action key '{key}' is reserved (start, admin_*)");
+                    $"动作键 '{key}' 为系统保留（start、set_invoice_status、clock_frozen、clock_resumed、admin_*）",
+                    $"action key '{key}' is reserved (start, set_invoice_status, clock_frozen, clock_resumed, admin_*)");
             }
         }
 

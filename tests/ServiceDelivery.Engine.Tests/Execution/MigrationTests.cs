@@ -98,4 +98,67 @@ public sealed class MigrationTests
         Migration.Decide(delivery.Definition, delivery.Definition, delivery.State, Platform, null, delivery.Now).Should().BeOfType<Rejection>().Which.Code.Should().Be(RejectionCode.ValidationFailed);
         Migration.Decide(done.Definition, v2, done.State, Platform, null, done.Now).Should().BeOfType<Rejection>().Which.Code.Should().Be(RejectionCode.InvalidTransition);
     }
+
+    [Fact]
+    public void A_new_version_that_stops_the_clock_during_a_dispute_freezes_it_now_with_the_time_left()
+    {
+        var noFreeze = Version2(d => d["stages"]![4]!["timers"]![0]!.AsObject().Remove("freezeWhile"));
+        var delivery = Scenario.Start(definition: noFreeze);
+        foreach (var (actor, action) in PathTo("accepting"))
+        {
+            delivery.Do(actor, action);
+        }
+
+        delivery.Accept(new OpenDispute(Buyer, "T-1"));
+        delivery.Timer("auto_accept")!.IsRunning.Should().BeTrue("this version lets the clock run through a dispute");
+        delivery.Advance(TimeSpan.FromDays(2));
+        var v3 = ProcessDefinitionLoader.LoadValid(Shipped.DeliveryJson, 3);
+
+        var decision = (Decision)Migration.Decide(noFreeze, v3, delivery.State, Platform, null, delivery.Now);
+
+        var clock = decision.State.Timer("auto_accept")!;
+        clock.IsRunning.Should().BeFalse();
+        clock.FrozenBy.Should().Be(FreezeReasons.Dispute);
+        clock.Remaining.Should().Be(TimeSpan.FromDays(13));
+        decision.Timers.Should().Contain(c => c.Kind == TimerChangeKind.Frozen && c.Timer.Key == "auto_accept");
+    }
+
+    [Fact]
+    public void A_new_version_that_no_longer_stops_the_clock_during_a_dispute_restarts_it_with_the_time_left()
+    {
+        var delivery = Scenario.At("accepting");
+        delivery.Advance(TimeSpan.FromDays(5));
+        delivery.Accept(new OpenDispute(Buyer, "T-1"));
+        delivery.Advance(TimeSpan.FromDays(30));
+        var v2 = Version2(d =>
+        {
+            foreach (var timer in d["stages"]![4]!["timers"]!.AsArray())
+            {
+                timer!.AsObject().Remove("freezeWhile");
+            }
+        });
+
+        var decision = (Decision)Migration.Decide(delivery.Definition, v2, delivery.State, Platform, null, delivery.Now);
+
+        decision.State.Timer("auto_accept")!.DueAt.Should().Be(delivery.Now + TimeSpan.FromDays(10), "it resumes from now with the ten days it had left");
+        decision.Timers.Should().Contain(c => c.Kind == TimerChangeKind.Resumed && c.Timer.Key == "auto_accept");
+    }
+
+    [Fact]
+    public void A_clock_the_new_version_adds_that_is_already_overdue_fires_at_once()
+    {
+        var delivery = Scenario.At("implementing");
+        delivery.Advance(TimeSpan.FromDays(40));
+        var v2 = Version2(d =>
+        {
+            d["stages"]![3]!["timers"] = System.Text.Json.Nodes.JsonNode.Parse("""[{ "key": "implementation_deadline", "after": "P30D", "perform": "post_progress_auto" }]""");
+            d["actions"]!.AsArray().Add(System.Text.Json.Nodes.JsonNode.Parse("""{ "key": "post_progress_auto", "name": { "zh-CN": "自动提醒" }, "roles": ["platform"], "to": "$stay" }"""));
+            d["stages"]![3]!["actions"]!.AsArray().Add("post_progress_auto");
+        });
+        var migrated = new Scenario(v2, ((Decision)Migration.Decide(delivery.Definition, v2, delivery.State, Platform, null, delivery.Now)).State, delivery.Now);
+
+        var deadline = migrated.Timer("implementation_deadline")!;
+        deadline.DueAt.Should().Be(delivery.State.StageEnteredAt + TimeSpan.FromDays(30), "overdue: due ten days ago");
+        migrated.Advance(TimeSpan.Zero).Should().ContainSingle().Which.Log!.Action.Should().Be("post_progress_auto");
+    }
 }
