@@ -62,6 +62,8 @@ public sealed class AuthorizationMatrixTests(MatrixFixture fixture) : IClassFixt
         ["POST /api/v1/definitions/{key}/publish"] = [401, 403, 403, 403, 403, 403, 200, 403],
         ["POST /api/v1/deliveries/{id:guid}/admin/move"] = [401, 403, 403, 403, 403, 200, 403, 403],
         ["POST /api/v1/deliveries/{id:guid}/admin/close"] = [401, 403, 403, 403, 403, 200, 403, 403],
+        ["POST /api/v1/deliveries/{id:guid}/admin/complete"] = [401, 403, 403, 403, 403, 200, 403, 403],
+        ["POST /api/v1/deliveries/{id:guid}/admin/refund"] = [401, 403, 403, 403, 403, 200, 403, 403],
         ["POST /api/v1/deliveries/{id:guid}/admin/migrate"] = [401, 403, 403, 403, 403, 200, 403, 403],
         ["GET /api/v1/notifications/"] = [401, 403, 403, 403, 403, 200, 403, 403],
         ["POST /api/v1/notifications/{id:long}/retry"] = [401, 403, 403, 403, 403, 200, 403, 403],
@@ -193,6 +195,10 @@ public sealed class AuthorizationMatrixTests(MatrixFixture fixture) : IClassFixt
                 return Json(HttpMethod.Post, $"/api/v1/deliveries/{await Delivery()}/admin/move", new { toStage = "requirement_confirming", reason = "调整" });
             case "POST /api/v1/deliveries/{id:guid}/admin/close":
                 return Json(HttpMethod.Post, $"/api/v1/deliveries/{await Delivery()}/admin/close", new { reason = "关闭" });
+            case "POST /api/v1/deliveries/{id:guid}/admin/complete":
+                return Json(HttpMethod.Post, $"/api/v1/deliveries/{await Delivery("accepting")}/admin/complete", new { reason = "平台确认完成" });
+            case "POST /api/v1/deliveries/{id:guid}/admin/refund":
+                return Json(HttpMethod.Post, $"/api/v1/deliveries/{await Delivery("accepting")}/admin/refund", new { amount = 100m, reason = "协商退款" });
             case "POST /api/v1/deliveries/{id:guid}/admin/migrate":
                 return Json(HttpMethod.Post, $"/api/v1/deliveries/{await Delivery()}/admin/migrate", new { toVersion = 1, reason = "回退版本" });
             case "GET /api/v1/notifications/":

@@ -218,6 +218,8 @@ public sealed class ProcessOverHttpTests : IAsyncLifetime
             ("submit_requirement", "buyer", "requirement_pending", "requirement_confirming"),
             ("confirm_requirement", "provider", "requirement_confirming", "implementing"),
             ("submit_for_acceptance", "provider", "implementing", "accepting"),
+            ("clock_frozen", "buyer", "accepting", "accepting"),
+            ("clock_resumed", "platform", "accepting", "accepting"),
             ("admin_refund", "platform", "accepting", "refunded"));
         (await _api.As(Buyer).GetAsync($"/api/v1/tickets/{ticketId}")).Body.GetProperty("resolution").GetProperty("outcome").GetString().Should().Be("refund");
     }
@@ -275,6 +277,10 @@ public sealed class ProcessOverHttpTests : IAsyncLifetime
         var resumed = (await _api.As(Buyer).GetAsync($"/api/v1/deliveries/{id}")).Body;
         resumed.GetProperty("autoAcceptAt").GetDateTimeOffset().Should().Be(HostFactory.T0 + TimeSpan.FromDays(45));
         (await LogAsync(id)).Select(l => l.Action).Should().Equal(
-            ["start", "submit_requirement", "confirm_requirement", "submit_for_acceptance"], "a dispute resolved without a change adds no step");
+            ["start", "submit_requirement", "confirm_requirement", "submit_for_acceptance", "clock_frozen", "clock_resumed"],
+            "a dispute resolved without a change adds no step, only the freeze and the resume of the clock");
+        var log = (await _api.As(Buyer).GetAsync($"/api/v1/deliveries/{id}/log")).Body.EnumerateArray().ToList();
+        log[^2].GetProperty("data").GetProperty("remaining").GetString().Should().Be("P5D", "the freeze records what was left of the 15 days");
+        log[^1].GetProperty("data").GetProperty("ticketId").GetString().Should().Be(ticketId.ToString());
     }
 }

@@ -14,6 +14,17 @@ namespace ServiceDelivery.Application.Deliveries;
 /// <param name="RequestHash">SHA-256 of the request.</param>
 public sealed record Idempotency(string Scope, string Key, string RequestHash)
 {
+    /// <summary>
+    /// A key of <paramref name="caller"/> for <paramref name="kind"/> on <paramref name="deliveryId"/>. Scoped to the caller's
+    /// identity and party (roles, provider organisation), so one caller's keys never answer another's requests,
+    /// nor the same person's after they changed organisation.
+    /// </summary>
+    public static Idempotency For(string kind, Caller caller, Guid deliveryId, string key, string requestHash)
+    {
+        ArgumentNullException.ThrowIfNull(caller);
+        return new($"{kind}:{caller.Id}|{string.Join(',', caller.Roles.Order(StringComparer.Ordinal))}|{caller.ProviderId}|{deliveryId:N}", key, requestHash);
+    }
+
     /// <summary>SHA-256 (hex) of the given parts, separated so that ("ab","c") and ("a","bc") differ.</summary>
     public static string Hash(params string?[] parts) =>
         Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(string.Join('\u001f', parts.Select(p => p ?? "\u0000")))));

@@ -65,8 +65,10 @@ public sealed class DeliveryCommands(ServiceDeliveryDbContext db, DefinitionCata
         ArgumentNullException.ThrowIfNull(caller);
         ArgumentNullException.ThrowIfNull(request);
         var idempotency = request.IdempotencyKey is { Length: > 0 } key
-            ? new Idempotency(
-                $"action:{caller.Id}:{request.DeliveryId}",
+            ? Idempotency.For(
+                "action",
+                caller,
+                request.DeliveryId,
                 key,
                 Idempotency.Hash([request.Action, .. request.Fields.OrderBy(f => f.Key, StringComparer.Ordinal).Select(f => f.Key + "=" + f.Value), .. request.AttachmentIds.Select(a => a.ToString())]))
             : null;
@@ -150,6 +152,11 @@ public sealed class DeliveryCommands(ServiceDeliveryDbContext db, DefinitionCata
 
         return writer.ChangeAsync(caller, request.DeliveryId, new WriteConditions(request.ExpectedVersion), change =>
         {
+            if (Money.Check("amount", request.Amount, change.Record.Currency) is { } finer)
+            {
+                return ValueTask.FromResult<Failure?>(Failure.Invalid(finer));
+            }
+
             var form = InterventionForm(request.Reason, request.InternalNote);
             var command = new Intervene(caller.As(ActorRole.Platform), kind, request.ToStage, form, request.Amount);
             return ValueTask.FromResult(change.Decide(command));
@@ -300,10 +307,10 @@ public sealed class DeliveryCommands(ServiceDeliveryDbContext db, DefinitionCata
         r.OrderId, r.Product.Id, r.Product.Name, r.Product.Spec,
         r.Buyer.Id, r.Buyer.Name, r.Buyer.Email, r.Buyer.Locale, r.Buyer.TimeZone,
         r.Provider.Id, r.Provider.Name, r.Provider.Email, r.Provider.Locale, r.Provider.TimeZone,
-        Money(r.PaidAmount), Money(r.CouponAmount), r.Currency, r.PaidAt.UtcDateTime.ToString("O", CultureInfo.InvariantCulture), definitionKey);
+        Canonical(r.PaidAmount), Canonical(r.CouponAmount), r.Currency, r.PaidAt.UtcDateTime.ToString("O", CultureInfo.InvariantCulture), definitionKey);
 
     // 1200, 1200.0 and 1200.00 are the same amount.
-    private static string Money(decimal amount) => amount.ToString("0.00########", CultureInfo.InvariantCulture);
+    private static string Canonical(decimal amount) => amount.ToString("0.00########", CultureInfo.InvariantCulture);
 
     private static List<InputError> Validate(StartDeliveryRequest r)
     {
@@ -365,14 +372,22 @@ public sealed class DeliveryCommands(ServiceDeliveryDbContext db, DefinitionCata
 
         Party("buyer", r.Buyer);
         Party("provider", r.Provider);
-        if (r.PaidAmount < 0 || r.PaidAmount > 1_000_000_000m || decimal.Round(r.PaidAmount, 2) != r.PaidAmount)
+        if (r.PaidAmount < 0 || r.PaidAmount > 1_000_000_000m)
         {
             errors.Add(new InputError("paidAmount", "out_of_range"));
         }
+        else if (Money.Check("paidAmount", r.PaidAmount, r.Currency) is { } finer)
+        {
+            errors.Add(finer);
+        }
 
-        if (r.CouponAmount < 0 || r.CouponAmount > 1_000_000_000m || decimal.Round(r.CouponAmount, 2) != r.CouponAmount)
+        if (r.CouponAmount < 0 || r.CouponAmount > 1_000_000_000m)
         {
             errors.Add(new InputError("couponAmount", "out_of_range"));
+        }
+        else if (Money.Check("couponAmount", r.CouponAmount, r.Currency) is { } finer)
+        {
+            errors.Add(finer);
         }
 
         if (r.Currency is null || r.Currency.Length != 3 || !r.Currency.All(char.IsAsciiLetterUpper))

@@ -25,17 +25,28 @@ public sealed partial class DeliveryWriter(
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
-    /// <summary>Runs <paramref name="change"/> on an existing delivery and commits what it wrote.</summary>
-    /// <param name="caller">Who asks; a delivery they may not see is not found (checked before anything else).</param>
-    /// <param name="deliveryId">The delivery.</param>
-    /// <param name="conditions">If-Match and Idempotency-Key.</param>
-    /// <param name="change">Decides and writes; a failure writes nothing.</param>
-    /// <param name="cancellationToken">Cancels.</param>
-    internal async Task<Result<DeliveryView>> ChangeAsync(
+    /// <summary>Runs <paramref name="change"/> on an existing delivery and commits what it wrote; answers the delivery after it.</summary>
+    internal Task<Result<DeliveryView>> ChangeAsync(
         Caller caller,
         Guid deliveryId,
         WriteConditions conditions,
         Func<DeliveryChange, ValueTask<Failure?>> change,
+        CancellationToken cancellationToken) =>
+        ChangeAsync(caller, deliveryId, conditions, change, done => done.Delivery.ToView(), cancellationToken);
+
+    /// <summary>Runs <paramref name="change"/> on an existing delivery and commits what it wrote.</summary>
+    /// <param name="caller">Who asks; a delivery they may not see is not found (checked before anything else, a replay included).</param>
+    /// <param name="deliveryId">The delivery.</param>
+    /// <param name="conditions">If-Match and Idempotency-Key.</param>
+    /// <param name="change">Decides and writes; a failure writes nothing.</param>
+    /// <param name="answer">What the caller gets once the change is made; kept with the Idempotency-Key and replayed for repeats.</param>
+    /// <param name="cancellationToken">Cancels.</param>
+    internal async Task<Result<TAnswer>> ChangeAsync<TAnswer>(
+        Caller caller,
+        Guid deliveryId,
+        WriteConditions conditions,
+        Func<DeliveryChange, ValueTask<Failure?>> change,
+        Func<DeliveryChange, TAnswer> answer,
         CancellationToken cancellationToken)
     {
         await using var db = await OpenAsync(cancellationToken);
@@ -52,7 +63,7 @@ public sealed partial class DeliveryWriter(
         // A repeat, or a twin that held the lock before us: answer as the first did.
         if (replay is not null)
         {
-            return Replay(replay, idempotency!);
+            return Replay<TAnswer>(replay, idempotency!);
         }
 
         if (conditions.ExpectedVersion is { } expected && expected != aggregate.Record.Version)
@@ -66,7 +77,7 @@ public sealed partial class DeliveryWriter(
             return failure;
         }
 
-        var view = aggregate.ToView();
+        var result = answer(unit);
         if (idempotency is not null)
         {
             db.IdempotencyKeys.Add(new IdempotencyRecord
@@ -75,7 +86,7 @@ public sealed partial class DeliveryWriter(
                 Key = idempotency.Key,
                 RequestHash = idempotency.RequestHash,
                 DeliveryId = deliveryId,
-                Result = JsonSerializer.Serialize(view, Json),
+                Result = JsonSerializer.Serialize(result, Json),
                 CreatedAt = unit.Now,
             });
         }
@@ -85,7 +96,7 @@ public sealed partial class DeliveryWriter(
             return Failure.VersionConflict;
         }
 
-        return view;
+        return result;
     }
 
     /// <summary>
@@ -200,9 +211,9 @@ public sealed partial class DeliveryWriter(
         return new CommitNotice([.. changed.Select(a => a.Record.Id)], outboxWritten, earliest);
     }
 
-    private static Result<DeliveryView> Replay(IdempotencyRecord first, Idempotency idempotency) =>
+    private static Result<TAnswer> Replay<TAnswer>(IdempotencyRecord first, Idempotency idempotency) =>
         first.RequestHash == idempotency.RequestHash
-            ? JsonSerializer.Deserialize<DeliveryView>(first.Result, Json)!
+            ? JsonSerializer.Deserialize<TAnswer>(first.Result, Json)!
             : Failure.IdempotencyKeyReused;
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "A committed change could not signal the senders and firers; their sweeps will find it")]

@@ -18,11 +18,15 @@ public sealed class TicketCommands(ServiceDeliveryDbContext db, DeliveryWriter w
     public const int NoteMaxLength = 2000;
     public const int MaxAttachments = 10;
 
+    /// <summary>A second acceptance dispute while one is open (409).</summary>
+    public const string DisputeAlreadyOpenCode = "dispute_already_open";
+
     /// <summary>
     /// A buyer or provider opens a ticket on a delivery, at any time. An acceptance dispute stops the clocks that
-    /// freeze on disputes (the 15-day auto-acceptance) until it is resolved.
+    /// freeze on disputes (the 15-day auto-acceptance) until it is resolved; a delivery has at most one open. With an
+    /// Idempotency-Key a repeat answers the ticket the first call opened.
     /// </summary>
-    public async Task<Result<TicketView>> OpenAsync(Caller caller, Guid deliveryId, OpenTicketRequest request, CancellationToken cancellationToken)
+    public async Task<Result<TicketView>> OpenAsync(Caller caller, Guid deliveryId, OpenTicketRequest request, CancellationToken cancellationToken, string? idempotencyKey = null)
     {
         ArgumentNullException.ThrowIfNull(caller);
         ArgumentNullException.ThrowIfNull(request);
@@ -40,14 +44,22 @@ public sealed class TicketCommands(ServiceDeliveryDbContext db, DeliveryWriter w
             return Failure.Invalid([.. errors]);
         }
 
+        var idempotency = idempotencyKey is { Length: > 0 } key
+            ? Idempotency.For("ticket", caller, deliveryId, key, Idempotency.Hash([request.Category, request.Subject, request.Description, .. request.AttachmentIds.Select(a => a.ToString())]))
+            : null;
         TicketRecord? ticket = null;
-        var result = await writer.ChangeAsync(caller, deliveryId, WriteConditions.None, async change =>
+        return await writer.ChangeAsync(caller, deliveryId, new WriteConditions(Idempotency: idempotency), async change =>
         {
             var now = change.Now;
             var role = OpeningRole(caller, change.Record);
             if (role is null)
             {
                 return Failure.Forbidden;
+            }
+
+            if (request.Category == TicketCategories.AcceptanceDispute && !change.Delivery.OpenDisputes.IsEmpty)
+            {
+                return new Failure(DisputeAlreadyOpenCode);
             }
 
             if (await DeliveryCommands.CheckAttachmentsAsync(change.Db, caller, request.AttachmentIds, cancellationToken) is { } attachments)
@@ -94,9 +106,7 @@ public sealed class TicketCommands(ServiceDeliveryDbContext db, DeliveryWriter w
                 ["openedByRole"] = ticket.OpenedByRole,
             }, now);
             return null;
-        }, cancellationToken);
-
-        return result.IsSuccess ? ToView(ticket!) : result.Failure!;
+        }, _ => ToView(ticket!), cancellationToken);
     }
 
     /// <summary>A party or the platform adds a message to an open ticket.</summary>
@@ -183,6 +193,11 @@ public sealed class TicketCommands(ServiceDeliveryDbContext db, DeliveryWriter w
 
         return await OnOpenTicketAsync(caller, ticketId, (change, ticket) =>
         {
+            if (Money.Check("amount", request.Amount, change.Record.Currency) is { } finer)
+            {
+                return ValueTask.FromResult<Failure?>(Failure.Invalid(finer));
+            }
+
             var now = change.Now;
             var actor = caller.As(ActorRole.Platform);
             ticket.Status = TicketStatuses.Resolved;

@@ -51,6 +51,7 @@ public static class Messages
         "internal_error" => ("服务器内部错误", "Internal error"),
         "attachment_type_not_allowed" => ("附件类型不允许", "Attachment type not allowed"),
         "attachment_unavailable" => ("附件暂不可用", "Attachment unavailable"),
+        "dispute_already_open" => ("已有进行中的验收争议", "An acceptance dispute is already open"),
         _ => ("请求失败", "Request failed"),
     });
 
@@ -82,6 +83,7 @@ public static class Messages
             "unsupported_media_type" => ("请求体必须是 JSON（Content-Type: application/json）。", "The request body must be JSON (Content-Type: application/json)."),
             "attachment_type_not_allowed" => ("不支持该类型的附件。", "This file type is not allowed."),
             "attachment_unavailable" => ("附件文件暂时无法读取，请稍后再试或联系平台。", "The file cannot be read right now; try again later or contact the platform."),
+            "dispute_already_open" => ("该交付已有一个未解决的验收争议工单，请在该工单中补充说明，平台会一并处理。", "This delivery already has an open acceptance dispute; add to that ticket and the platform will handle both."),
             _ => ("请求失败。", "The request failed."),
         });
     }
@@ -101,6 +103,7 @@ public static class Messages
             "unknown_attachment" => ("附件不存在，或不是您上传的。", "refers to an attachment that does not exist or that you did not upload."),
             "invalid_stage" => ("不是可选的阶段。", "is not a stage you can choose here."),
             "out_of_range" => ("超出允许的范围。", "is out of range."),
+            "too_precise" => ($"最多保留 {limit} 位小数（该币种的最小单位）。", $"takes at most {limit} decimal places (the currency's minor unit)."),
             "unknown_definition" => ("没有已发布的该流程定义。", "is not a published process definition."),
             "malformed_json" => ("JSON 格式错误。", "is not well-formed JSON."),
             "key_mismatch" => ("与地址中的 key 不一致。", "differs from the key in the address."),

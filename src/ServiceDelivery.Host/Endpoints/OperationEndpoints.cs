@@ -6,7 +6,7 @@ using ServiceDelivery.Host.Auth;
 
 namespace ServiceDelivery.Host.Endpoints;
 
-/// <summary>The platform's interventions (move, close, migrate, each logged with its reason) and the notification queue.</summary>
+/// <summary>The platform's interventions (move, close, complete, refund, migrate, each logged with its reason) and the notification queue.</summary>
 public static class OperationEndpoints
 {
     public static IEndpointRouteBuilder MapOperationEndpoints(this IEndpointRouteBuilder app)
@@ -18,6 +18,13 @@ public static class OperationEndpoints
         admin.MapPost("/close", Close).WithName("CloseDelivery")
             .WithSummary("Close a delivery (platform); reason required, logged")
             .Accepts<CloseBody>("application/json").ProducesErrors(400, 401, 403, 404, 409, 415);
+        admin.MapPost("/complete", Complete).WithName("CompleteDelivery")
+            .WithSummary("Complete a delivery (platform), as after a dispute settled for the provider; reason required, logged")
+            .Accepts<CloseBody>("application/json").ProducesErrors(400, 401, 403, 404, 409, 415);
+        admin.MapPost("/refund", Refund).WithName("RefundDelivery")
+            .WithSummary("Refund an amount up to the paid amount and end the delivery (platform); reason required, logged")
+            .WithDescription("amount defaults to the paid amount and carries at most the currency's minor units. Refused with 409 invoice_blocks_refund while an invoice is requested or issued and not returned.")
+            .Accepts<RefundBody>("application/json").ProducesErrors(400, 401, 403, 404, 409, 415);
         admin.MapPost("/migrate", Migrate).WithName("MigrateDelivery")
             .WithSummary("Run a delivery on another published version of its definition (platform); logged")
             .WithDescription("Keeps the stage; tasks follow the new version; running clocks it keeps continue, clocks it removed are cancelled.")
@@ -35,6 +42,8 @@ public static class OperationEndpoints
     public sealed record MoveBody(string? ToStage, string? Reason, string? InternalNote);
 
     public sealed record CloseBody(string? Reason, string? InternalNote);
+
+    public sealed record RefundBody(decimal? Amount, string? Reason, string? InternalNote);
 
     public sealed record MigrateBody(int? ToVersion, string? Reason);
 
@@ -61,6 +70,30 @@ public static class OperationEndpoints
 
         var b = body.Value!;
         var result = await commands.InterveneAsync(http.User.ToCaller(), new InterveneRequest(id, "close", null, b.Reason, b.InternalNote, null, version), cancellationToken);
+        return await DeliveryEndpoints.Respond(http, presenter, result, cancellationToken);
+    }
+
+    private static async Task<Results<Ok<DeliveryResource>, ProblemHttpResult>> Complete(Guid id, JsonBody<CloseBody> body, DeliveryCommands commands, DeliveryPresenter presenter, HttpContext http, CancellationToken cancellationToken)
+    {
+        if (Invalid(http, body.Failure, out var version) is { } problem)
+        {
+            return problem;
+        }
+
+        var b = body.Value!;
+        var result = await commands.InterveneAsync(http.User.ToCaller(), new InterveneRequest(id, "complete", null, b.Reason, b.InternalNote, null, version), cancellationToken);
+        return await DeliveryEndpoints.Respond(http, presenter, result, cancellationToken);
+    }
+
+    private static async Task<Results<Ok<DeliveryResource>, ProblemHttpResult>> Refund(Guid id, JsonBody<RefundBody> body, DeliveryCommands commands, DeliveryPresenter presenter, HttpContext http, CancellationToken cancellationToken)
+    {
+        if (Invalid(http, body.Failure, out var version) is { } problem)
+        {
+            return problem;
+        }
+
+        var b = body.Value!;
+        var result = await commands.InterveneAsync(http.User.ToCaller(), new InterveneRequest(id, "refund", null, b.Reason, b.InternalNote, b.Amount, version), cancellationToken);
         return await DeliveryEndpoints.Respond(http, presenter, result, cancellationToken);
     }
 

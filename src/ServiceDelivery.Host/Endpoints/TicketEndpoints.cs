@@ -13,7 +13,7 @@ public static class TicketEndpoints
         var onDelivery = app.MapGroup("/api/v1/deliveries/{id:guid}/tickets").WithTags("Tickets").RequireAuthorization(Policies.DeliveryActors);
         onDelivery.MapPost("/", Open).WithName("OpenTicket")
             .WithSummary("Open a ticket on a delivery (buyer or provider)")
-            .WithDescription("category: refund_after_confirmation, acceptance_dispute or other. An acceptance_dispute freezes the auto-acceptance clock until it is resolved.")
+            .WithDescription("category: refund_after_confirmation, acceptance_dispute or other. An acceptance_dispute freezes the auto-acceptance clock until it is resolved; a second one while one is open is 409 dispute_already_open. Optional Idempotency-Key: a repeat answers the ticket the first call opened.")
             .Accepts<TicketBody>("application/json")
             .ProducesErrors(400, 401, 403, 404, 409, 415);
         onDelivery.MapGet("/", ForDelivery).WithName("ListDeliveryTickets").WithSummary("The delivery's tickets, newest first").ProducesErrors(401, 403, 404);
@@ -46,8 +46,13 @@ public static class TicketEndpoints
             return Problems.From(http, invalid);
         }
 
+        if (!RequestHeaders.TryGetIdempotencyKey(http.Request, out var key, out var badKey))
+        {
+            return Problems.From(http, badKey!);
+        }
+
         var b = body.Value!;
-        var result = await commands.OpenAsync(http.User.ToCaller(), id, new OpenTicketRequest(b.Category, b.Subject, b.Description, b.AttachmentIds ?? []), cancellationToken);
+        var result = await commands.OpenAsync(http.User.ToCaller(), id, new OpenTicketRequest(b.Category, b.Subject, b.Description, b.AttachmentIds ?? []), cancellationToken, key);
         return result.Failure is { } failure ? Problems.From(http, failure) : TypedResults.Created($"/api/v1/tickets/{result.Value!.Id}", result.Value);
     }
 
