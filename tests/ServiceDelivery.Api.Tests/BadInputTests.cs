@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using System.Net;
 using System.Text;
 using static ServiceDelivery.Api.Tests.Api;
@@ -136,9 +137,22 @@ public sealed class BadInputTests : IAsyncLifetime
     [Fact]
     public async Task An_upload_over_the_limit_is_refused_and_nothing_is_kept()
     {
+        var root = _api.Host.Services.GetRequiredService<ServiceDelivery.Application.Attachments.AttachmentOptions>().Root;
+        var filesBefore = Directory.GetFiles(root, "*", SearchOption.AllDirectories);
+        await using (var before = _api.Db())
+        {
+            before.Attachments.Count(a => a.UploadedBy == Buyer.Id && a.FileName == "大文件.txt").Should().Be(0);
+        }
+
         var answer = await RefusedAsync(() => _api.As(Buyer).UploadAsync("大文件.txt", Encoding.UTF8.GetBytes(new string('a', UploadLimit + 1))), HttpStatusCode.RequestEntityTooLarge, "attachment_too_large");
 
         answer.Body.GetProperty("detail").GetString().Should().NotBeNullOrEmpty();
+        Directory.GetFiles(root, "*", SearchOption.AllDirectories).Should().BeEquivalentTo(filesBefore, "neither the stored files nor the staging folder keep any of the refused bytes");
+        await using (var after = _api.Db())
+        {
+            after.Attachments.Count(a => a.UploadedBy == Buyer.Id && a.FileName == "大文件.txt").Should().Be(0, "no row for a refused file");
+        }
+
         (await _api.As(Buyer).UploadAsync("刚好.txt", Encoding.UTF8.GetBytes(new string('a', UploadLimit)))).ShouldBe(HttpStatusCode.Created);
     }
 

@@ -51,7 +51,7 @@ public sealed class HostFactory : WebApplicationFactory<Program>
     public AdjustableClock Clock { get; }
 
     /// <summary>A host on a new database; <paramref name="settings"/> override the defaults above.</summary>
-    public static async Task<HostFactory> CreateAsync(IDictionary<string, string?>? settings = null, AdjustableClock? clock = null, string? connectionString = null, string environment = "Testing") =>
+    public static async Task<HostFactory> CreateAsync(IDictionary<string, string?>? settings = null, AdjustableClock? clock = null, string? connectionString = null, string environment = "Development") =>
         new(connectionString ?? await TestDatabase.CreateAsync("api"), clock ?? AdjustableClock.FrozenAt(T0), settings, environment);
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)

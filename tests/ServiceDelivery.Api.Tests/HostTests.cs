@@ -5,6 +5,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Infrastructure;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Npgsql;
+using ServiceDelivery.Application.Common;
 using ServiceDelivery.Persistence;
 using ServiceDelivery.Testing;
 
@@ -121,13 +122,14 @@ public sealed class HostTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task The_clock_needs_a_token_and_advancing_it_fires_every_timer_due_before_answering()
+    public async Task The_clock_is_the_platforms_and_advancing_it_fires_every_timer_due_before_answering()
     {
         var delivery = await HostTestData.AcceptingAsync(_host.Services, "ORD-CLOCK");
         var anonymous = _host.ClientFor(null);
-        var client = _host.ClientFor(HostTestData.Buyer);
+        var client = _host.ClientFor(HostTestData.Platform);
 
         (await anonymous.GetAsync("/api/v1/dev/clock")).StatusCode.Should().Be(HttpStatusCode.Unauthorized);
+        (await _host.ClientFor(HostTestData.Buyer).PostAsJsonAsync("/api/v1/dev/clock/advance", new { by = "P20D" })).StatusCode.Should().Be(HttpStatusCode.Forbidden, "a buyer must not fire every delivery's timers");
         var now = await client.GetFromJsonAsync<JsonElement>("/api/v1/dev/clock");
         now.GetProperty("now").GetDateTimeOffset().Should().Be(HostFactory.T0);
         var early = await client.PostAsJsonAsync("/api/v1/dev/clock/advance", new { by = "P14DT23H" });
@@ -145,7 +147,7 @@ public sealed class HostTests : IAsyncLifetime
     [InlineData("{}")]
     public async Task A_bad_advance_is_a_validation_problem_and_moves_nothing(string body)
     {
-        var client = _host.ClientFor(HostTestData.Buyer, "en");
+        var client = _host.ClientFor(HostTestData.Platform, "en");
 
         var response = await client.PostAsync("/api/v1/dev/clock/advance", new StringContent(body, System.Text.Encoding.UTF8, "application/json"));
 
@@ -175,6 +177,91 @@ public sealed class HostTests : IAsyncLifetime
         var start = () => production.Services;
 
         start.Should().Throw<InvalidOperationException>().WithMessage("*Dev:Enabled*Production*");
+    }
+
+    [Fact]
+    public async Task A_correctly_signed_token_without_a_subject_is_401_not_500()
+    {
+        var token = new Microsoft.IdentityModel.JsonWebTokens.JsonWebTokenHandler().CreateToken(new Microsoft.IdentityModel.Tokens.SecurityTokenDescriptor
+        {
+            Issuer = "servicedelivery",
+            Audience = "servicedelivery-api",
+            Subject = new System.Security.Claims.ClaimsIdentity([new("name", "无名"), new("role", "platform")]),
+            Expires = DateTime.UtcNow.AddHours(1),
+            SigningCredentials = new(new Microsoft.IdentityModel.Tokens.SymmetricSecurityKey(System.Text.Encoding.UTF8.GetBytes(HostFactory.SigningKey)), "HS256"),
+        });
+        var client = _host.ClientFor(null);
+        client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
+
+        foreach (var path in new[] { "/api/v1/deliveries", "/api/v1/tasks", "/api/v1/deliveries/counts", "/api/v1/notifications?status=failed" })
+        {
+            var response = await client.GetAsync(path);
+            response.StatusCode.Should().Be(HttpStatusCode.Unauthorized, path);
+            response.Content.Headers.ContentType!.MediaType.Should().Be("application/problem+json");
+        }
+    }
+
+    [Fact]
+    public async Task Answers_to_a_signed_in_caller_are_not_stored()
+    {
+        await HostTestData.AcceptingAsync(_host.Services, "ORD-NOSTORE");
+        var signedIn = await _host.ClientFor(HostTestData.Platform).GetAsync("/api/v1/deliveries");
+        var refused = await _host.ClientFor(HostTestData.Buyer).GetAsync("/api/v1/notifications?status=failed");
+
+        signedIn.StatusCode.Should().Be(HttpStatusCode.OK);
+        signedIn.Headers.CacheControl!.NoStore.Should().BeTrue("a list of deliveries is personal data");
+        refused.Headers.CacheControl!.NoStore.Should().BeTrue("errors to a signed-in caller too");
+    }
+
+    [Fact]
+    public async Task Staging_refuses_the_development_helpers_too()
+    {
+        await using var staging = await HostFactory.CreateAsync(new Dictionary<string, string?> { ["Dev:ClockControl"] = "false" }, environment: "Staging");
+
+        var start = () => staging.Services;
+
+        start.Should().Throw<InvalidOperationException>().WithMessage("*only allowed in the Development environment*Staging*");
+    }
+
+    [Fact]
+    public async Task Outside_Development_a_missing_connection_string_stops_the_start_and_says_what_to_set()
+    {
+        await using var production = await HostFactory.CreateAsync(
+            new Dictionary<string, string?> { ["ConnectionStrings:ServiceDelivery"] = "", ["Dev:Enabled"] = "false", ["Dev:ClockControl"] = "false" },
+            environment: "Production");
+
+        var start = () => production.Services;
+
+        start.Should().Throw<InvalidOperationException>().WithMessage("*ConnectionStrings__ServiceDelivery*")
+            .Which.Message.Should().Contain("Production");
+    }
+
+    [Fact]
+    public async Task Two_hosts_on_one_database_agree_on_the_development_clock()
+    {
+        await using var second = await HostFactory.CreateAsync(clock: AdjustableClock.FrozenAt(HostFactory.T0), connectionString: _host.ConnectionString);
+        second.DropDatabaseOnDispose = false;
+        var before = await (await _host.ClientFor(HostTestData.Platform).GetAsync("/api/v1/dev/clock")).Content.ReadFromJsonAsync<JsonElement>();
+
+        var moved = await second.ClientFor(HostTestData.Platform).PostAsJsonAsync("/api/v1/dev/clock/advance", new { by = "P3D" });
+
+        moved.StatusCode.Should().Be(HttpStatusCode.OK);
+        var expected = before.GetProperty("now").GetDateTimeOffset() + TimeSpan.FromDays(3);
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+        DateTimeOffset seen;
+        do
+        {
+            seen = (await (await _host.ClientFor(HostTestData.Platform).GetAsync("/api/v1/dev/clock")).Content.ReadFromJsonAsync<JsonElement>()).GetProperty("now").GetDateTimeOffset();
+            if (seen >= expected)
+            {
+                break;
+            }
+
+            await Task.Delay(100);
+        }
+        while (DateTime.UtcNow < deadline);
+
+        seen.Should().Be(expected, "the first host follows the offset the second one stored");
     }
 
     [Fact]

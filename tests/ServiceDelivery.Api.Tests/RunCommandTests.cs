@@ -53,9 +53,11 @@ public sealed partial class RunCommandTests
             printed.Select(m => m.Groups["roles"].Value).Should().BeEquivalentTo(["buyer", "provider", "platform", "designer", "marketplace"], "a token per role is printed");
             foreach (Match line in printed)
             {
+                // The clock is the platform's; any other valid token is known (403), a broken one would be 401.
                 using var request = new HttpRequestMessage(HttpMethod.Get, "/api/v1/dev/clock");
                 request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", line.Groups["token"].Value);
-                (await http.SendAsync(request)).StatusCode.Should().Be(HttpStatusCode.OK, $"the printed {line.Groups["roles"].Value} token works");
+                var expected = line.Groups["roles"].Value == "platform" ? HttpStatusCode.OK : HttpStatusCode.Forbidden;
+                (await http.SendAsync(request)).StatusCode.Should().Be(expected, $"the printed {line.Groups["roles"].Value} token works");
             }
 
             var docs = DocsLine().Match(Snapshot(output));
@@ -88,6 +90,89 @@ public sealed partial class RunCommandTests
             StopLeftoverCluster(data);
             Directory.Delete(data, recursive: true);
         }
+    }
+
+    [Fact]
+    public async Task The_host_started_with_the_Dockerfiles_environment_listens_where_that_environment_says()
+    {
+        var root = RepositoryRoot();
+        var configuration = AppContext.BaseDirectory.Contains($"{Path.DirectorySeparatorChar}Release{Path.DirectorySeparatorChar}", StringComparison.Ordinal) ? "Release" : "Debug";
+        var hostFolder = Path.Combine(root, "src", "ServiceDelivery.Host", "bin", configuration, "net10.0");
+        var port = FreePort();
+        var attachments = Path.Combine(Path.GetTempPath(), $"sd-docker-{Guid.NewGuid():N}");
+        var connectionString = await Testing.TestDatabase.CreateAsync("docker");
+        var output = new StringBuilder();
+        var start = new ProcessStartInfo("dotnet", [Path.Combine(hostFolder, "ServiceDelivery.Host.dll")])
+        {
+            WorkingDirectory = hostFolder,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (var name in start.Environment.Keys.Where(k => k.StartsWith("ASPNETCORE_", StringComparison.Ordinal) || k.StartsWith("DOTNET_URLS", StringComparison.Ordinal)).ToList())
+        {
+            start.Environment.Remove(name);
+        }
+
+        var image = DockerfileEnvironment(File.ReadAllText(Path.Combine(root, "docker", "Dockerfile")));
+        image.Should().ContainKey("ASPNETCORE_URLS").WhoseValue.Should().Contain(":8080");
+        foreach (var (name, value) in image)
+        {
+            start.Environment[name] = value;
+        }
+
+        // The image's own settings, except a free port instead of 8080 and a writable folder instead of /data.
+        start.Environment["ASPNETCORE_URLS"] = image["ASPNETCORE_URLS"].Replace(":8080", $":{port}", StringComparison.Ordinal);
+        start.Environment["Attachments__Root"] = attachments;
+        start.Environment["ConnectionStrings__ServiceDelivery"] = connectionString;
+        start.Environment["Auth__SigningKey"] = "docker-test-signing-key-0123456789-0123456789";
+        using var process = Process.Start(start)!;
+        process.OutputDataReceived += (_, e) => { lock (output) { output.AppendLine(e.Data); } };
+        process.ErrorDataReceived += (_, e) => { lock (output) { output.AppendLine(e.Data); } };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        try
+        {
+            using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
+            await WaitForReadyAsync(http, process, output);
+
+            var live = await http.GetAsync("/health/live");
+            live.StatusCode.Should().Be(HttpStatusCode.OK);
+            live.Headers.Contains("Server").Should().BeFalse("the host does not announce what it runs on");
+            (await http.PostAsync("/api/v1/dev/tokens", new StringContent("{}", Encoding.UTF8, "application/json"))).StatusCode
+                .Should().Be(HttpStatusCode.NotFound, "the image runs as Production: no development helpers");
+            Snapshot(output).Should().NotContain("5080", "nothing falls back to the development address");
+        }
+        finally
+        {
+            if (!process.HasExited)
+            {
+                process.Kill(entireProcessTree: true);
+                await process.WaitForExitAsync();
+            }
+
+            await Testing.TestDatabase.DropAsync(connectionString);
+            if (Directory.Exists(attachments))
+            {
+                Directory.Delete(attachments, recursive: true);
+            }
+        }
+    }
+
+    /// <summary>The variables of the Dockerfile's ENV instructions (KEY=value pairs, lines joined by backslashes).</summary>
+    private static Dictionary<string, string> DockerfileEnvironment(string dockerfile)
+    {
+        var joined = Regex.Replace(dockerfile, @"\\\r?\n\s*", " ");
+        var variables = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var line in joined.Split('\n').Where(l => l.StartsWith("ENV ", StringComparison.Ordinal)))
+        {
+            foreach (Match pair in Regex.Matches(line[4..], @"(?<name>[A-Za-z_][A-Za-z0-9_]*)=(?<value>\S+)"))
+            {
+                variables[pair.Groups["name"].Value] = pair.Groups["value"].Value;
+            }
+        }
+
+        return variables;
     }
 
     [GeneratedRegex(@"\n  (?<roles>[a-z,]+)\s+.*\n    (?<token>eyJ[\w\-\.]+)")]

@@ -158,6 +158,8 @@ public sealed class ConcurrencyTests : IAsyncLifetime
 
         (await act.Should().ThrowAsync<Exception>()).Which.ToString().Should().Contain("injected failure");
         FailAfterFirstWrite.Armed = false;
+        FailAfterFirstWrite.FiredAfter.Should().MatchRegex(@"^\s*(INSERT|UPDATE|DELETE)\b", "the fault must come after a statement that changed data, not after the row lock");
+        FailAfterFirstWrite.RowsWritten.Should().BeGreaterThan(0, "the statement before the fault really changed a row");
         await using var db = failing.Db();
         var stored = await db.Deliveries.SingleAsync(d => d.Id == delivery.Id);
         (stored.Stage, stored.Version, stored.LastLogSeq).Should().Be(("requirement_pending", 1, 1));
@@ -172,30 +174,39 @@ public sealed class ConcurrencyTests : IAsyncLifetime
     private sealed class FailAfterFirstWrite : DbCommandInterceptor
     {
         public static volatile bool Armed;
+        public static string? FiredAfter;
+        public static int RowsWritten;
 
-        public override ValueTask<DbDataReader> ReaderExecutedAsync(DbCommand command, CommandExecutedEventData eventData, DbDataReader result, CancellationToken cancellationToken = default)
+        public override async ValueTask<DbDataReader> ReaderExecutedAsync(DbCommand command, CommandExecutedEventData eventData, DbDataReader result, CancellationToken cancellationToken = default)
         {
             if (Armed && IsWrite(command))
             {
-                Armed = false;
-                throw new InvalidOperationException("injected failure after the first write");
+                // Drain the statement so its affected-row count is known, then fail as the database moves on.
+                while (await result.ReadAsync(cancellationToken)) { }
+                Fire(command, result.RecordsAffected);
             }
 
-            return base.ReaderExecutedAsync(command, eventData, result, cancellationToken);
+            return result;
         }
 
         public override ValueTask<int> NonQueryExecutedAsync(DbCommand command, CommandExecutedEventData eventData, int result, CancellationToken cancellationToken = default)
         {
             if (Armed && IsWrite(command))
-            {
-                Armed = false;
-                throw new InvalidOperationException("injected failure after the first write");
-            }
+                Fire(command, result);
 
             return base.NonQueryExecutedAsync(command, eventData, result, cancellationToken);
         }
 
+        private static void Fire(DbCommand command, int rows)
+        {
+            Armed = false;
+            FiredAfter = command.CommandText;
+            RowsWritten = rows;
+            throw new InvalidOperationException("injected failure after the first write");
+        }
+
+        // A data-changing statement starts with its verb; "SELECT … FOR UPDATE" (the row lock) does not.
         private static bool IsWrite(DbCommand command) =>
-            command.CommandText.Contains("INSERT", StringComparison.Ordinal) || command.CommandText.Contains("UPDATE", StringComparison.Ordinal);
+            System.Text.RegularExpressions.Regex.IsMatch(command.CommandText, @"^\s*(INSERT|UPDATE|DELETE)\b");
     }
 }

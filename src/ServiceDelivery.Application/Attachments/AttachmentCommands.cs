@@ -57,7 +57,6 @@ public sealed class AttachmentCommands(ServiceDeliveryDbContext db, IAttachmentS
             return new Failure(TypeNotAllowedCode);
         }
 
-        storage.Commit(staged);
         var now = clock.Now();
         var record = new AttachmentRecord
         {
@@ -69,10 +68,44 @@ public sealed class AttachmentCommands(ServiceDeliveryDbContext db, IAttachmentS
             UploadedBy = caller.Id,
             UploadedAt = now,
         };
-        db.Attachments.Add(record);
-        await db.SaveChangesAsync(cancellationToken);
+
+        // The row is written first and committed last: a failure anywhere before the commit leaves neither a row
+        // nor new bytes (the staged file is dropped, or kept bytes no row uses are removed again). Uploads of the
+        // same bytes take one lock, so a cleanup never removes bytes another upload is about to commit a row for.
+        var kept = false;
+        try
+        {
+            await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+            await LockBytesAsync(staged.Sha256, cancellationToken);
+            db.Attachments.Add(record);
+            await db.SaveChangesAsync(cancellationToken);
+            kept = storage.Commit(staged);
+            await transaction.CommitAsync(cancellationToken);
+        }
+        catch
+        {
+            db.ChangeTracker.Clear();
+            storage.Discard(staged);
+            if (kept)
+            {
+                await using var cleanup = await db.Database.BeginTransactionAsync(CancellationToken.None);
+                await LockBytesAsync(staged.Sha256, CancellationToken.None);
+                if (!await db.Attachments.AnyAsync(a => a.Sha256 == staged.Sha256, CancellationToken.None))
+                {
+                    storage.Delete(staged.Sha256);
+                }
+
+                await cleanup.CommitAsync(CancellationToken.None);
+            }
+
+            throw;
+        }
+
         return AttachmentView.From(record);
     }
+
+    private Task<int> LockBytesAsync(string sha256, CancellationToken cancellationToken) =>
+        db.Database.ExecuteSqlAsync($"SELECT pg_advisory_xact_lock(hashtextextended({sha256}, 0))", cancellationToken);
 
     /// <summary>The file, for its uploader or anyone who can see a delivery whose log or tickets reference it.</summary>
     public async Task<Result<(AttachmentView File, Stream Content)>> OpenAsync(Caller caller, Guid id, CancellationToken cancellationToken)
@@ -97,11 +130,15 @@ public sealed class AttachmentCommands(ServiceDeliveryDbContext db, IAttachmentS
 
     private async Task<bool> VisibleThroughDeliveryAsync(Caller caller, Guid id, CancellationToken cancellationToken)
     {
-        var fromLog = db.ProcessLog.Where(l => l.AttachmentIds.Contains(id)).Select(l => l.DeliveryId);
-        var fromTickets = db.Tickets.Where(t => t.AttachmentIds.Contains(id)).Select(t => t.DeliveryId);
-        var fromMessages = db.TicketMessages.Where(m => m.AttachmentIds.Contains(id))
-            .Join(db.Tickets, m => m.TicketId, t => t.Id, (m, t) => t.DeliveryId);
-        var deliveries = fromLog.Union(fromTickets).Union(fromMessages);
+        // "@>" with the non-empty condition matches the partial GIN indexes: an index lookup, not a scan of the log.
+        var deliveries = db.Database.SqlQuery<Guid>($"""
+            SELECT delivery_id AS "Value" FROM process_log WHERE cardinality(attachment_ids) > 0 AND attachment_ids @> ARRAY[{id}]
+            UNION
+            SELECT delivery_id FROM tickets WHERE cardinality(attachment_ids) > 0 AND attachment_ids @> ARRAY[{id}]
+            UNION
+            SELECT t.delivery_id FROM ticket_messages m JOIN tickets t ON t.id = m.ticket_id
+            WHERE cardinality(m.attachment_ids) > 0 AND m.attachment_ids @> ARRAY[{id}]
+            """);
         return await db.Deliveries.AsNoTracking().Where(d => deliveries.Contains(d.Id)).VisibleTo(caller).AnyAsync(cancellationToken);
     }
 

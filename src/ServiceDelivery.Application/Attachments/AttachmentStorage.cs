@@ -10,10 +10,16 @@ public interface IAttachmentStorage
     /// <exception cref="AttachmentTooLargeException">More than <paramref name="maxBytes"/> bytes arrived.</exception>
     Task<StagedFile> StageAsync(Stream content, long maxBytes, CancellationToken cancellationToken);
 
-    /// <summary>Keeps a staged file under its hash (a no-op when those bytes are already stored).</summary>
-    void Commit(StagedFile file);
+    /// <summary>Keeps a staged file under its hash; false when those bytes were already stored (the staged copy is dropped).</summary>
+    bool Commit(StagedFile file);
 
-    /// <summary>Drops a staged file.</summary>
+    /// <summary>Removes stored bytes no attachment row refers to any more.</summary>
+    void Delete(string sha256);
+
+    /// <summary>Drops staged files older than <paramref name="age"/> (left by a host that died mid-upload); returns how many.</summary>
+    int DeleteStaleStaged(TimeSpan age);
+
+    /// <summary>Drops a staged file (no-op when it is already gone).</summary>
     void Discard(StagedFile file);
 
     /// <summary>Reads stored bytes by hash.</summary>

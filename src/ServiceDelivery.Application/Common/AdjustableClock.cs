@@ -23,6 +23,22 @@ public sealed class AdjustableClock : TimeProvider
     /// <inheritdoc />
     public override DateTimeOffset GetUtcNow() => (_frozenAt ?? System.GetUtcNow()) + Offset;
 
+    /// <summary>Moves the clock to <paramref name="offset"/> past its base, unless it is already further (never back).</summary>
+    public void CatchUp(TimeSpan offset)
+    {
+        var current = Interlocked.Read(ref _offsetTicks);
+        while (offset.Ticks > current)
+        {
+            var seen = Interlocked.CompareExchange(ref _offsetTicks, offset.Ticks, current);
+            if (seen == current)
+            {
+                return;
+            }
+
+            current = seen;
+        }
+    }
+
     /// <summary>Moves the clock forward.</summary>
     public void Advance(TimeSpan by)
     {

@@ -15,14 +15,17 @@ public static class DeliveryAccess
     {
         ArgumentNullException.ThrowIfNull(caller);
         ArgumentNullException.ThrowIfNull(delivery);
-        return caller.Is(Caller.Platform) || caller.Is(Caller.Marketplace) || PartyRoles(caller, delivery).Count > 0;
+        return SeesAll(caller) || PartyRoles(caller, delivery).Count > 0;
     }
+
+    /// <summary>The platform and the marketplace see every delivery.</summary>
+    public static bool SeesAll(Caller caller) => caller.Is(Caller.Platform) || caller.Is(Caller.Marketplace);
 
     /// <summary>Deliveries the caller may see, as a query.</summary>
     public static IQueryable<DeliveryRecord> VisibleTo(this IQueryable<DeliveryRecord> deliveries, Caller caller)
     {
         ArgumentNullException.ThrowIfNull(caller);
-        if (caller.Is(Caller.Platform) || caller.Is(Caller.Marketplace))
+        if (SeesAll(caller))
         {
             return deliveries;
         }

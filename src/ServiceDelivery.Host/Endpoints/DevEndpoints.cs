@@ -3,6 +3,7 @@ using ServiceDelivery.Application.Common;
 using ServiceDelivery.Application.Timers;
 using ServiceDelivery.Engine.Definitions;
 using ServiceDelivery.Host.Auth;
+using ServiceDelivery.Host.Hosting;
 
 namespace ServiceDelivery.Host.Endpoints;
 
@@ -24,8 +25,9 @@ public static class DevEndpoints
 
         if (clock)
         {
-            dev.MapGet("/clock", GetClock).RequireAuthorization().WithName("GetDevClock");
-            dev.MapPost("/clock/advance", AdvanceClock).RequireAuthorization().WithName("AdvanceDevClock");
+            // Moving time fires every due timer of every delivery: the platform's call, like any other intervention.
+            dev.MapGet("/clock", GetClock).RequireAuthorization(Policies.Platform).WithName("GetDevClock");
+            dev.MapPost("/clock/advance", AdvanceClock).RequireAuthorization(Policies.Platform).WithName("AdvanceDevClock");
         }
 
         return app;
@@ -71,14 +73,14 @@ public static class DevEndpoints
 
     private static Ok<ClockResponse> GetClock(TimeProvider clock) => TypedResults.Ok(new ClockResponse(clock.GetUtcNow()));
 
-    private static async Task<Results<Ok<ClockResponse>, ProblemHttpResult>> AdvanceClock(AdvanceRequest request, AdjustableClock clock, TimerFirer firer, HttpContext http, CancellationToken cancellationToken)
+    private static async Task<Results<Ok<ClockResponse>, ProblemHttpResult>> AdvanceClock(AdvanceRequest request, AdjustableClock clock, SharedDevClock shared, TimerFirer firer, HttpContext http, CancellationToken cancellationToken)
     {
         if (!IsoDuration.TryParse(request.By, out var by, out _) || by <= TimeSpan.Zero)
         {
             return Problems.From(http, Failure.Invalid(new InputError("by", request.By is null ? "required" : "invalid")));
         }
 
-        clock.Advance(by);
+        await shared.AdvanceAsync(by, cancellationToken);
 
         // The contract: the call returns only after every timer due at the new time has fired. Firers on other hosts
         // (and this host's loop) take part and hold their batches for a moment; wait while anyone makes progress, and

@@ -20,6 +20,15 @@ public static class LocalDatabase
             return configured;
         }
 
+        if (!builder.Environment.IsDevelopment())
+        {
+            // A trust-auth cluster in a temp-like folder is a developer convenience, never a production database.
+            throw new InvalidOperationException(
+                $"No database configured for the {builder.Environment.EnvironmentName} environment. Set ConnectionStrings:{ConnectionStringName} " +
+                $"(environment variable ConnectionStrings__{ConnectionStringName}, e.g. \"Host=db;Database=servicedelivery;Username=servicedelivery;Password=…\"). " +
+                "Only the Development environment provisions a local PostgreSQL by itself.");
+        }
+
         var options = builder.Configuration.GetSection(LocalDatabaseOptions.SectionName).Get<LocalDatabaseOptions>() ?? new LocalDatabaseOptions();
         var folder = string.IsNullOrWhiteSpace(options.DataDirectory) ? DataFolder(builder.Environment.ContentRootPath, "postgres") : options.DataDirectory;
         using var loggerFactory = LoggerFactory.Create(logging => logging.AddSimpleConsole(o => o.SingleLine = true));

@@ -23,16 +23,31 @@ namespace ServiceDelivery.Host.Hosting;
 /// <summary>Composition of the host: configuration, database, application, jobs, authentication, endpoints.</summary>
 public static class ServiceDeliveryHost
 {
+    /// <summary>Where the service listens when nothing is configured: the README's run command.</summary>
+    public const string DefaultUrl = "http://127.0.0.1:5080";
+
     public static async Task AddServiceDeliveryAsync(this WebApplicationBuilder builder)
     {
         ArgumentNullException.ThrowIfNull(builder);
         var configuration = builder.Configuration;
         var services = builder.Services;
         var dev = configuration.GetSection(DevOptions.SectionName).Get<DevOptions>() ?? new DevOptions();
-        if (builder.Environment.IsProduction() && (dev.Enabled || dev.ClockControl))
+        if (!builder.Environment.IsDevelopment() && (dev.Enabled || dev.ClockControl))
         {
-            throw new InvalidOperationException("Dev:Enabled and Dev:ClockControl must not be set in Production.");
+            // Minted tokens and a movable clock are for a developer's machine only (Staging is a production too).
+            throw new InvalidOperationException($"Dev:Enabled and Dev:ClockControl are only allowed in the Development environment, not in {builder.Environment.EnvironmentName}.");
         }
+
+        // The default address applies only when nothing else says where to listen: ASPNETCORE_URLS, --urls,
+        // ASPNETCORE_HTTP_PORTS or Kestrel endpoints (a "Urls" in appsettings.json would silently win over them).
+        if (string.IsNullOrEmpty(configuration["urls"]) && string.IsNullOrEmpty(configuration["http_ports"])
+            && string.IsNullOrEmpty(configuration["https_ports"]) && !configuration.GetSection("Kestrel:Endpoints").Exists())
+        {
+            builder.WebHost.UseUrls(DefaultUrl);
+        }
+
+        // No "Server: Kestrel": nothing to gain from telling a scanner what runs here.
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.AddServerHeader = false);
 
         // Refuse to start without a usable signing key, before provisioning anything.
         var auth = configuration.GetSection(AuthOptions.SectionName).Get<AuthOptions>() ?? new AuthOptions();
@@ -50,6 +65,8 @@ public static class ServiceDeliveryHost
             var clock = AdjustableClock.Flowing();
             services.AddSingleton(clock);
             services.AddSingleton<TimeProvider>(clock);
+            services.AddSingleton<SharedDevClock>();
+            services.AddHostedService(sp => sp.GetRequiredService<SharedDevClock>());
         }
 
         var connectionString = await LocalDatabase.ConnectionStringAsync(builder);
@@ -90,6 +107,7 @@ public static class ServiceDeliveryHost
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseAuthentication();
+        app.Use(NoStoreWhenPersonal);
         app.UseAuthorization();
         var dev = app.Configuration.GetSection(DevOptions.SectionName).Get<DevOptions>() ?? new DevOptions();
         app.MapHealthEndpoints();
@@ -103,6 +121,29 @@ public static class ServiceDeliveryHost
         app.MapDefinitionEndpoints();
         app.MapOperationEndpoints();
         return app;
+    }
+
+    /// <summary>
+    /// What a signed-in caller sees is theirs: no shared cache or browser history keeps it (an endpoint that sets its
+    /// own Cache-Control, e.g. a download, keeps it).
+    /// </summary>
+    private static Task NoStoreWhenPersonal(HttpContext context, Func<Task> next)
+    {
+        if (context.User.Identity?.IsAuthenticated == true || context.Request.Headers.Authorization.Count > 0)
+        {
+            context.Response.OnStarting(static state =>
+            {
+                var headers = ((HttpContext)state).Response.Headers;
+                if (headers.CacheControl.Count == 0)
+                {
+                    headers.CacheControl = "no-store";
+                }
+
+                return Task.CompletedTask;
+            }, context);
+        }
+
+        return next();
     }
 
     private static void AddAuthentication(IServiceCollection services, ConfigurationManager configuration)
@@ -119,6 +160,19 @@ public static class ServiceDeliveryHost
                 NameClaimType = "name",
                 RoleClaimType = "role",
                 ClockSkew = TimeSpan.FromMinutes(1),
+            };
+            jwt.Events = new JwtBearerEvents
+            {
+                // Every caller is somebody: a validly signed token without a subject is refused, not a 500 later.
+                OnTokenValidated = context =>
+                {
+                    if (string.IsNullOrWhiteSpace(context.Principal?.FindFirst("sub")?.Value))
+                    {
+                        context.Fail("The token has no 'sub' claim.");
+                    }
+
+                    return Task.CompletedTask;
+                },
             };
         });
         services.AddAuthorization(Policies.Add);

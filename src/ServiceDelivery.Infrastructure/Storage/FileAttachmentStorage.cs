@@ -57,7 +57,7 @@ public sealed class FileAttachmentStorage : IAttachmentStorage
         }
     }
 
-    public void Commit(StagedFile file)
+    public bool Commit(StagedFile file)
     {
         ArgumentNullException.ThrowIfNull(file);
         var target = PathOf(file.Sha256);
@@ -66,17 +66,37 @@ public sealed class FileAttachmentStorage : IAttachmentStorage
         {
             // Same bytes, same name: if another upload got there first, ours is redundant.
             File.Move(file.TemporaryPath, target, overwrite: false);
+            return true;
         }
         catch (IOException) when (File.Exists(target))
         {
             File.Delete(file.TemporaryPath);
+            return false;
         }
+    }
+
+    public void Delete(string sha256) => File.Delete(PathOf(sha256));
+
+    public int DeleteStaleStaged(TimeSpan age)
+    {
+        var before = DateTime.UtcNow - age;
+        var deleted = 0;
+        foreach (var file in new DirectoryInfo(Path.Combine(_root, "tmp")).EnumerateFiles())
+        {
+            if (file.LastWriteTimeUtc < before)
+            {
+                file.Delete();
+                deleted++;
+            }
+        }
+
+        return deleted;
     }
 
     public void Discard(StagedFile file)
     {
         ArgumentNullException.ThrowIfNull(file);
-        File.Delete(file.TemporaryPath);
+        File.Delete(file.TemporaryPath); // no error when it was already moved into place
     }
 
     public Stream OpenRead(string sha256) => new FileStream(PathOf(sha256), FileMode.Open, FileAccess.Read, FileShare.Read, 81920, useAsync: true);

@@ -44,6 +44,7 @@ internal sealed class DeliveryConfiguration : IEntityTypeConfiguration<DeliveryR
         builder.HasIndex(d => new { d.ProviderId, d.Stage });
         builder.HasIndex(d => new { d.Stage, d.CreatedAt });
         builder.HasIndex(d => new { d.CreatedAt, d.Id }).IsDescending(true, true);
+        builder.HasIndex(d => new { d.Status, d.CreatedAt, d.Id }).IsDescending(false, true, true);
         builder.HasIndex(d => d.OrderId, "ix_deliveries_order_id_trgm").HasMethod("gin").HasOperators("gin_trgm_ops");
         builder.HasIndex(d => d.ProductName, "ix_deliveries_product_name_trgm").HasMethod("gin").HasOperators("gin_trgm_ops");
     }
@@ -92,6 +93,8 @@ internal sealed class LogConfiguration : IEntityTypeConfiguration<LogRecord>
         builder.ToTable("process_log");
         builder.HasKey(l => l.Id);
         builder.HasIndex(l => new { l.DeliveryId, l.Seq }).IsUnique();
+        // "Which entries use this file?" (downloads): only the few rows with attachments are indexed.
+        builder.HasIndex(l => l.AttachmentIds).HasMethod("gin").HasFilter("cardinality(attachment_ids) > 0");
         builder.Property(l => l.ActorId).HasMaxLength(100);
         builder.Property(l => l.ActorName).HasMaxLength(200);
         builder.Property(l => l.ActorRole).HasMaxLength(16);

@@ -27,6 +27,7 @@ internal sealed class TicketConfiguration : IEntityTypeConfiguration<TicketRecor
         builder.HasMany(t => t.Messages).WithOne().HasForeignKey(m => m.TicketId).OnDelete(DeleteBehavior.Cascade);
         builder.HasIndex(t => new { t.DeliveryId, t.Status });
         builder.HasIndex(t => new { t.Status, t.OpenedAt });
+        builder.HasIndex(t => t.AttachmentIds).HasMethod("gin").HasFilter("cardinality(attachment_ids) > 0");
     }
 }
 
@@ -41,6 +42,7 @@ internal sealed class TicketMessageConfiguration : IEntityTypeConfiguration<Tick
         builder.Property(m => m.AuthorRole).HasMaxLength(16);
         builder.Property(m => m.Body).HasMaxLength(5000);
         builder.HasIndex(m => new { m.TicketId, m.At });
+        builder.HasIndex(m => m.AttachmentIds).HasMethod("gin").HasFilter("cardinality(attachment_ids) > 0");
     }
 }
 
@@ -118,5 +120,6 @@ internal sealed class DefinitionDraftConfiguration : IEntityTypeConfiguration<De
         builder.HasKey(d => d.Key);
         builder.Property(d => d.Key).HasMaxLength(64);
         builder.Property(d => d.UpdatedBy).HasMaxLength(100);
+        builder.Property(d => d.Revision).IsConcurrencyToken();
     }
 }

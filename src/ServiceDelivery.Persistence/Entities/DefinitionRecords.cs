@@ -24,4 +24,7 @@ public sealed class DefinitionDraftRecord
     public DateTimeOffset UpdatedAt { get; set; }
 
     public required string UpdatedBy { get; set; }
+
+    /// <summary>Counts saves: the draft's ETag, so a save or publish based on an older read is refused.</summary>
+    public int Revision { get; set; }
 }

@@ -86,6 +86,11 @@ namespace ServiceDelivery.Persistence.Migrations
                         .HasColumnType("text")
                         .HasColumnName("json");
 
+                    b.Property<int>("Revision")
+                        .IsConcurrencyToken()
+                        .HasColumnType("integer")
+                        .HasColumnName("revision");
+
                     b.Property<DateTimeOffset>("UpdatedAt")
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("updated_at");
@@ -337,6 +342,10 @@ namespace ServiceDelivery.Persistence.Migrations
                         .IsDescending(false, true, true)
                         .HasDatabaseName("ix_deliveries_provider_id_created_at_id");
 
+                    b.HasIndex("Status", "CreatedAt", "Id")
+                        .IsDescending(false, true, true)
+                        .HasDatabaseName("ix_deliveries_status_created_at_id");
+
                     b.HasIndex(new[] { "OrderId" }, "ix_deliveries_order_id_trgm")
                         .HasDatabaseName("ix_deliveries_order_id1");
 
@@ -470,6 +479,12 @@ namespace ServiceDelivery.Persistence.Migrations
 
                     b.HasKey("Id")
                         .HasName("pk_process_log");
+
+                    b.HasIndex("AttachmentIds")
+                        .HasDatabaseName("ix_process_log_attachment_ids")
+                        .HasFilter("cardinality(attachment_ids) > 0");
+
+                    NpgsqlIndexBuilderExtensions.HasMethod(b.HasIndex("AttachmentIds"), "gin");
 
                     b.HasIndex("DeliveryId", "Seq")
                         .IsUnique()
@@ -682,6 +697,12 @@ namespace ServiceDelivery.Persistence.Migrations
                     b.HasKey("Id")
                         .HasName("pk_ticket_messages");
 
+                    b.HasIndex("AttachmentIds")
+                        .HasDatabaseName("ix_ticket_messages_attachment_ids")
+                        .HasFilter("cardinality(attachment_ids) > 0");
+
+                    NpgsqlIndexBuilderExtensions.HasMethod(b.HasIndex("AttachmentIds"), "gin");
+
                     b.HasIndex("TicketId", "At")
                         .HasDatabaseName("ix_ticket_messages_ticket_id_at");
 
@@ -786,6 +807,12 @@ namespace ServiceDelivery.Persistence.Migrations
 
                     b.HasKey("Id")
                         .HasName("pk_tickets");
+
+                    b.HasIndex("AttachmentIds")
+                        .HasDatabaseName("ix_tickets_attachment_ids")
+                        .HasFilter("cardinality(attachment_ids) > 0");
+
+                    NpgsqlIndexBuilderExtensions.HasMethod(b.HasIndex("AttachmentIds"), "gin");
 
                     b.HasIndex("DeliveryId", "Status")
                         .HasDatabaseName("ix_tickets_delivery_id_status");
