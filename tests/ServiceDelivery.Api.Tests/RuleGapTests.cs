@@ -168,4 +168,40 @@ public sealed class RuleGapTests : IAsyncLifetime
         opened.ShouldBe(HttpStatusCode.Created);
         return opened.Str("id");
     }
+
+    [Fact]
+    public async Task Two_designers_on_one_draft_the_stale_save_and_the_stale_publish_are_refused_and_nothing_is_lost()
+    {
+        var shipped = (await File.ReadAllTextAsync(Path.Combine(Testing.TestDatabase.WorkflowsFolder, "manual-service-delivery.json")))
+            .Replace("\"manual-service-delivery\"", "\"two-designers\"", StringComparison.Ordinal);
+        var first = _api.As(Api.Designer);
+        var second = _api.As(new Caller("designer-2", "设计师乙", null, new HashSet<string> { Caller.Designer }), "en");
+        const string Url = "/api/v1/definitions/two-designers/draft";
+
+        var created = (await first.SendAsync(WithIfMatch(HttpMethod.Put, Url, shipped, "0"))).ShouldBe(HttpStatusCode.OK);
+        created.Headers.ETag!.Tag.Should().Be("\"1\"");
+        created.Body.GetProperty("revision").GetInt32().Should().Be(1);
+        var readByBoth = (await first.GetAsync("/api/v1/definitions/two-designers")).Body.GetProperty("draft").GetProperty("revision").GetInt32();
+        var mine = shipped.Replace("\"P15D\"", "\"P10D\"", StringComparison.Ordinal);
+        var theirs = shipped.Replace("\"P15D\"", "\"P20D\"", StringComparison.Ordinal);
+
+        (await first.SendAsync(WithIfMatch(HttpMethod.Put, Url, mine, $"\"{readByBoth}\""))).ShouldBe(HttpStatusCode.OK).Headers.ETag!.Tag.Should().Be("\"2\"");
+        var stale = await second.SendAsync(WithIfMatch(HttpMethod.Put, Url, theirs, $"\"{readByBoth}\""));
+        var stalePublish = await second.SendAsync(WithIfMatch(HttpMethod.Post, "/api/v1/definitions/two-designers/publish", null, $"\"{readByBoth}\""));
+
+        stale.ShouldBe(HttpStatusCode.Conflict, "version_conflict");
+        stalePublish.ShouldBe(HttpStatusCode.Conflict, "version_conflict");
+        var draft = (await first.GetAsync("/api/v1/definitions/two-designers")).Body.GetProperty("draft");
+        draft.GetProperty("definition").ToString().Should().Contain("P10D", "the first designer's save is kept").And.NotContain("P20D");
+        draft.GetProperty("revision").GetInt32().Should().Be(2);
+        (await first.SendAsync(WithIfMatch(HttpMethod.Post, "/api/v1/definitions/two-designers/publish", null, "\"2\""))).ShouldBe(HttpStatusCode.OK)
+            .Body.GetProperty("version").GetInt32().Should().Be(1);
+    }
+
+    private static HttpRequestMessage WithIfMatch(HttpMethod method, string url, string? json, string ifMatch)
+    {
+        var request = new HttpRequestMessage(method, url) { Content = json is null ? null : new StringContent(json, System.Text.Encoding.UTF8, "application/json") };
+        request.Headers.TryAddWithoutValidation("If-Match", ifMatch);
+        return request;
+    }
 }

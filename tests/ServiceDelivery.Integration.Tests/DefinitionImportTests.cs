@@ -24,7 +24,9 @@ public sealed class DefinitionImportTests : IAsyncLifetime
         Directory.Delete(_folder, recursive: true);
     }
 
-    private Task<IReadOnlyList<(string Key, int Version)>> ImportAsync() =>
+    private async Task<IReadOnlyList<(string Key, int Version)>> ImportAsync() => (await ImportWithRefusalsAsync()).Imported;
+
+    private Task<ImportResult> ImportWithRefusalsAsync() =>
         _app.InScope(sp => sp.GetRequiredService<DefinitionImporter>().ImportAsync(_folder, CancellationToken.None));
 
     private async Task WriteAsync(string name, Action<JsonObject> change)
@@ -52,6 +54,27 @@ public sealed class DefinitionImportTests : IAsyncLifetime
         await WriteAsync("b-good.json", d => { d["key"] = "second-process"; d["version"] = 1; });
 
         (await ImportAsync()).Should().Equal(("second-process", 1));
+    }
+
+    [Fact]
+    public async Task A_shipped_version_a_designer_already_published_with_other_content_is_refused_and_reported()
+    {
+        var draft = JsonNode.Parse(await File.ReadAllTextAsync(Path.Combine(TestDatabase.WorkflowsFolder, "manual-service-delivery.json")))!.AsObject();
+        draft["stages"]![4]!["timers"]![0]!["after"] = "P20D";
+        var designer = new ServiceDelivery.Application.Common.Caller("designer-1", "设计师", null, new HashSet<string> { "designer" }, null);
+        await _app.InScope(sp => sp.GetRequiredService<DefinitionCommands>().SaveDraftAsync(designer, "manual-service-delivery", draft.ToJsonString(), null, CancellationToken.None));
+        (await _app.InScope(sp => sp.GetRequiredService<DefinitionCommands>().PublishAsync(designer, "manual-service-delivery", null, CancellationToken.None))).Value!.Version.Should().Be(2);
+        await WriteAsync("manual-service-delivery.json", d => { d["version"] = 2; d["stages"]![4]!["timers"]![0]!["after"] = "P10D"; });
+
+        var result = await ImportWithRefusalsAsync();
+
+        result.Imported.Should().BeEmpty();
+        result.Refused.Should().ContainSingle().Which.Should().Be(new ImportRefusal("manual-service-delivery.json", "manual-service-delivery", 2, "designer-1", 2));
+        await using var db = _app.Db();
+        (await db.DefinitionVersions.SingleAsync(d => d.Key == "manual-service-delivery" && d.Version == 2)).Json.Should().Contain("P20D", "the designer's v2 stays");
+
+        await WriteAsync("manual-service-delivery.json", d => { d["version"] = 3; d["stages"]![4]!["timers"]![0]!["after"] = "P10D"; });
+        (await ImportAsync()).Should().Equal([("manual-service-delivery", 3)], "renumbered above the designer's version, the file is imported");
     }
 
     [Fact]

@@ -28,11 +28,11 @@ public sealed class DefinitionPublishingTests : IAsyncLifetime
         document["stages"]![4]!["timers"]![0]!["after"] = "P20D";
         document["initialStage"] = "nowhere";
 
-        var saved = (await Definitions(d => d.SaveDraftAsync(Designer, "manual-service-delivery", document.ToJsonString(), CancellationToken.None))).Unwrap();
-        var refused = await Definitions(d => d.PublishAsync(Designer, "manual-service-delivery", CancellationToken.None));
+        var saved = (await Definitions(d => d.SaveDraftAsync(Designer, "manual-service-delivery", document.ToJsonString(), null, CancellationToken.None))).Unwrap();
+        var refused = await Definitions(d => d.PublishAsync(Designer, "manual-service-delivery", null, CancellationToken.None));
         document["initialStage"] = "requirement_pending";
-        await Definitions(d => d.SaveDraftAsync(Designer, "manual-service-delivery", document.ToJsonString(), CancellationToken.None));
-        var published = (await Definitions(d => d.PublishAsync(Designer, "manual-service-delivery", CancellationToken.None))).Unwrap();
+        await Definitions(d => d.SaveDraftAsync(Designer, "manual-service-delivery", document.ToJsonString(), null, CancellationToken.None));
+        var published = (await Definitions(d => d.PublishAsync(Designer, "manual-service-delivery", null, CancellationToken.None))).Unwrap();
 
         saved.Validation.Valid.Should().BeFalse();
         saved.Validation.Errors.Should().ContainSingle(e => e.Path == "$.initialStage");
@@ -51,8 +51,8 @@ public sealed class DefinitionPublishingTests : IAsyncLifetime
         var onV1 = await _app.AtAsync("implementing");
         var document = JsonNode.Parse(Shipped())!.AsObject();
         document["stages"]![4]!["timers"]![0]!["after"] = "P20D";
-        await Definitions(d => d.SaveDraftAsync(Designer, "manual-service-delivery", document.ToJsonString(), CancellationToken.None));
-        await Definitions(d => d.PublishAsync(Designer, "manual-service-delivery", CancellationToken.None));
+        await Definitions(d => d.SaveDraftAsync(Designer, "manual-service-delivery", document.ToJsonString(), null, CancellationToken.None));
+        await Definitions(d => d.PublishAsync(Designer, "manual-service-delivery", null, CancellationToken.None));
 
         var onV2 = await _app.AtAsync("accepting");
         var v1Accepting = await _app.ActAsync(Provider, onV1.Id, "submit_for_acceptance");
@@ -66,19 +66,19 @@ public sealed class DefinitionPublishingTests : IAsyncLifetime
     [Fact]
     public async Task Only_designers_edit_and_publish_and_the_document_key_must_match()
     {
-        (await Definitions(d => d.SaveDraftAsync(Platform, "manual-service-delivery", Shipped(), CancellationToken.None))).Failure!.Code.Should().Be("forbidden_action");
-        (await Definitions(d => d.PublishAsync(Buyer, "manual-service-delivery", CancellationToken.None))).Failure!.Code.Should().Be("forbidden_action");
-        (await Definitions(d => d.PublishAsync(Designer, "no-draft-here", CancellationToken.None))).Failure!.Code.Should().Be("not_found");
+        (await Definitions(d => d.SaveDraftAsync(Platform, "manual-service-delivery", Shipped(), null, CancellationToken.None))).Failure!.Code.Should().Be("forbidden_action");
+        (await Definitions(d => d.PublishAsync(Buyer, "manual-service-delivery", null, CancellationToken.None))).Failure!.Code.Should().Be("forbidden_action");
+        (await Definitions(d => d.PublishAsync(Designer, "no-draft-here", null, CancellationToken.None))).Failure!.Code.Should().Be("not_found");
 
-        var mismatch = (await Definitions(d => d.SaveDraftAsync(Designer, "other-process", Shipped(), CancellationToken.None))).Unwrap();
+        var mismatch = (await Definitions(d => d.SaveDraftAsync(Designer, "other-process", Shipped(), null, CancellationToken.None))).Unwrap();
         mismatch.Validation.Errors.Should().ContainSingle(e => e.Code == "key_mismatch" && e.Path == "$.key");
-        (await Definitions(d => d.PublishAsync(Designer, "other-process", CancellationToken.None))).Failure!.Code.Should().Be("validation_failed");
+        (await Definitions(d => d.PublishAsync(Designer, "other-process", null, CancellationToken.None))).Failure!.Code.Should().Be("validation_failed");
     }
 
     [Fact]
     public async Task The_list_shows_every_key_with_its_latest_version_and_draft()
     {
-        await Definitions(d => d.SaveDraftAsync(Designer, "new-process", "{ \"key\": \"new-process\" }", CancellationToken.None));
+        await Definitions(d => d.SaveDraftAsync(Designer, "new-process", "{ \"key\": \"new-process\" }", null, CancellationToken.None));
 
         var list = await Definitions(d => d.ListAsync(CancellationToken.None));
 

@@ -22,7 +22,11 @@ public sealed class DefinitionCommands(ServiceDeliveryDbContext db, DefinitionCa
             ? new DefinitionValidation(false, [new ValidationError("$", "too_large", LocalizedText.Of($"文档超过 {MaxDocumentLength} 个字符", $"the document is longer than {MaxDocumentLength} characters"))])
             : From(ProcessDefinitionLoader.Validate(json));
 
-    public async Task<Result<DefinitionDraftView>> SaveDraftAsync(Caller caller, string key, string json, CancellationToken cancellationToken)
+    /// <summary>
+    /// Saves the draft of <paramref name="key"/>. With <paramref name="expectedRevision"/> (the draft's ETag, 0 for
+    /// "there is none yet") a save based on an older read is a version conflict, never a silent overwrite.
+    /// </summary>
+    public async Task<Result<DefinitionDraftView>> SaveDraftAsync(Caller caller, string key, string json, int? expectedRevision, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(caller);
         ArgumentNullException.ThrowIfNull(json);
@@ -47,6 +51,11 @@ public sealed class DefinitionCommands(ServiceDeliveryDbContext db, DefinitionCa
         }
 
         var draft = await db.DefinitionDrafts.FirstOrDefaultAsync(d => d.Key == key, cancellationToken);
+        if (expectedRevision is { } expected && expected != (draft?.Revision ?? 0))
+        {
+            return Failure.VersionConflict;
+        }
+
         if (draft is null)
         {
             draft = new DefinitionDraftRecord { Key = key, Json = json, UpdatedBy = caller.Id };
@@ -56,12 +65,22 @@ public sealed class DefinitionCommands(ServiceDeliveryDbContext db, DefinitionCa
         draft.Json = json;
         draft.UpdatedBy = caller.Id;
         draft.UpdatedAt = clock.Now();
-        await db.SaveChangesAsync(cancellationToken);
-        return new DefinitionDraftView(key, json, draft.UpdatedAt, validation);
+        draft.Revision++;
+        try
+        {
+            await db.SaveChangesAsync(cancellationToken);
+        }
+        catch (DbUpdateException ex) when (ex is DbUpdateConcurrencyException || ex.IsUniqueViolation())
+        {
+            // Another save (or a publish) won between our read and our write.
+            return Failure.VersionConflict;
+        }
+
+        return new DefinitionDraftView(key, json, draft.Revision, draft.UpdatedAt, validation);
     }
 
     /// <summary>Publishes the draft of <paramref name="key"/> as the next version; refused while it is invalid.</summary>
-    public async Task<Result<DefinitionVersionView>> PublishAsync(Caller caller, string key, CancellationToken cancellationToken)
+    public async Task<Result<DefinitionVersionView>> PublishAsync(Caller caller, string key, int? expectedRevision, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(caller);
         if (!caller.Is(Caller.Designer))
@@ -73,6 +92,12 @@ public sealed class DefinitionCommands(ServiceDeliveryDbContext db, DefinitionCa
         if (draft is null)
         {
             return Failure.NotFound;
+        }
+
+        if (expectedRevision is { } expected && expected != draft.Revision)
+        {
+            // The draft changed since the designer reviewed it: publishing would ship (and delete) unseen work.
+            return Failure.VersionConflict;
         }
 
         var validation = Validate(draft.Json);
@@ -135,7 +160,7 @@ public sealed class DefinitionCommands(ServiceDeliveryDbContext db, DefinitionCa
         return new DefinitionDetail(
             key,
             latest is null ? null : ToView(latest),
-            draft is null ? null : new DefinitionDraftView(key, draft.Json, draft.UpdatedAt, Validate(draft.Json)));
+            draft is null ? null : new DefinitionDraftView(key, draft.Json, draft.Revision, draft.UpdatedAt, Validate(draft.Json)));
     }
 
     public async Task<Result<DefinitionVersionView>> GetVersionAsync(string key, int version, CancellationToken cancellationToken)
@@ -166,7 +191,7 @@ public sealed class DefinitionCommands(ServiceDeliveryDbContext db, DefinitionCa
 
 public sealed record DefinitionValidation(bool Valid, IReadOnlyList<ValidationError> Errors);
 
-public sealed record DefinitionDraftView(string Key, string Json, DateTimeOffset UpdatedAt, DefinitionValidation Validation);
+public sealed record DefinitionDraftView(string Key, string Json, int Revision, DateTimeOffset UpdatedAt, DefinitionValidation Validation);
 
 public sealed record DefinitionVersionView(string Key, int Version, DateTimeOffset PublishedAt, string PublishedBy, string Json);
 

@@ -22,9 +22,11 @@ public static class DefinitionEndpoints
             .Accepts<JsonElement>("application/json").ProducesErrors(400, 401, 403, 413, 415);
         group.MapPut("/{key}/draft", SaveDraft).RequireAuthorization(Policies.Designers).WithName("SaveDefinitionDraft")
             .WithSummary("Save the draft (valid or not) and return its validation")
-            .Accepts<JsonElement>("application/json").ProducesErrors(400, 401, 403, 413, 415);
+            .WithDescription("ETag carries the draft's revision. Send If-Match: \"<revision>\" (\"0\" when creating) so a save based on an older read is refused with 409 version_conflict instead of overwriting another designer's work.")
+            .Accepts<JsonElement>("application/json").ProducesErrors(400, 401, 403, 409, 413, 415);
         group.MapPost("/{key}/publish", Publish).RequireAuthorization(Policies.Designers).WithName("PublishDefinition")
             .WithSummary("Publish the draft as the next version; refused with 400 validation_failed while it is invalid")
+            .WithDescription("Send If-Match: \"<revision>\" of the draft you reviewed: if another designer saved since, 409 version_conflict and nothing is published.")
             .ProducesErrors(400, 401, 403, 404, 409);
         return app;
     }
@@ -37,7 +39,7 @@ public static class DefinitionEndpoints
 
     public sealed record VersionResource(int Version, DateTimeOffset PublishedAt, string PublishedBy, JsonElement Definition);
 
-    public sealed record DraftResource(JsonElement Definition, DateTimeOffset UpdatedAt, ValidationResource Validation);
+    public sealed record DraftResource(JsonElement Definition, int Revision, DateTimeOffset UpdatedAt, ValidationResource Validation);
 
     public sealed record DetailResource(string Key, VersionResource? Published, DraftResource? Draft);
 
@@ -63,7 +65,7 @@ public static class DefinitionEndpoints
         return TypedResults.Ok(new DetailResource(
             detail.Key,
             detail.Published is null ? null : ToResource(detail.Published),
-            detail.Draft is null ? null : new DraftResource(Parse(detail.Draft.Json), detail.Draft.UpdatedAt, ToResource(detail.Draft.Validation, culture))));
+            detail.Draft is null ? null : new DraftResource(Parse(detail.Draft.Json), detail.Draft.Revision, detail.Draft.UpdatedAt, ToResource(detail.Draft.Validation, culture))));
     }
 
     private static async Task<Results<Ok<VersionResource>, ProblemHttpResult>> Version(string key, int n, DefinitionCommands definitions, HttpContext http, CancellationToken cancellationToken)
@@ -89,19 +91,30 @@ public static class DefinitionEndpoints
             return Problems.From(http, failure);
         }
 
-        var result = await definitions.SaveDraftAsync(http.User.ToCaller(), key, text!, cancellationToken);
+        if (!RequestHeaders.TryGetIfMatch(http.Request, out var revision, out var badRevision))
+        {
+            return Problems.From(http, badRevision!);
+        }
+
+        var result = await definitions.SaveDraftAsync(http.User.ToCaller(), key, text!, revision, cancellationToken);
         if (result.Failure is { } refused)
         {
             return Problems.From(http, refused);
         }
 
         var draft = result.Value!;
-        return TypedResults.Ok(new DraftResource(Parse(draft.Json), draft.UpdatedAt, ToResource(draft.Validation, Messages.Culture(http))));
+        RequestHeaders.SetETag(http.Response, draft.Revision);
+        return TypedResults.Ok(new DraftResource(Parse(draft.Json), draft.Revision, draft.UpdatedAt, ToResource(draft.Validation, Messages.Culture(http))));
     }
 
     private static async Task<Results<Ok<VersionResource>, ProblemHttpResult>> Publish(string key, DefinitionCommands definitions, HttpContext http, CancellationToken cancellationToken)
     {
-        var result = await definitions.PublishAsync(http.User.ToCaller(), key, cancellationToken);
+        if (!RequestHeaders.TryGetIfMatch(http.Request, out var revision, out var badRevision))
+        {
+            return Problems.From(http, badRevision!);
+        }
+
+        var result = await definitions.PublishAsync(http.User.ToCaller(), key, revision, cancellationToken);
         return result.Failure is { } failure ? Problems.From(http, failure) : TypedResults.Ok(ToResource(result.Value!));
     }
 
