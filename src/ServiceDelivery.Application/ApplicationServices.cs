@@ -38,6 +38,8 @@ public static class ApplicationServices
         services.AddScoped<DeliveryQueries>();
         services.AddScoped<NotificationAdmin>();
         services.AddScoped<AttachmentCommands>();
+        services.TryAddSingleton(new Maintenance.RetentionOptions());
+        services.AddSingleton<Maintenance.RetentionSweep>();
         return services;
     }
 }

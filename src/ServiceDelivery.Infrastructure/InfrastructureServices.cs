@@ -61,6 +61,7 @@ public static class InfrastructureServices
 
         services.AddTransient<TimerJobs>();
         services.AddTransient<OutboxJobs>();
+        services.AddTransient<RetentionJobs>();
         services.AddHostedService<JobsBootstrapper>();
         return services;
     }

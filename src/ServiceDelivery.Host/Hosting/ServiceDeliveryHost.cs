@@ -75,6 +75,7 @@ public static class ServiceDeliveryHost
         configuration.GetSection(WebhookOptions.SectionName).Bind(webhooks);
         services.AddSingleton(webhooks);
         services.AddSingleton(configuration.GetSection(NotificationOptions.SectionName).Get<NotificationOptions>() ?? new NotificationOptions());
+        services.AddSingleton(configuration.GetSection(ServiceDelivery.Application.Maintenance.RetentionOptions.SectionName).Get<ServiceDelivery.Application.Maintenance.RetentionOptions>() ?? new());
         services.AddServiceDeliveryApplication(connectionString, deliveryOptions);
         services.AddServiceDeliveryNotifications(configuration.GetSection(SmtpOptions.SectionName).Get<SmtpOptions>() ?? new SmtpOptions());
         services.AddScoped(sp => sp.GetRequiredService<IDbContextFactory<ServiceDeliveryDbContext>>().CreateDbContext());

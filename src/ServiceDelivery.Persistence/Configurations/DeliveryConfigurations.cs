@@ -80,6 +80,7 @@ internal sealed class TimerConfiguration : IEntityTypeConfiguration<TimerRecord>
 
         // Due timers, earliest first: what the firers scan.
         builder.HasIndex(t => t.DueAt).HasFilter("state = 'running'");
+        builder.HasIndex(t => t.EndedAt).HasFilter("ended_at IS NOT NULL"); // retention
 
         // At most one live timer per delivery and key, whatever the code above does.
         builder.HasIndex(t => new { t.DeliveryId, t.Key }).IsUnique().HasFilter("state IN ('running', 'frozen')");

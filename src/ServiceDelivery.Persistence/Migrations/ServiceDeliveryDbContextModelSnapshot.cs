@@ -879,6 +879,10 @@ namespace ServiceDelivery.Persistence.Migrations
                         .HasDatabaseName("ix_timers_due_at")
                         .HasFilter("state = 'running'");
 
+                    b.HasIndex("EndedAt")
+                        .HasDatabaseName("ix_timers_ended_at")
+                        .HasFilter("ended_at IS NOT NULL");
+
                     b.HasIndex("DeliveryId", "Key")
                         .IsUnique()
                         .HasDatabaseName("ix_timers_delivery_id_key")
