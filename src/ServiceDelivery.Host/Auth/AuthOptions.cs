@@ -13,8 +13,16 @@ public sealed class AuthOptions
     [Required]
     public string Audience { get; set; } = "servicedelivery-api";
 
-    /// <summary>HMAC-SHA256 key, at least 32 bytes (Auth__SigningKey).</summary>
-    [Required]
-    [MinLength(32)]
+    /// <summary>HMAC-SHA256 key, at least 32 bytes (Auth__SigningKey); optional when <see cref="Authority"/> is set.</summary>
     public string SigningKey { get; set; } = string.Empty;
+
+    /// <summary>
+    /// The identity provider (OpenID Connect issuer URL, Auth__Authority): its tokens, signed with the keys its
+    /// metadata publishes (JWKS, RS256 or ES256), are accepted besides those signed with <see cref="SigningKey"/>.
+    /// They must carry <see cref="Audience"/>, a <c>sub</c> and <c>role</c> claims.
+    /// </summary>
+    public string? Authority { get; set; }
+
+    /// <summary>Refuse an authority reached over plain HTTP (only a test or a lab turns this off).</summary>
+    public bool RequireHttpsMetadata { get; set; } = true;
 }

@@ -51,9 +51,9 @@ public static class ServiceDeliveryHost
 
         // Refuse to start without a usable signing key, before provisioning anything.
         var auth = configuration.GetSection(AuthOptions.SectionName).Get<AuthOptions>() ?? new AuthOptions();
-        if (auth.SigningKey.Length < 32)
+        if (auth.SigningKey.Length < 32 && (auth.SigningKey.Length > 0 || string.IsNullOrWhiteSpace(auth.Authority)))
         {
-            throw new InvalidOperationException("Auth:SigningKey must be set to at least 32 characters; in production pass it as the environment variable Auth__SigningKey.");
+            throw new InvalidOperationException("Auth:SigningKey must be set to at least 32 characters (or set Auth:Authority to your identity provider); in production pass them as the environment variables Auth__SigningKey / Auth__Authority.");
         }
 
         services.AddOptions<AuthOptions>().BindConfiguration(AuthOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
@@ -153,11 +153,19 @@ public static class ServiceDeliveryHost
         {
             var auth = configuration.GetSection(AuthOptions.SectionName).Get<AuthOptions>() ?? new AuthOptions();
             jwt.MapInboundClaims = false;
+            if (!string.IsNullOrWhiteSpace(auth.Authority))
+            {
+                // The handler adds the provider's issuer and its published keys to the ones below (and refreshes them).
+                jwt.Authority = auth.Authority;
+                jwt.RequireHttpsMetadata = auth.RequireHttpsMetadata;
+            }
+
             jwt.TokenValidationParameters = new TokenValidationParameters
             {
                 ValidIssuer = auth.Issuer,
                 ValidAudience = auth.Audience,
                 IssuerSigningKey = auth.SigningKey.Length > 0 ? TokenIssuer.SigningKey(auth) : null,
+                ValidAlgorithms = [SecurityAlgorithms.HmacSha256, SecurityAlgorithms.RsaSha256, SecurityAlgorithms.EcdsaSha256],
                 NameClaimType = "name",
                 RoleClaimType = "role",
                 ClockSkew = TimeSpan.FromMinutes(1),
