@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# Load test of the delivery centre's reads on 100,000 deliveries: the host (Release) on a private PostgreSQL,
-# wrk on loopback. Prints one line per scenario: requests/s and latency percentiles.
-#   bash benchmarks/api-load/run.sh            (needs wrk: apt-get install wrk)
+# Load test of the delivery centre's reads on 1,000,000 deliveries and 10,000,000 process-log rows: the host
+# (Release) on a private PostgreSQL, wrk on loopback, and pgbench (select-only) on the same server as the
+# reference. Prints one line per scenario: requests/s, latency percentiles and req/s ÷ pgbench TPS.
+#   bash benchmarks/api-load/run.sh                        (needs wrk and pgbench: apt-get install wrk postgresql-contrib)
+#   DELIVERIES=100000 LOG_PER_DELIVERY=10 bash benchmarks/api-load/run.sh   (smaller)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 WORK=$(mktemp -d /tmp/sd-load-XXXX)
@@ -9,6 +11,8 @@ DATA=/tmp/sd-load-pg-$$
 PORT=5091
 API=http://127.0.0.1:$PORT/api/v1
 DURATION=${DURATION:-15s}
+DELIVERIES=${DELIVERIES:-1000000}
+LOG_PER_DELIVERY=${LOG_PER_DELIVERY:-10}
 
 export ASPNETCORE_ENVIRONMENT=Development LocalDatabase__DataDirectory=$DATA Demo__Seed=false Logging__LogLevel__Default=Warning
 dotnet run -c Release --project src/ServiceDelivery.Host -- --urls http://127.0.0.1:$PORT > "$WORK/host.log" 2>&1 &
@@ -20,13 +24,29 @@ until curl -sf http://127.0.0.1:$PORT/health/ready > /dev/null; do
 done
 
 PGPORT=$(sed -n 4p "$DATA/postmaster.pid")
-psql -q -h 127.0.0.1 -p "$PGPORT" -U postgres servicedelivery -f benchmarks/api-load/seed.sql
+SEED_START=$(date +%s)
+psql -q -h 127.0.0.1 -p "$PGPORT" -U postgres servicedelivery -v deliveries="$DELIVERIES" -v log_per_delivery="$LOG_PER_DELIVERY" -f benchmarks/api-load/seed.sql
+echo "seeded $DELIVERIES deliveries and $((DELIVERIES * LOG_PER_DELIVERY)) log rows in $(( $(date +%s) - SEED_START )) s" >&2
+
+# The reference: PostgreSQL's own select-only benchmark on the same server, same machine, same moment.
+psql -q -h 127.0.0.1 -p "$PGPORT" -U postgres -c 'CREATE DATABASE pgbench' postgres
+pgbench -q -i -s 10 -h 127.0.0.1 -p "$PGPORT" -U postgres pgbench > /dev/null 2>&1
+PGBENCH=$(pgbench -S -c 8 -j 2 -T 15 -h 127.0.0.1 -p "$PGPORT" -U postgres pgbench 2>/dev/null | awk '/^tps/ {printf "%d", $3}')
 
 token() { curl -s -X POST $API/dev/tokens -H 'content-type: application/json' -d "$1" | sed 's/.*"token":"\([^"]*\)".*/\1/'; }
 BUYER=$(token '{"sub":"u-00042","name":"买家42","roles":["buyer"]}')
 PROVIDER=$(token '{"sub":"s-7","name":"员工","roles":["provider"],"providerId":"p-007"}')
 PLATFORM=$(token '{"sub":"op-1","name":"监管","roles":["platform"]}')
 ONE=$(curl -s "$API/deliveries?limit=1" -H "authorization: Bearer $BUYER" | sed 's/.*"id":"\([^"]*\)".*"orderId".*/\1/' | head -c 36)
+# A file the buyer uploaded, referenced from one log entry of a delivery of provider p-042: the provider's download
+# is allowed only through that entry (the index lookup), not as the uploader.
+OWNER=$(token '{"sub":"s-42","name":"员工","roles":["provider"],"providerId":"p-042"}')
+printf '%%PDF-1.7\nload test' > "$WORK/report.pdf"
+FILE=$(curl -s -X POST "$API/attachments" -H "authorization: Bearer $BUYER" -F "file=@$WORK/report.pdf;filename=report.pdf" | sed 's/.*"id":"\([^"]*\)".*/\1/')
+psql -q -h 127.0.0.1 -p "$PGPORT" -U postgres servicedelivery -c "UPDATE process_log SET attachment_ids = ARRAY['$FILE'::uuid]
+  WHERE id = (SELECT l.id FROM process_log l JOIN deliveries d ON d.id = l.delivery_id WHERE d.buyer_id = 'u-00042' AND d.provider_id = 'p-042' LIMIT 1)"
+code=$(curl -s -o /dev/null -w '%{http_code}' -H "authorization: Bearer $OWNER" "$API/attachments/$FILE")
+[ "$code" = 200 ] || { echo "the provider's download answered $code, not 200" >&2; exit 1; }
 
 run() {
   local name=$1 token=$2 url=$3
@@ -36,11 +56,17 @@ run() {
     return
   fi
   out=$(wrk -t2 -c16 -d"$DURATION" --latency -H "Authorization: Bearer $token" "$url")
+  if grep -q 'Non-2xx' <<<"$out"; then
+    echo "$name: some answers were not 2xx" >&2
+    exit 1
+  fi
   local rps p50 p99
   rps=$(awk '/Requests\/sec/ {print $2}' <<<"$out")
   p50=$(awk '$1=="50%" {print $2}' <<<"$out")
   p99=$(awk '$1=="99%" {print $2}' <<<"$out")
-  printf '| %-44s | %8s | %8s | %8s |\n' "$name" "$rps" "$p50" "$p99"
+  local ratio
+  ratio=$(awk -v r="$rps" -v p="$PGBENCH" 'BEGIN { printf "%.3f", r / p }')
+  printf '| %-46s | %8s | %8s | %8s | %6s |\n' "$name" "$rps" "$p50" "$p99" "$ratio"
 }
 
 scenarios() {
@@ -49,13 +75,16 @@ run "provider: list in one stage"              "$PROVIDER" "$API/deliveries?stag
 run "platform: list, first page of 20"         "$PLATFORM" "$API/deliveries?limit=20"
 run "platform: text search (product name)"     "$PLATFORM" "$API/deliveries?q=%E5%AE%89%E5%85%A8%E5%8A%A0%E5%9B%BA&limit=20"
 run "buyer: counts per stage"                  "$BUYER"    "$API/deliveries/counts"
-run "platform: counts per stage (all 100,000)" "$PLATFORM" "$API/deliveries/counts"
+run "platform: counts per stage (all deliveries)" "$PLATFORM" "$API/deliveries/counts"
+run "platform: list, status=active"            "$PLATFORM" "$API/deliveries?status=active&limit=20"
+run "provider: download via a log entry"       "$OWNER"    "$API/attachments/$FILE"
 run "provider: task inbox"                     "$PROVIDER" "$API/tasks"
 run "buyer: one delivery"                      "$BUYER"    "$API/deliveries/$ONE"
 }
 
 # A first pass warms up (JIT and tiered compilation, pools, PostgreSQL's caches) and is not measured.
 WARMUP=1 scenarios
-echo "| scenario (100,000 deliveries) | req/s | p50 | p99 |"
-echo "|---|---:|---:|---:|"
+echo "pgbench -S -c 8 -j 2 -T 15 (select-only, scale 10) on the same server: $PGBENCH TPS"
+echo "| scenario ($DELIVERIES deliveries, $((DELIVERIES * LOG_PER_DELIVERY)) log rows) | req/s | p50 | p99 | ÷ pgbench |"
+echo "|---|---:|---:|---:|---:|"
 scenarios

@@ -1,11 +1,15 @@
+using Microsoft.AspNetCore.DataProtection.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
 using ServiceDelivery.Persistence.Entities;
 
 namespace ServiceDelivery.Persistence;
 
 /// <summary>All of ServiceDelivery's state in PostgreSQL.</summary>
-public sealed class ServiceDeliveryDbContext(DbContextOptions<ServiceDeliveryDbContext> options) : DbContext(options)
+public sealed class ServiceDeliveryDbContext(DbContextOptions<ServiceDeliveryDbContext> options) : DbContext(options), IDataProtectionKeyContext
 {
+    /// <summary>ASP.NET Core data-protection keys (cookies, antiforgery), shared by every host.</summary>
+    public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
+
     public DbSet<DeliveryRecord> Deliveries => Set<DeliveryRecord>();
 
     public DbSet<TaskRecord> Tasks => Set<TaskRecord>();

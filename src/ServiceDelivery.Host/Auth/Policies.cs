@@ -30,7 +30,7 @@ public static class Policies
     }
 }
 
-/// <summary>Refusals by the authorization layer are problem details too: 401 without a valid token, 403 forbidden_action.</summary>
+/// <summary>Refusals of API calls by the authorization layer are problem details too: 401 without a valid token, 403 forbidden_action.</summary>
 public sealed class ProblemAuthorizationResultHandler : IAuthorizationMiddlewareResultHandler
 {
     private readonly AuthorizationMiddlewareResultHandler _default = new();
@@ -39,6 +39,13 @@ public sealed class ProblemAuthorizationResultHandler : IAuthorizationMiddleware
     {
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(authorizeResult);
+        if (!context.Request.Path.StartsWithSegments("/api"))
+        {
+            // Pages: the cookie scheme answers (sign-in redirect, the 403 page).
+            await _default.HandleAsync(next, context, policy, authorizeResult);
+            return;
+        }
+
         if (authorizeResult.Challenged)
         {
             context.Response.Headers.WWWAuthenticate = "Bearer";

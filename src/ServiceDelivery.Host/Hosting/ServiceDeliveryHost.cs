@@ -100,6 +100,7 @@ public static class ServiceDeliveryHost
         // Chinese text as text, not \uXXXX escapes (HTML-sensitive characters are still escaped).
         services.ConfigureHttpJsonOptions(json => json.SerializerOptions.Encoder = JavaScriptEncoder.Create(UnicodeRanges.All));
         AddAuthentication(services, configuration);
+        builder.AddServiceDeliveryWeb(devSignIn: dev.Enabled);
     }
 
     public static WebApplication MapServiceDelivery(this WebApplication app)
@@ -107,9 +108,11 @@ public static class ServiceDeliveryHost
         ArgumentNullException.ThrowIfNull(app);
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        app.UseServiceDeliveryPageCulture();
         app.UseAuthentication();
         app.Use(NoStoreWhenPersonal);
         app.UseAuthorization();
+        app.UseAntiforgery();
         var dev = app.Configuration.GetSection(DevOptions.SectionName).Get<DevOptions>() ?? new DevOptions();
         app.MapHealthEndpoints();
         app.MapOpenApi("/openapi/{documentName}.json").AllowAnonymous();
@@ -121,6 +124,7 @@ public static class ServiceDeliveryHost
         app.MapTaskEndpoints();
         app.MapDefinitionEndpoints();
         app.MapOperationEndpoints();
+        app.MapServiceDeliveryWeb();
         return app;
     }
 
@@ -149,7 +153,7 @@ public static class ServiceDeliveryHost
 
     private static void AddAuthentication(IServiceCollection services, ConfigurationManager configuration)
     {
-        services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer(jwt =>
+        services.AddAuthentication(WebPages.Scheme).AddJwtBearer(jwt =>
         {
             var auth = configuration.GetSection(AuthOptions.SectionName).Get<AuthOptions>() ?? new AuthOptions();
             jwt.MapInboundClaims = false;

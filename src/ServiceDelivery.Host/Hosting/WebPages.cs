@@ -1,0 +1,153 @@
+using System.Globalization;
+using System.Net;
+using System.Security.Claims;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authentication.Cookies;
+using Microsoft.AspNetCore.Authentication.JwtBearer;
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.AspNetCore.Localization;
+using Microsoft.AspNetCore.Mvc;
+using MudBlazor.Services;
+using ServiceDelivery.Persistence;
+using ServiceDelivery.Web;
+using ServiceDelivery.Web.Components;
+
+namespace ServiceDelivery.Host.Hosting;
+
+/// <summary>
+/// The web pages (ServiceDelivery.Web) on the API's port: cookie sign-in for people next to bearer tokens for
+/// machines, the development sign-in, the language switch, and data-protection keys in PostgreSQL so every host
+/// reads every cookie.
+/// </summary>
+public static class WebPages
+{
+    /// <summary>Picks the scheme per request: bearer tokens for the API and for any request that brings one, cookies for pages.</summary>
+    public const string Scheme = "ServiceDelivery";
+
+    public static void AddServiceDeliveryWeb(this WebApplicationBuilder builder, bool devSignIn)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        var services = builder.Services;
+        services.AddRazorComponents().AddInteractiveServerComponents();
+        services.AddMudServices();
+        services.AddCascadingAuthenticationState();
+        services.AddDataProtection().SetApplicationName("servicedelivery").PersistKeysToDbContext<ServiceDeliveryDbContext>();
+        services.AddSingleton(new DevSignInOptions
+        {
+            Enabled = devSignIn,
+            Identities = [.. DemoData.Users.Select(u => new SignInIdentity(u.Id, u.Name, u.Email, u.Roles, u.ProviderId))],
+        });
+
+        services.AddAuthentication()
+            .AddPolicyScheme(Scheme, Scheme, options => options.ForwardDefaultSelector = context =>
+                context.Request.Path.StartsWithSegments("/api") || context.Request.Headers.Authorization.Count > 0
+                    ? JwtBearerDefaults.AuthenticationScheme
+                    : CookieAuthenticationDefaults.AuthenticationScheme)
+            .AddCookie(cookie =>
+            {
+                cookie.Cookie.Name = "sd-auth";
+                cookie.Cookie.HttpOnly = true;
+                cookie.Cookie.SameSite = SameSiteMode.Lax;
+                cookie.LoginPath = "/signin";
+                cookie.ExpireTimeSpan = TimeSpan.FromHours(12);
+                cookie.SlidingExpiration = true;
+
+                // A page the role may not use is a 403 with a page that says why, not a redirect.
+                cookie.Events.OnRedirectToAccessDenied = async context =>
+                {
+                    context.Response.StatusCode = StatusCodes.Status403Forbidden;
+                    context.Response.ContentType = "text/html; charset=utf-8";
+                    await context.Response.WriteAsync(ForbiddenPage(context.HttpContext));
+                };
+            });
+    }
+
+    public static void MapServiceDeliveryWeb(this WebApplication app)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        app.MapStaticAssets();
+        app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
+
+        app.MapGet("/", () => Results.Redirect("/studio")).ExcludeFromDescription();
+        app.MapGet("/culture", (string? lang, string? returnUrl, HttpContext http) =>
+        {
+            var culture = lang == "en" ? "en" : "zh-CN";
+            http.Response.Cookies.Append(UiText.CultureCookie, CookieRequestCultureProvider.MakeCookieValue(new RequestCulture(culture)),
+                new CookieOptions { MaxAge = TimeSpan.FromDays(365), SameSite = SameSiteMode.Lax, HttpOnly = true, IsEssential = true });
+            return Results.LocalRedirect(LocalUrl(returnUrl));
+        }).AllowAnonymous().ExcludeFromDescription();
+
+        app.MapPost("/signout", async (HttpContext http) =>
+        {
+            await http.SignOutAsync(CookieAuthenticationDefaults.AuthenticationScheme);
+            return Results.LocalRedirect("/signin");
+        }).ExcludeFromDescription();
+
+        if (app.Services.GetRequiredService<DevSignInOptions>().Enabled)
+        {
+            app.MapPost("/signin", SignInAsync).AllowAnonymous().ExcludeFromDescription();
+        }
+    }
+
+    /// <summary>zh-CN unless the language cookie says en; only for pages (the API reads Accept-Language itself).</summary>
+    public static void UseServiceDeliveryPageCulture(this WebApplication app)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        app.UseWhen(context => !context.Request.Path.StartsWithSegments("/api"), pages => pages.UseRequestLocalization(options =>
+        {
+            options.SetDefaultCulture("zh-CN").AddSupportedCultures("zh-CN", "en").AddSupportedUICultures("zh-CN", "en");
+            options.RequestCultureProviders = [new CookieRequestCultureProvider { CookieName = UiText.CultureCookie }];
+        }));
+    }
+
+    private static async Task<IResult> SignInAsync([FromForm] SignInForm form, HttpContext http)
+    {
+        var roles = (form.Roles ?? string.Empty).Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        if (string.IsNullOrWhiteSpace(form.Sub) || roles.Length == 0 || (roles.Contains("provider") && string.IsNullOrWhiteSpace(form.ProviderId)))
+        {
+            return Results.LocalRedirect("/signin");
+        }
+
+        var claims = new List<Claim> { new("sub", form.Sub.Trim()), new("name", string.IsNullOrWhiteSpace(form.Name) ? form.Sub.Trim() : form.Name.Trim()) };
+        claims.AddRange(roles.Select(r => new Claim("role", r)));
+        if (!string.IsNullOrWhiteSpace(form.ProviderId))
+        {
+            claims.Add(new Claim("provider_id", form.ProviderId.Trim()));
+        }
+
+        var identity = new ClaimsIdentity(claims, CookieAuthenticationDefaults.AuthenticationScheme, "name", "role");
+        await http.SignInAsync(CookieAuthenticationDefaults.AuthenticationScheme, new ClaimsPrincipal(identity));
+        return Results.LocalRedirect(LocalUrl(form.ReturnUrl));
+    }
+
+    public sealed record SignInForm(string? Sub, string? Name, string? Roles, string? ProviderId, string? ReturnUrl);
+
+    // Only our own paths: "//evil.example" or "http://…" would make the sign-in an open redirect.
+    private static string LocalUrl(string? url, string fallback = "/") =>
+        !string.IsNullOrEmpty(url) && url.StartsWith('/') && !url.StartsWith("//", StringComparison.Ordinal) && !url.StartsWith("/\\", StringComparison.Ordinal) ? url : fallback;
+
+    private static string ForbiddenPage(HttpContext http)
+    {
+        var culture = http.Request.Cookies[UiText.CultureCookie]?.Contains("en", StringComparison.Ordinal) == true ? "en" : "zh-CN";
+        var previous = CultureInfo.CurrentUICulture;
+        CultureInfo.CurrentUICulture = new CultureInfo(culture);
+        try
+        {
+            var user = http.User;
+            var name = WebUtility.HtmlEncode(user.FindFirst("name")?.Value ?? "?");
+            var roles = WebUtility.HtmlEncode(string.Join(culture == "en" ? ", " : "、", user.FindAll("role").Select(r => UiText.T("role." + r.Value))));
+            return $$"""
+                <!DOCTYPE html><html lang="{{culture}}"><head><meta charset="utf-8"><title>403 · {{UiText.T("forbidden.title")}}</title>
+                <style>body{font-family:"Noto Sans CJK SC","Noto Sans SC","PingFang SC","Microsoft YaHei",sans-serif;background:#f5f7fa;margin:0}
+                main{max-width:560px;margin:96px auto;background:#fff;border-radius:8px;box-shadow:0 1px 4px #0002;padding:32px 40px}
+                h1{font-size:28px;margin:0 0 16px;color:#263238}p{color:#455a64;line-height:1.6}a{display:inline-block;margin-top:16px;background:#594ae2;color:#fff;padding:8px 18px;border-radius:4px;text-decoration:none}</style></head>
+                <body><main><h1 data-testid="forbidden-title">403 · {{UiText.T("forbidden.title")}}</h1><p>{{UiText.T("forbidden.body", name, roles)}}</p>
+                <a href="/signin">{{UiText.T("forbidden.switch")}}</a></main></body></html>
+                """;
+        }
+        finally
+        {
+            CultureInfo.CurrentUICulture = previous;
+        }
+    }
+}

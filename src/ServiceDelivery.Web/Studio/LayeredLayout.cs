@@ -1,0 +1,162 @@
+namespace ServiceDelivery.Web.Studio;
+
+/// <summary>Where a stage is drawn (top-left corner).</summary>
+public readonly record struct Position(double X, double Y);
+
+/// <summary>
+/// A layered layout with the main path left to right. Back edges (found by a depth-first walk from the initial
+/// stage, in document order) are set aside; each stage's column is then its longest distance from the initial
+/// stage, so every forward action points right. The main path (the shortest way from the initial stage to the
+/// first completed stage) takes the top row; side stages go below it, paused and refunded/closed stages at the
+/// bottom. Stages nothing leads to take a column after the others. Each stage has its own (column, row) cell, so
+/// nodes never overlap.
+/// </summary>
+public static class LayeredLayout
+{
+    public const double NodeWidth = 168;
+    public const double NodeHeight = 60;
+    public const double ColumnGap = 104;
+    public const double RowGap = 96;
+    public const double Margin = 40;
+    public const double TopMargin = 96; // room for self-loops and back edges arcing over the top row
+
+    public static IReadOnlyDictionary<string, Position> Arrange(ProcessGraph graph)
+    {
+        ArgumentNullException.ThrowIfNull(graph);
+        var keys = graph.Stages.Select(s => s.Key).Distinct(StringComparer.Ordinal).ToList();
+        if (keys.Count == 0)
+        {
+            return new Dictionary<string, Position>();
+        }
+
+        var next = keys.ToDictionary(k => k, _ => new List<string>(), StringComparer.Ordinal);
+        foreach (var edge in graph.Edges.Where(e => next.ContainsKey(e.From) && next.ContainsKey(e.To) && e.From != e.To))
+        {
+            if (!next[edge.From].Contains(edge.To))
+            {
+                next[edge.From].Add(edge.To);
+            }
+        }
+
+        var start = graph.InitialStage is { } initial && next.ContainsKey(initial) ? initial : keys[0];
+        var forward = ForwardEdges(start, next);
+        var column = LongestPath(start, keys, forward);
+        var unreachedColumn = column.Count == 0 ? 0 : column.Values.Max() + 1;
+        foreach (var key in keys.Where(k => !column.ContainsKey(k)))
+        {
+            column[key] = unreachedColumn;
+        }
+
+        var status = graph.Stages.GroupBy(s => s.Key).ToDictionary(g => g.Key, g => g.First().Status, StringComparer.Ordinal);
+        var main = MainPath(start, next, status);
+        var order = keys.Select((k, i) => (k, i)).ToDictionary(p => p.k, p => p.i, StringComparer.Ordinal);
+
+        // Band 0: the main path; band 1: other active stages; band 2: paused and ended-otherwise stages.
+        int Band(string key) => main.Contains(key) ? 0 : status[key] is "paused" or "refunded" or "closed" ? 2 : 1;
+
+        var positions = new Dictionary<string, Position>(StringComparer.Ordinal);
+        var usedRows = new Dictionary<int, HashSet<int>>();
+        foreach (var key in keys.OrderBy(Band).ThenBy(k => column[k]).ThenBy(k => order[k]))
+        {
+            var col = column[key];
+            var used = usedRows.TryGetValue(col, out var rows) ? rows : usedRows[col] = [];
+            var row = Band(key) == 2 ? Math.Max(2, used.Count == 0 ? 2 : used.Max() + 1) : Band(key);
+            while (used.Contains(row))
+            {
+                row++;
+            }
+
+            used.Add(row);
+            positions[key] = new Position(Margin + col * (NodeWidth + ColumnGap), TopMargin + row * (NodeHeight + RowGap));
+        }
+
+        return positions;
+    }
+
+    /// <summary>Edges of a depth-first walk that do not close a cycle.</summary>
+    private static HashSet<(string, string)> ForwardEdges(string start, Dictionary<string, List<string>> next)
+    {
+        var forward = new HashSet<(string, string)>();
+        var onPath = new HashSet<string>(StringComparer.Ordinal);
+        var done = new HashSet<string>(StringComparer.Ordinal);
+
+        void Visit(string stage)
+        {
+            onPath.Add(stage);
+            foreach (var target in next[stage])
+            {
+                if (onPath.Contains(target))
+                {
+                    continue; // a back edge: drawn, but not used for columns
+                }
+
+                forward.Add((stage, target));
+                if (!done.Contains(target))
+                {
+                    Visit(target);
+                }
+            }
+
+            onPath.Remove(stage);
+            done.Add(stage);
+        }
+
+        Visit(start);
+        return forward;
+    }
+
+    private static Dictionary<string, int> LongestPath(string start, List<string> keys, HashSet<(string From, string To)> forward)
+    {
+        var column = new Dictionary<string, int>(StringComparer.Ordinal) { [start] = 0 };
+        // Relax in rounds; the forward graph is acyclic, so this settles within |stages| rounds.
+        for (var round = 0; round < keys.Count; round++)
+        {
+            var changed = false;
+            foreach (var (from, to) in forward)
+            {
+                if (column.TryGetValue(from, out var c) && (!column.TryGetValue(to, out var existing) || existing < c + 1))
+                {
+                    column[to] = c + 1;
+                    changed = true;
+                }
+            }
+
+            if (!changed)
+            {
+                break;
+            }
+        }
+
+        return column;
+    }
+
+    private static HashSet<string> MainPath(string start, Dictionary<string, List<string>> next, Dictionary<string, string> status)
+    {
+        var previous = new Dictionary<string, string?>(StringComparer.Ordinal) { [start] = null };
+        var queue = new Queue<string>([start]);
+        string? end = null;
+        while (queue.Count > 0 && end is null)
+        {
+            var stage = queue.Dequeue();
+            if (status[stage] == "completed")
+            {
+                end = stage;
+                break;
+            }
+
+            foreach (var target in next[stage].Where(t => !previous.ContainsKey(t)))
+            {
+                previous[target] = stage;
+                queue.Enqueue(target);
+            }
+        }
+
+        var path = new HashSet<string>(StringComparer.Ordinal) { start };
+        for (var at = end; at is not null; at = previous[at])
+        {
+            path.Add(at);
+        }
+
+        return path;
+    }
+}

@@ -1,0 +1,110 @@
+using System.Globalization;
+
+namespace ServiceDelivery.Web;
+
+/// <summary>
+/// Every text the pages show, in zh-CN (default) and en; the language is the request culture (a cookie set by
+/// the language switch). One table so a missing translation is visible in one place.
+/// </summary>
+public static class UiText
+{
+    public const string CultureCookie = "sd-culture";
+
+    private static readonly Dictionary<string, (string ZhCn, string En)> Table = new(StringComparer.Ordinal)
+    {
+        ["app.title"] = ("云市场服务交付", "ServiceDelivery"),
+        ["studio.title"] = ("流程设计室", "Studio"),
+        ["studio.definitions"] = ("流程定义", "Process definitions"),
+        ["studio.key"] = ("标识", "Key"),
+        ["studio.name"] = ("名称", "Name"),
+        ["studio.published"] = ("已发布版本", "Published version"),
+        ["studio.draft"] = ("草稿", "Draft"),
+        ["studio.none"] = ("无", "none"),
+        ["studio.hasDraft"] = ("有草稿", "has a draft"),
+        ["studio.open"] = ("打开", "Open"),
+        ["studio.canvas"] = ("画布", "Canvas"),
+        ["studio.json"] = ("JSON", "JSON"),
+        ["studio.problems"] = ("问题", "Problems"),
+        ["studio.versions"] = ("版本", "Versions"),
+        ["studio.noProblems"] = ("没有问题：可以发布。", "No problems: ready to publish."),
+        ["studio.showing"] = ("显示", "Showing"),
+        ["studio.showingDraft"] = ("草稿", "the draft"),
+        ["studio.showingVersion"] = ("已发布 v{0}", "published v{0}"),
+        ["studio.stages"] = ("{0} 个阶段，{1} 个动作", "{0} stages, {1} actions"),
+        ["studio.zoomIn"] = ("放大", "Zoom in"),
+        ["studio.zoomOut"] = ("缩小", "Zoom out"),
+        ["studio.fit"] = ("适应窗口", "Fit"),
+        ["studio.publishedBy"] = ("发布人", "Published by"),
+        ["studio.publishedAt"] = ("发布时间", "Published at"),
+        ["studio.version"] = ("版本", "Version"),
+        ["studio.notFound"] = ("没有这个流程定义。", "No such process definition."),
+        ["studio.back"] = ("返回原阶段", "back to previous stage"),
+        ["studio.stay"] = ("停留", "stays"),
+        ["status.active"] = ("进行中", "active"),
+        ["status.paused"] = ("暂停", "paused"),
+        ["status.completed"] = ("已完成", "completed"),
+        ["status.refunded"] = ("已退款", "refunded"),
+        ["status.closed"] = ("已关闭", "closed"),
+        ["role.buyer"] = ("买家", "buyer"),
+        ["role.provider"] = ("服务商", "provider"),
+        ["role.platform"] = ("平台", "platform"),
+        ["role.designer"] = ("流程设计师", "designer"),
+        ["role.marketplace"] = ("云市场", "marketplace"),
+        ["role.system"] = ("系统", "system"),
+        ["signin.title"] = ("登录（开发环境）", "Sign in (development)"),
+        ["signin.hint"] = ("开发环境：选择一个演示身份，或填写自定义身份。生产环境通过身份提供方（OpenID Connect）登录。", "Development: pick a demo identity or enter your own. In production you sign in with the identity provider (OpenID Connect)."),
+        ["signin.as"] = ("以此身份登录", "Sign in"),
+        ["signin.custom"] = ("自定义身份", "Custom identity"),
+        ["signin.sub"] = ("用户标识 (sub)", "User id (sub)"),
+        ["signin.displayName"] = ("显示名", "Display name"),
+        ["signin.roles"] = ("角色（逗号分隔）", "Roles (comma separated)"),
+        ["signin.providerId"] = ("服务商标识（服务商角色必填）", "Provider id (for the provider role)"),
+        ["signout"] = ("退出", "Sign out"),
+        ["forbidden.title"] = ("无权访问", "Access denied"),
+        ["forbidden.body"] = ("“{0}”的角色（{1}）不能使用此页面。流程设计室需要流程设计师或平台角色。", "{0}'s roles ({1}) may not use this page. The Studio needs the designer or platform role."),
+        ["forbidden.switch"] = ("换一个身份登录", "Sign in as someone else"),
+        ["duration.days"] = ("{0} 天", "{0} days"),
+        ["duration.hours"] = ("{0} 小时", "{0} hours"),
+        ["duration.minutes"] = ("{0} 分钟", "{0} minutes"),
+        ["timer.before"] = ("提前 {0} 提醒", "reminder {0} before"),
+    };
+
+    /// <summary>True when the current UI culture is English.</summary>
+    public static bool IsEnglish => CultureInfo.CurrentUICulture.Name.StartsWith("en", StringComparison.OrdinalIgnoreCase);
+
+    public static string Culture => IsEnglish ? "en" : "zh-CN";
+
+    public static string T(string key, params object[] args)
+    {
+        var (zh, en) = Table.TryGetValue(key, out var texts) ? texts : (key, key);
+        var text = IsEnglish ? en : zh;
+        return args.Length == 0 ? text : string.Format(CultureInfo.CurrentCulture, text, args);
+    }
+
+    /// <summary>An ISO-8601 duration in words: P15D → "15 天", PT12H → "12 小时".</summary>
+    public static string Duration(string? iso)
+    {
+        if (!ServiceDelivery.Engine.Definitions.IsoDuration.TryParse(iso, out var span, out _) || span <= TimeSpan.Zero)
+        {
+            return iso ?? string.Empty;
+        }
+
+        var parts = new List<string>();
+        if (span.Days > 0)
+        {
+            parts.Add(T("duration.days", span.Days));
+        }
+
+        if (span.Hours > 0)
+        {
+            parts.Add(T("duration.hours", span.Hours));
+        }
+
+        if (span.Minutes > 0)
+        {
+            parts.Add(T("duration.minutes", span.Minutes));
+        }
+
+        return string.Join(' ', parts);
+    }
+}

@@ -1,0 +1,121 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using ServiceDelivery.Testing;
+
+namespace ServiceDelivery.Browser.Tests;
+
+/// <summary>
+/// The real host, started from its build output on a loopback port (Development: the sign-in page and demo
+/// identities), on its own database of the test cluster. Pages are tested the way a person reaches them.
+/// </summary>
+public sealed class HostProcess : IAsyncLifetime
+{
+    private readonly StringBuilder _output = new();
+    private Process? _process;
+    private string _attachments = string.Empty;
+
+    public string BaseUrl { get; private set; } = string.Empty;
+
+    public string ConnectionString { get; private set; } = string.Empty;
+
+    public async Task InitializeAsync()
+    {
+        ConnectionString = await TestDatabase.CreateAsync("browser");
+        _attachments = Directory.CreateTempSubdirectory("sd-browser-").FullName;
+        var port = FreePort();
+        BaseUrl = $"http://127.0.0.1:{port}";
+        var folder = HostFolder();
+        var start = new ProcessStartInfo("dotnet", [Path.Combine(folder, "ServiceDelivery.Host.dll"), "--urls", BaseUrl])
+        {
+            WorkingDirectory = folder,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        start.Environment["ASPNETCORE_ENVIRONMENT"] = "Development";
+        start.Environment["ConnectionStrings__ServiceDelivery"] = ConnectionString;
+        start.Environment["Attachments__Root"] = _attachments;
+        start.Environment["Workflows__Path"] = TestDatabase.WorkflowsFolder;
+        start.Environment["Demo__Seed"] = "false";
+        start.Environment["Jobs__RunServer"] = "false";
+        start.Environment["Logging__LogLevel__Default"] = "Warning";
+        _process = Process.Start(start)!;
+        _process.OutputDataReceived += (_, e) => { lock (_output) { _output.AppendLine(e.Data); } };
+        _process.ErrorDataReceived += (_, e) => { lock (_output) { _output.AppendLine(e.Data); } };
+        _process.BeginOutputReadLine();
+        _process.BeginErrorReadLine();
+
+        using var http = new HttpClient();
+        var deadline = DateTime.UtcNow + TimeSpan.FromMinutes(2);
+        while (DateTime.UtcNow < deadline)
+        {
+            if (_process.HasExited)
+            {
+                throw new InvalidOperationException("The host exited:\n" + Log);
+            }
+
+            try
+            {
+                if ((await http.GetAsync(BaseUrl + "/health/ready")).StatusCode == HttpStatusCode.OK)
+                {
+                    return;
+                }
+            }
+            catch (HttpRequestException)
+            {
+                // Not listening yet.
+            }
+
+            await Task.Delay(300);
+        }
+
+        throw new TimeoutException("The host did not become ready:\n" + Log);
+    }
+
+    public string Log
+    {
+        get
+        {
+            lock (_output)
+            {
+                return _output.ToString();
+            }
+        }
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (_process is { HasExited: false })
+        {
+            _process.Kill(entireProcessTree: true);
+            await _process.WaitForExitAsync();
+        }
+
+        _process?.Dispose();
+        await TestDatabase.DropAsync(ConnectionString);
+        Directory.Delete(_attachments, recursive: true);
+    }
+
+    private static string HostFolder()
+    {
+        // tests/ServiceDelivery.Browser.Tests/bin/<Configuration>/net10.0 → src/ServiceDelivery.Host/bin/<Configuration>/net10.0
+        var here = new DirectoryInfo(AppContext.BaseDirectory);
+        var configuration = here.Parent!.Name;
+        var root = here;
+        while (root is not null && !File.Exists(Path.Combine(root.FullName, "ServiceDelivery.sln")))
+        {
+            root = root.Parent;
+        }
+
+        return Path.Combine(root?.FullName ?? throw new InvalidOperationException("ServiceDelivery.sln not found"), "src", "ServiceDelivery.Host", "bin", configuration, "net10.0");
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
