@@ -5,6 +5,8 @@ using ServiceDelivery.Testing;
 namespace ServiceDelivery.Integration.Tests;
 
 /// <summary>The SMTP sender against a real server that wants a login, and one that speaks STARTTLS with its own certificate.</summary>
+// Measures the process's heap: runs alone, after the parallel tests, so their allocations do not count.
+[Collection(nameof(AloneInTheProcess))]
 public sealed class SmtpTransportTests
 {
     private static readonly OutgoingMail Mail = new("outbox-1", "delivery_started", "zhangsan@buyer.example", "张三", new RenderedMail("服务已开始", "正文", "<p>正文</p>"));
@@ -93,3 +95,7 @@ internal static class MailTransportExtensions
         await session.SendAsync(mail, CancellationToken.None);
     }
 }
+
+/// <summary>Test classes that measure the whole process (e.g. its heap) and must not share it with running tests.</summary>
+[CollectionDefinition(nameof(AloneInTheProcess), DisableParallelization = true)]
+public sealed class AloneInTheProcess;

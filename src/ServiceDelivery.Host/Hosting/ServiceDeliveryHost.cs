@@ -124,6 +124,9 @@ public static class ServiceDeliveryHost
         app.MapTaskEndpoints();
         app.MapDefinitionEndpoints();
         app.MapOperationEndpoints();
+
+        // An unknown API path is a 404 problem for any method (without it, the pages' catch-alls would make a POST 405).
+        app.MapFallback("/api/{**path}", (HttpContext http) => Problems.From(http, Failure.NotFound)).AllowAnonymous().ExcludeFromDescription();
         app.MapServiceDeliveryWeb();
         return app;
     }
