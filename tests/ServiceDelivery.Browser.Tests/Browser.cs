@@ -44,8 +44,11 @@ public sealed class Browser : IAsyncLifetime
     public Task<IBrowserContext> NewContextAsync() =>
         Chromium.NewContextAsync(new BrowserNewContextOptions { ViewportSize = new ViewportSize { Width = 1600, Height = 1000 }, Locale = "zh-CN", TimezoneId = "Asia/Shanghai" });
 
-    public static async Task ScreenshotAsync(IPage page, string name) =>
+    public static async Task ScreenshotAsync(IPage page, string name)
+    {
+        await page.WaitForTimeoutAsync(400); // let tab sliders and snackbars finish their animation
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(ScreenshotFolder, name + ".png"), FullPage = true });
+    }
 
     private static string ProjectFolder()
     {

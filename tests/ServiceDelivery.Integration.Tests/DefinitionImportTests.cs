@@ -63,7 +63,7 @@ public sealed class DefinitionImportTests : IAsyncLifetime
         draft["stages"]![4]!["timers"]![0]!["after"] = "P20D";
         var designer = new ServiceDelivery.Application.Common.Caller("designer-1", "设计师", null, new HashSet<string> { "designer" }, null);
         await _app.InScope(sp => sp.GetRequiredService<DefinitionCommands>().SaveDraftAsync(designer, "manual-service-delivery", draft.ToJsonString(), null, CancellationToken.None));
-        (await _app.InScope(sp => sp.GetRequiredService<DefinitionCommands>().PublishAsync(designer, "manual-service-delivery", null, CancellationToken.None))).Value!.Version.Should().Be(2);
+        (await _app.InScope(sp => sp.GetRequiredService<DefinitionCommands>().PublishAsync(designer, "manual-service-delivery", null, null, CancellationToken.None))).Value!.Version.Should().Be(2);
         await WriteAsync("manual-service-delivery.json", d => { d["version"] = 2; d["stages"]![4]!["timers"]![0]!["after"] = "P10D"; });
 
         var result = await ImportWithRefusalsAsync();

@@ -29,10 +29,10 @@ public sealed class DefinitionPublishingTests : IAsyncLifetime
         document["initialStage"] = "nowhere";
 
         var saved = (await Definitions(d => d.SaveDraftAsync(Designer, "manual-service-delivery", document.ToJsonString(), null, CancellationToken.None))).Unwrap();
-        var refused = await Definitions(d => d.PublishAsync(Designer, "manual-service-delivery", null, CancellationToken.None));
+        var refused = await Definitions(d => d.PublishAsync(Designer, "manual-service-delivery", null, null, CancellationToken.None));
         document["initialStage"] = "requirement_pending";
         await Definitions(d => d.SaveDraftAsync(Designer, "manual-service-delivery", document.ToJsonString(), null, CancellationToken.None));
-        var published = (await Definitions(d => d.PublishAsync(Designer, "manual-service-delivery", null, CancellationToken.None))).Unwrap();
+        var published = (await Definitions(d => d.PublishAsync(Designer, "manual-service-delivery", null, null, CancellationToken.None))).Unwrap();
 
         saved.Validation.Valid.Should().BeFalse();
         saved.Validation.Errors.Should().ContainSingle(e => e.Path == "$.initialStage");
@@ -52,7 +52,7 @@ public sealed class DefinitionPublishingTests : IAsyncLifetime
         var document = JsonNode.Parse(Shipped())!.AsObject();
         document["stages"]![4]!["timers"]![0]!["after"] = "P20D";
         await Definitions(d => d.SaveDraftAsync(Designer, "manual-service-delivery", document.ToJsonString(), null, CancellationToken.None));
-        await Definitions(d => d.PublishAsync(Designer, "manual-service-delivery", null, CancellationToken.None));
+        await Definitions(d => d.PublishAsync(Designer, "manual-service-delivery", null, null, CancellationToken.None));
 
         var onV2 = await _app.AtAsync("accepting");
         var v1Accepting = await _app.ActAsync(Provider, onV1.Id, "submit_for_acceptance");
@@ -67,12 +67,12 @@ public sealed class DefinitionPublishingTests : IAsyncLifetime
     public async Task Only_designers_edit_and_publish_and_the_document_key_must_match()
     {
         (await Definitions(d => d.SaveDraftAsync(Platform, "manual-service-delivery", Shipped(), null, CancellationToken.None))).Failure!.Code.Should().Be("forbidden_action");
-        (await Definitions(d => d.PublishAsync(Buyer, "manual-service-delivery", null, CancellationToken.None))).Failure!.Code.Should().Be("forbidden_action");
-        (await Definitions(d => d.PublishAsync(Designer, "no-draft-here", null, CancellationToken.None))).Failure!.Code.Should().Be("not_found");
+        (await Definitions(d => d.PublishAsync(Buyer, "manual-service-delivery", null, null, CancellationToken.None))).Failure!.Code.Should().Be("forbidden_action");
+        (await Definitions(d => d.PublishAsync(Designer, "no-draft-here", null, null, CancellationToken.None))).Failure!.Code.Should().Be("not_found");
 
         var mismatch = (await Definitions(d => d.SaveDraftAsync(Designer, "other-process", Shipped(), null, CancellationToken.None))).Unwrap();
         mismatch.Validation.Errors.Should().ContainSingle(e => e.Code == "key_mismatch" && e.Path == "$.key");
-        (await Definitions(d => d.PublishAsync(Designer, "other-process", null, CancellationToken.None))).Failure!.Code.Should().Be("validation_failed");
+        (await Definitions(d => d.PublishAsync(Designer, "other-process", null, null, CancellationToken.None))).Failure!.Code.Should().Be("validation_failed");
     }
 
     [Fact]

@@ -80,7 +80,9 @@ public sealed class DefinitionCommands(ServiceDeliveryDbContext db, DefinitionCa
     }
 
     /// <summary>Publishes the draft of <paramref name="key"/> as the next version; refused while it is invalid.</summary>
-    public async Task<Result<DefinitionVersionView>> PublishAsync(Caller caller, string key, int? expectedRevision, CancellationToken cancellationToken)
+    public const int MaxNoteLength = 500;
+
+    public async Task<Result<DefinitionVersionView>> PublishAsync(Caller caller, string key, int? expectedRevision, string? note, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(caller);
         if (!caller.Is(Caller.Designer))
@@ -92,6 +94,11 @@ public sealed class DefinitionCommands(ServiceDeliveryDbContext db, DefinitionCa
         if (draft is null)
         {
             return Failure.NotFound;
+        }
+
+        if (note is { Length: > MaxNoteLength })
+        {
+            return Failure.Invalid(new InputError("note", "too_long", MaxNoteLength));
         }
 
         if (expectedRevision is { } expected && expected != draft.Revision)
@@ -114,6 +121,7 @@ public sealed class DefinitionCommands(ServiceDeliveryDbContext db, DefinitionCa
             Json = draft.Json,
             PublishedAt = clock.Now(),
             PublishedBy = caller.Id,
+            Note = string.IsNullOrWhiteSpace(note) ? null : note.Trim(),
         };
         db.DefinitionVersions.Add(published);
         db.DefinitionDrafts.Remove(draft);
@@ -127,7 +135,7 @@ public sealed class DefinitionCommands(ServiceDeliveryDbContext db, DefinitionCa
             return Failure.VersionConflict;
         }
 
-        return new DefinitionVersionView(key, published.Version, published.PublishedAt, published.PublishedBy, published.Json);
+        return ToView(published);
     }
 
     public async Task<IReadOnlyList<DefinitionSummary>> ListAsync(CancellationToken cancellationToken)
@@ -169,7 +177,7 @@ public sealed class DefinitionCommands(ServiceDeliveryDbContext db, DefinitionCa
         return record is null ? Failure.NotFound : ToView(record);
     }
 
-    private static DefinitionVersionView ToView(DefinitionVersionRecord r) => new(r.Key, r.Version, r.PublishedAt, r.PublishedBy, r.Json);
+    private static DefinitionVersionView ToView(DefinitionVersionRecord r) => new(r.Key, r.Version, r.PublishedAt, r.PublishedBy, r.Json, r.Note);
 
     private static DefinitionValidation From(IReadOnlyList<ValidationError> errors) => new(errors.Count == 0, errors);
 
@@ -193,7 +201,7 @@ public sealed record DefinitionValidation(bool Valid, IReadOnlyList<ValidationEr
 
 public sealed record DefinitionDraftView(string Key, string Json, int Revision, DateTimeOffset UpdatedAt, DefinitionValidation Validation);
 
-public sealed record DefinitionVersionView(string Key, int Version, DateTimeOffset PublishedAt, string PublishedBy, string Json);
+public sealed record DefinitionVersionView(string Key, int Version, DateTimeOffset PublishedAt, string PublishedBy, string Json, string? Note = null);
 
 public sealed record DefinitionSummary(string Key, LocalizedText? Name, int? LatestVersion, bool HasDraft);
 

@@ -37,7 +37,7 @@ public static class DefinitionEndpoints
 
     public sealed record SummaryResource(string Key, string? Name, int? LatestVersion, bool HasDraft);
 
-    public sealed record VersionResource(int Version, DateTimeOffset PublishedAt, string PublishedBy, JsonElement Definition);
+    public sealed record VersionResource(int Version, DateTimeOffset PublishedAt, string PublishedBy, JsonElement Definition, string? Note);
 
     public sealed record DraftResource(JsonElement Definition, int Revision, DateTimeOffset UpdatedAt, ValidationResource Validation);
 
@@ -114,11 +114,11 @@ public static class DefinitionEndpoints
             return Problems.From(http, badRevision!);
         }
 
-        var result = await definitions.PublishAsync(http.User.ToCaller(), key, revision, cancellationToken);
+        var result = await definitions.PublishAsync(http.User.ToCaller(), key, revision, null, cancellationToken);
         return result.Failure is { } failure ? Problems.From(http, failure) : TypedResults.Ok(ToResource(result.Value!));
     }
 
-    private static VersionResource ToResource(DefinitionVersionView v) => new(v.Version, v.PublishedAt, v.PublishedBy, Parse(v.Json));
+    private static VersionResource ToResource(DefinitionVersionView v) => new(v.Version, v.PublishedAt, v.PublishedBy, Parse(v.Json), v.Note);
 
     private static ValidationResource ToResource(DefinitionValidation validation, string culture) =>
         new(validation.Valid, [.. validation.Errors.Select(e => new ValidationErrorResource(e.Path, e.Code, e.Message.Get(culture)))]);

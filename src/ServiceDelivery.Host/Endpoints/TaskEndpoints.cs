@@ -1,3 +1,4 @@
+using ServiceDelivery.Application.Common;
 using Microsoft.AspNetCore.Http.HttpResults;
 using ServiceDelivery.Application.Deliveries;
 using ServiceDelivery.Host.Auth;

@@ -12,6 +12,9 @@ public sealed class DefinitionVersionRecord
     public DateTimeOffset PublishedAt { get; set; }
 
     public required string PublishedBy { get; set; }
+
+    /// <summary>What changed, in the publishing designer's words (optional).</summary>
+    public string? Note { get; set; }
 }
 
 /// <summary>The draft a designer is editing (one per key).</summary>

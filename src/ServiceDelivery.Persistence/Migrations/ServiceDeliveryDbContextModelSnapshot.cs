@@ -146,6 +146,11 @@ namespace ServiceDelivery.Persistence.Migrations
                         .HasColumnType("text")
                         .HasColumnName("json");
 
+                    b.Property<string>("Note")
+                        .HasMaxLength(500)
+                        .HasColumnType("character varying(500)")
+                        .HasColumnName("note");
+
                     b.Property<DateTimeOffset>("PublishedAt")
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("published_at");

@@ -1,9 +1,8 @@
 using System.Security.Claims;
-using ServiceDelivery.Application.Common;
 
-namespace ServiceDelivery.Host.Auth;
+namespace ServiceDelivery.Application.Common;
 
-/// <summary>The token's claims as the application's <see cref="Caller"/>.</summary>
+/// <summary>A signed-in person's claims (bearer token or page cookie) as the application's <see cref="Caller"/>.</summary>
 public static class CallerClaims
 {
     public static Caller ToCaller(this ClaimsPrincipal user)

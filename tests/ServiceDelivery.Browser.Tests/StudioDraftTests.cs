@@ -1,0 +1,99 @@
+using Microsoft.Playwright;
+using ServiceDelivery.Persistence.Entities;
+using ServiceDelivery.Testing;
+
+namespace ServiceDelivery.Browser.Tests;
+
+/// <summary>Drafts in the Studio: two designers, one draft, nothing lost; publishing with a note.</summary>
+public sealed class StudioDraftTests(HostProcess host, Browser browser) : IClassFixture<HostProcess>, IClassFixture<Browser>
+{
+    private const string Key = "studio-conflict";
+
+    private async Task<IPage> SignedInAsync(string? custom = null)
+    {
+        var context = await browser.NewContextAsync();
+        var page = await context.NewPageAsync();
+        await page.GotoAsync(host.BaseUrl + "/signin");
+        if (custom is null)
+        {
+            await page.GetByTestId("signin-designer").ClickAsync();
+        }
+        else
+        {
+            var form = page.Locator("form.signin-custom");
+            await form.Locator("input[name=sub]").FillAsync(custom);
+            await form.Locator("input[name=name]").FillAsync("钱七（流程设计）");
+            await form.Locator("input[name=roles]").FillAsync("designer");
+            await form.GetByRole(AriaRole.Button).ClickAsync();
+        }
+
+        await page.WaitForURLAsync(url => !url.Contains("/signin", StringComparison.Ordinal));
+        return page;
+    }
+
+    private async Task OpenAsync(IPage page)
+    {
+        await page.GotoAsync($"{host.BaseUrl}/studio/{Key}");
+        await page.Locator("[data-interactive=true]").WaitForAsync();
+    }
+
+    private static async Task EditJsonAsync(IPage page, string from, string to)
+    {
+        await page.GetByRole(AriaRole.Tab, new() { Name = "JSON" }).ClickAsync();
+        var editor = page.GetByTestId("json-editor");
+        var text = await editor.InputValueAsync();
+        text.Should().Contain(from);
+        await editor.FillAsync(text.Replace(from, to, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task The_second_designers_stale_save_shows_the_conflict_loses_nothing_and_the_first_publishes_with_a_note()
+    {
+        var shipped = await File.ReadAllTextAsync(Path.Combine(TestDatabase.WorkflowsFolder, "manual-service-delivery.json"));
+        await using (var db = TestDatabase.Context(host.ConnectionString))
+        {
+            db.DefinitionVersions.Add(new DefinitionVersionRecord
+            {
+                Key = Key,
+                Version = 1,
+                Json = shipped.Replace("\"manual-service-delivery\"", $"\"{Key}\"", StringComparison.Ordinal),
+                PublishedAt = DateTimeOffset.UtcNow,
+                PublishedBy = "test",
+            });
+            await db.SaveChangesAsync();
+        }
+
+        var first = await SignedInAsync();
+        var second = await SignedInAsync("d-4002");
+        await OpenAsync(first);
+        await OpenAsync(second);
+
+        await first.GetByTestId("new-draft").ClickAsync();
+        await EditJsonAsync(first, "\"P15D\"", "\"P10D\"");
+        await first.GetByTestId("save-draft").ClickAsync();
+        await first.GetByTestId("draft-state").GetByText("草稿已保存（第 1 次）").WaitForAsync();
+
+        await second.GetByTestId("new-draft").ClickAsync();
+        await EditJsonAsync(second, "\"P15D\"", "\"P20D\"");
+        await second.GetByTestId("save-draft").ClickAsync();
+        await second.GetByTestId("conflict").WaitForAsync();
+        await Browser.ScreenshotAsync(second, "studio-6-conflict");
+        (await second.GetByTestId("json-editor").InputValueAsync()).Should().Contain("\"P20D\"", "the second designer's work is still in the editor");
+
+        await second.GetByTestId("conflict-reload").ClickAsync();
+        await second.GetByRole(AriaRole.Tab, new() { Name = "JSON" }).ClickAsync();
+        (await second.GetByTestId("json-editor").InputValueAsync()).Should().Contain("\"P10D\"", "reloading shows the first designer's saved draft");
+
+        await first.GetByLabel("变更说明").FillAsync("验收期改为 10 天");
+        await first.GetByTestId("publish").ClickAsync();
+        await first.GetByText("已发布 v2").First.WaitForAsync();
+        await first.GetByRole(AriaRole.Tab, new() { Name = "画布" }).ClickAsync();
+        (await first.Locator("[data-stage=accepting]").GetByTestId("timer-badge").TextContentAsync()).Should().Be("10 天 → 自动验收通过");
+        await first.GetByRole(AriaRole.Tab, new() { Name = "版本" }).ClickAsync();
+        (await first.GetByTestId("version-note").Last.TextContentAsync()).Should().Be("验收期改为 10 天");
+        await Browser.ScreenshotAsync(first, "studio-4-published");
+
+        await using var check = TestDatabase.Context(host.ConnectionString);
+        check.DefinitionVersions.Single(d => d.Key == Key && d.Version == 2).Note.Should().Be("验收期改为 10 天");
+    }
+}
