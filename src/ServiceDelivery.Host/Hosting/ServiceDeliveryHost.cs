@@ -125,8 +125,6 @@ public static class ServiceDeliveryHost
         app.MapDefinitionEndpoints();
         app.MapOperationEndpoints();
 
-        // An unknown API path is a 404 problem for any method (without it, the pages' catch-alls would make a POST 405).
-        app.MapFallback("/api/{**path}", (HttpContext http) => Problems.From(http, Failure.NotFound)).AllowAnonymous().ExcludeFromDescription();
         app.MapServiceDeliveryWeb();
         return app;
     }

@@ -65,7 +65,9 @@ public static class WebPages
     public static void MapServiceDeliveryWeb(this WebApplication app)
     {
         ArgumentNullException.ThrowIfNull(app);
-        app.MapStaticAssets();
+        // Static files as middleware, not endpoints: MapStaticAssets adds a catch-all route in Development that
+        // would turn a POST to an unknown API path into 405 instead of 404.
+        app.UseStaticFiles();
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
 
         app.MapGet("/", () => Results.Redirect("/studio")).ExcludeFromDescription();
