@@ -1,0 +1,83 @@
+using System.Net.Http.Json;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Microsoft.Playwright;
+using ServiceDelivery.Persistence.Entities;
+using ServiceDelivery.Testing;
+
+namespace ServiceDelivery.Browser.Tests;
+
+/// <summary>Compare two versions in the Studio: the list of changes and the colours on the canvas.</summary>
+public sealed class StudioCompareTests(HostProcess host, Browser browser) : IClassFixture<HostProcess>, IClassFixture<Browser>
+{
+    private const string Key = "studio-compare";
+
+    [Fact]
+    public async Task Comparing_v1_with_v2_lists_the_added_stage_and_action_and_the_changed_duration_and_colours_them_and_new_deliveries_run_on_v2()
+    {
+        var shipped = (await File.ReadAllTextAsync(Path.Combine(TestDatabase.WorkflowsFolder, "manual-service-delivery.json")))
+            .Replace("\"manual-service-delivery\"", $"\"{Key}\"", StringComparison.Ordinal);
+        var next = JsonNode.Parse(shipped)!.AsObject();
+        var stages = next["stages"]!.AsArray();
+        var implementing = stages.OfType<JsonObject>().Single(s => (string?)s["key"] == "implementing");
+        implementing["actions"]!.AsArray().Add("send_to_review");
+        stages.OfType<JsonObject>().Single(s => (string?)s["key"] == "accepting")["timers"]![0]!["after"] = "P10D";
+        stages.Add(JsonNode.Parse("""{ "key": "reviewing", "name": { "zh-CN": "待复核", "en": "Reviewing" }, "status": "active", "assignees": ["platform"], "actions": ["finish_review"] }"""));
+        next["actions"]!.AsArray().Add(JsonNode.Parse("""{ "key": "send_to_review", "name": { "zh-CN": "送复核", "en": "Send to review" }, "roles": ["provider"], "to": "reviewing" }"""));
+        next["actions"]!.AsArray().Add(JsonNode.Parse("""{ "key": "finish_review", "name": { "zh-CN": "复核完成", "en": "Review done" }, "roles": ["platform"], "to": "accepting" }"""));
+        await using (var db = TestDatabase.Context(host.ConnectionString))
+        {
+            db.DefinitionVersions.Add(new DefinitionVersionRecord { Key = Key, Version = 1, Json = shipped, PublishedAt = DateTimeOffset.UtcNow.AddDays(-1), PublishedBy = "d-4001" });
+            db.DefinitionVersions.Add(new DefinitionVersionRecord { Key = Key, Version = 2, Json = next.ToJsonString(), PublishedAt = DateTimeOffset.UtcNow, PublishedBy = "d-4001", Note = "加入平台复核" });
+            await db.SaveChangesAsync();
+        }
+
+        var page = await (await browser.NewContextAsync()).NewPageAsync();
+        await page.GotoAsync(host.BaseUrl + "/signin");
+        await page.GetByTestId("signin-designer").ClickAsync();
+        await page.WaitForURLAsync(url => !url.Contains("/signin", StringComparison.Ordinal));
+        await page.GotoAsync($"{host.BaseUrl}/studio/{Key}");
+        await page.Locator("[data-interactive=true]").WaitForAsync();
+        await page.GetByRole(AriaRole.Tab, new() { Name = "对比" }).ClickAsync();
+        await page.GetByTestId("changes").WaitForAsync();
+
+        (await page.GetByTestId("compare-from").InputValueAsync()).Should().Be("1");
+        (await page.GetByTestId("compare-to").InputValueAsync()).Should().Be("2");
+        var changes = (await page.GetByTestId("change").AllTextContentsAsync()).Select(c => string.Join(' ', c.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries))).ToList();
+        changes.Should().Contain(c => c.StartsWith("新增 阶段 待复核", StringComparison.Ordinal));
+        changes.Should().Contain(c => c.StartsWith("新增 动作 送复核", StringComparison.Ordinal));
+        changes.Should().Contain(c => c.StartsWith("修改 时限 待验收", StringComparison.Ordinal) && c.Contains("after: 15 天 → 10 天", StringComparison.Ordinal));
+        changes.Should().Contain(c => c.StartsWith("修改 阶段 实施中", StringComparison.Ordinal), "implementing offers a new action");
+
+        var compare = page.GetByTestId("compare").Locator("..");
+        (await compare.Locator("[data-stage=reviewing]").GetAttributeAsync("class")).Should().Contain("diff-added");
+        (await compare.Locator("[data-stage=accepting]").GetAttributeAsync("class")).Should().Contain("diff-changed");
+        (await compare.Locator("[data-action=send_to_review]").First.GetAttributeAsync("class")).Should().Contain("diff-added");
+        await Browser.ScreenshotAsync(page, "studio-5-compare");
+
+        // Swapping the sides reads the other way round.
+        await page.GetByTestId("compare-from").SelectOptionAsync("2");
+        await page.GetByTestId("compare-to").SelectOptionAsync("1");
+        await page.GetByTestId("change").GetByText("删除").First.WaitForAsync();
+
+        // A delivery started now runs on v2.
+        using var http = new HttpClient { BaseAddress = new Uri(host.BaseUrl) };
+        var token = (await (await http.PostAsJsonAsync("/api/v1/dev/tokens", new { sub = "marketplace", roles = new[] { "marketplace" } })).Content.ReadFromJsonAsync<JsonElement>()).GetProperty("token").GetString();
+        http.DefaultRequestHeaders.Authorization = new("Bearer", token);
+        var started = await http.PostAsJsonAsync("/api/v1/deliveries", new
+        {
+            orderId = "ORD-STUDIO-V2",
+            product = new { id = "prod-1", name = "数据库迁移服务", spec = "标准版" },
+            buyer = new { id = "u-1001", name = "张三", email = "buyer@example.com" },
+            provider = new { id = "p-2001", name = "云迁科技", email = "ops@provider.example" },
+            paidAmount = 1200.00m,
+            couponAmount = 0m,
+            currency = "CNY",
+            paidAt = "2026-11-26T10:00:00Z",
+            definitionKey = Key,
+        });
+        var delivery = await started.Content.ReadFromJsonAsync<JsonElement>();
+        started.IsSuccessStatusCode.Should().BeTrue(delivery.ToString());
+        delivery.GetProperty("definition").GetProperty("version").GetInt32().Should().Be(2);
+    }
+}
