@@ -41,8 +41,31 @@ public sealed class Browser : IAsyncLifetime
     }
 
     /// <summary>A fresh browser context (own cookies) with a desktop-sized window and zh-CN as the browser's language.</summary>
-    public Task<IBrowserContext> NewContextAsync() =>
-        Chromium.NewContextAsync(new BrowserNewContextOptions { ViewportSize = new ViewportSize { Width = 1600, Height = 1000 }, Locale = "zh-CN", TimezoneId = "Asia/Shanghai" });
+    public async Task<IBrowserContext> NewContextAsync()
+    {
+        var context = await Chromium.NewContextAsync(new BrowserNewContextOptions { ViewportSize = new ViewportSize { Width = 1600, Height = 1000 }, Locale = "zh-CN", TimezoneId = "Asia/Shanghai" });
+        // CI runs the other test assemblies at the same time on two cores: give the pages time, not failures.
+        context.SetDefaultTimeout(60_000);
+        return context;
+    }
+
+    /// <summary>Clicks a tab until its panel shows <paramref name="content"/> (a click during a render can be lost).</summary>
+    public static async Task OpenTabAsync(IPage page, string tab, ILocator content)
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            await page.GetByRole(AriaRole.Tab, new() { Name = tab, Exact = true }).ClickAsync();
+            try
+            {
+                await content.WaitForAsync(new() { State = WaitForSelectorState.Visible, Timeout = 5000 });
+                return;
+            }
+            catch (TimeoutException) when (attempt < 4)
+            {
+                // try again
+            }
+        }
+    }
 
     public static async Task ScreenshotAsync(IPage page, string name)
     {

@@ -38,8 +38,7 @@ public sealed class StudioCompareTests(HostProcess host, Browser browser) : ICla
         await page.WaitForURLAsync(url => !url.Contains("/signin", StringComparison.Ordinal));
         await page.GotoAsync($"{host.BaseUrl}/studio/{Key}");
         await page.Locator("[data-interactive=true]").WaitForAsync();
-        await page.GetByRole(AriaRole.Tab, new() { Name = "对比" }).ClickAsync();
-        await page.GetByTestId("changes").WaitForAsync();
+        await Browser.OpenTabAsync(page, "对比", page.GetByTestId("changes"));
 
         (await page.GetByTestId("compare-from").InputValueAsync()).Should().Be("1");
         (await page.GetByTestId("compare-to").InputValueAsync()).Should().Be("2");

@@ -39,8 +39,8 @@ public sealed class StudioDraftTests(HostProcess host, Browser browser) : IClass
 
     private static async Task EditJsonAsync(IPage page, string from, string to)
     {
-        await page.GetByRole(AriaRole.Tab, new() { Name = "JSON" }).ClickAsync();
         var editor = page.GetByTestId("json-editor");
+        await Browser.OpenTabAsync(page, "JSON", editor);
         var text = await editor.InputValueAsync();
         text.Should().Contain(from);
         await editor.FillAsync(text.Replace(from, to, StringComparison.Ordinal));
@@ -81,15 +81,15 @@ public sealed class StudioDraftTests(HostProcess host, Browser browser) : IClass
         (await second.GetByTestId("json-editor").InputValueAsync()).Should().Contain("\"P20D\"", "the second designer's work is still in the editor");
 
         await second.GetByTestId("conflict-reload").ClickAsync();
-        await second.GetByRole(AriaRole.Tab, new() { Name = "JSON" }).ClickAsync();
+        await Browser.OpenTabAsync(second, "JSON", second.GetByTestId("json-editor"));
         (await second.GetByTestId("json-editor").InputValueAsync()).Should().Contain("\"P10D\"", "reloading shows the first designer's saved draft");
 
         await first.GetByLabel("变更说明").FillAsync("验收期改为 10 天");
         await first.GetByTestId("publish").ClickAsync();
         await first.GetByText("已发布 v2").First.WaitForAsync();
-        await first.GetByRole(AriaRole.Tab, new() { Name = "画布" }).ClickAsync();
-        (await first.Locator("[data-stage=accepting]").GetByTestId("timer-badge").TextContentAsync()).Should().Be("10 天 → 自动验收通过");
-        await first.GetByRole(AriaRole.Tab, new() { Name = "版本" }).ClickAsync();
+        await Browser.OpenTabAsync(first, "画布", first.Locator("[data-stage=accepting]:visible"));
+        (await first.Locator("[data-stage=accepting]:visible").GetByTestId("timer-badge").TextContentAsync()).Should().Be("10 天 → 自动验收通过");
+        await Browser.OpenTabAsync(first, "版本", first.GetByTestId("version-note").Last);
         (await first.GetByTestId("version-note").Last.TextContentAsync()).Should().Be("验收期改为 10 天");
         await Browser.ScreenshotAsync(first, "studio-4-published");
 

@@ -14,7 +14,7 @@ public sealed class StudioSimulateTests(HostProcess host, Browser browser) : ICl
         await page.WaitForURLAsync(url => !url.Contains("/signin", StringComparison.Ordinal));
         await page.GotoAsync(host.BaseUrl + "/studio/manual-service-delivery");
         await page.Locator("[data-interactive=true]").WaitForAsync();
-        await page.GetByRole(AriaRole.Tab, new() { Name = "模拟" }).ClickAsync();
+        await Browser.OpenTabAsync(page, "模拟", page.GetByTestId("simulate"));
         var simulate = page.GetByTestId("simulate").Locator("..");
 
         await Act(simulate, "buyer", "submit_requirement");

@@ -27,15 +27,15 @@ public sealed class StudioTests(HostProcess host, Browser browser) : IClassFixtu
         await page.GetByTestId("definitions").GetByRole(AriaRole.Link, new() { Name = "打开" }).First.ClickAsync();
         await page.Locator("[data-interactive=true]").WaitForAsync(); // the circuit is up: clicks reach the page
 
-        var stages = page.GetByTestId("stage");
+        var stages = page.Locator("[data-testid=stage]:visible"); // the canvas tab (other tabs keep their own canvases)
         (await stages.CountAsync()).Should().Be(9);
-        var actions = await page.GetByTestId("edge").EvaluateAllAsync<string[]>("edges => [...new Set(edges.map(e => e.dataset.action))]");
+        var actions = await page.Locator("[data-testid=edge]:visible").EvaluateAllAsync<string[]>("edges => [...new Set(edges.map(e => e.dataset.action))]");
         actions.Should().HaveCount(11, "every action of the shipped process is drawn");
-        (await page.GetByTestId("canvas-summary").InnerTextAsync()).Should().Be("9 个阶段，11 个动作");
+        (await page.Locator("[data-testid=canvas-summary]:visible").InnerTextAsync()).Should().Be("9 个阶段，11 个动作");
 
         // No two stage boxes overlap, as the browser laid them out.
         var boxes = new List<LocatorBoundingBoxResult>();
-        foreach (var node in await page.Locator("[data-testid=stage] rect").AllAsync())
+        foreach (var node in await page.Locator("[data-testid=stage]:visible rect").AllAsync())
         {
             boxes.Add((await node.BoundingBoxAsync())!);
         }
@@ -51,7 +51,7 @@ public sealed class StudioTests(HostProcess host, Browser browser) : IClassFixtu
             }
         }
 
-        var accepting = page.Locator("[data-stage=accepting]");
+        var accepting = page.Locator("[data-stage=accepting]:visible");
         (await accepting.GetByTestId("timer-badge").First.TextContentAsync()).Should().Be("15 天 → 自动验收通过");
         (await accepting.GetByTestId("reminder-badge").TextContentAsync()).Should().Be("提前 3 天、1 天 提醒");
         (await page.GetByTestId("no-problems").IsVisibleAsync()).Should().BeTrue("the shipped process is valid");

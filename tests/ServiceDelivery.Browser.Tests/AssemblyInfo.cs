@@ -1,0 +1,3 @@
+// One host, one browser at a time: several host processes and Chromiums at once on a small machine make
+// interactive pages slow enough to turn timing into failures.
+[assembly: CollectionBehavior(DisableTestParallelization = true)]
