@@ -133,6 +133,48 @@ public sealed class ConcurrencyTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_twin_that_waited_for_the_first_requests_lock_replays_its_answer()
+    {
+        // The first commit is held back, so the twin surely waits on the row lock while the first one writes.
+        var slowCommit = new SlowFirstCommit();
+        await using var app = await AppHarness.CreateAsync(services =>
+            services.ConfigureDbContext<ServiceDeliveryDbContext>(options => options.AddInterceptors(slowCommit)));
+        var delivery = await app.AtAsync("implementing");
+        slowCommit.Armed = true;
+
+        var first = Task.Run(() => app.TryActAsync(Provider, delivery.Id, "post_progress", new Dictionary<string, string> { ["note"] = "50%" }, idempotencyKey: "twin"));
+        await slowCommit.Holding.Task;
+        var twin = await app.TryActAsync(Provider, delivery.Id, "post_progress", new Dictionary<string, string> { ["note"] = "50%" }, idempotencyKey: "twin");
+        var answer = await first;
+
+        answer.IsSuccess.Should().BeTrue();
+        twin.IsSuccess.Should().BeTrue("after the lock the twin must read what the first committed, its key included, and replay it");
+        twin.Value!.Version.Should().Be(answer.Value!.Version);
+        await using var db = app.Db();
+        (await db.ProcessLog.CountAsync(l => l.DeliveryId == delivery.Id && l.Action == "post_progress")).Should().Be(1);
+    }
+
+    /// <summary>Delays the first commit after arming by half a second and says when it started holding.</summary>
+    private sealed class SlowFirstCommit : DbTransactionInterceptor
+    {
+        public volatile bool Armed;
+
+        public TaskCompletionSource Holding { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public override async ValueTask<InterceptionResult> TransactionCommittingAsync(DbTransaction transaction, TransactionEventData eventData, InterceptionResult result, CancellationToken cancellationToken = default)
+        {
+            if (Armed)
+            {
+                Armed = false;
+                Holding.TrySetResult();
+                await Task.Delay(500, cancellationToken);
+            }
+
+            return result;
+        }
+    }
+
+    [Fact]
     public async Task Idempotency_keys_of_different_callers_do_not_collide()
     {
         var mine = await _app.AtAsync("requirement_pending");

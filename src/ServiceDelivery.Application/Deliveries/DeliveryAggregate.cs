@@ -37,15 +37,23 @@ internal sealed class DeliveryAggregate
     public static DeliveryAggregate New(DeliveryRecord record, ProcessDefinition definition) => new(record, definition, [], [], []);
 
     /// <summary>
-    /// Locks a delivery row (FOR UPDATE) and loads it with its open tasks, live timers, open disputes and, when a key
-    /// is given, the first answer to that Idempotency-Key: one round trip. Every writer of a delivery locks its row
+    /// Locks a delivery row (FOR UPDATE), then loads it with its open tasks, live timers, open disputes and, when a key
+    /// is given, the first answer to that Idempotency-Key: two statements. Every writer of a delivery locks its row
     /// first, so they take their locks in the same order and none can deadlock another; writers of different
     /// deliveries never wait for each other.
     /// </summary>
     public static async Task<(DeliveryAggregate Aggregate, IdempotencyRecord? Replay)?> LoadLockedAsync(
         ServiceDeliveryDbContext db, DefinitionCatalog catalog, Guid id, Idempotency? idempotency, CancellationToken cancellationToken)
     {
-        var row = await LockAndLoad(db, id, idempotency?.Scope, idempotency?.Key, cancellationToken);
+        // Lock first, in a statement of its own, then load. Under READ COMMITTED a statement reads with the snapshot
+        // it started with: a load joined to the lock would, after waiting for a writer of the same delivery, see that
+        // writer's delivery row but not its tasks, timers or idempotency key (the twin request would not replay).
+        if (await Lock(db, id, cancellationToken) == Guid.Empty)
+        {
+            return null;
+        }
+
+        var row = await Load(db, id, idempotency?.Scope, idempotency?.Key, cancellationToken);
         if (row is null)
         {
             return null;
@@ -55,10 +63,13 @@ internal sealed class DeliveryAggregate
         return (new DeliveryAggregate(row.Delivery, definition, row.Tasks, row.Timers, [.. row.Disputes.Select(t => t.ToString())]), row.Replay);
     }
 
-    // Compiled once: every command's first query skips building, funcletizing and looking up its expression tree.
-    private static readonly Func<ServiceDeliveryDbContext, Guid, string?, string?, CancellationToken, Task<LockedRow?>> LockAndLoad =
+    // Compiled once: every command's first queries skip building, funcletizing and looking up their expression trees.
+    private static readonly Func<ServiceDeliveryDbContext, Guid, CancellationToken, Task<Guid>> Lock =
+        EF.CompileAsyncQuery((ServiceDeliveryDbContext db, Guid id, CancellationToken _) => db.LockDelivery(id).Select(d => d.Id).FirstOrDefault());
+
+    private static readonly Func<ServiceDeliveryDbContext, Guid, string?, string?, CancellationToken, Task<LockedRow?>> Load =
         EF.CompileAsyncQuery((ServiceDeliveryDbContext db, Guid id, string? scope, string? key, CancellationToken _) =>
-            db.LockDelivery(id)
+            db.Deliveries.Where(d => d.Id == id)
                 .Select(d => new LockedRow(
                     d,
                     db.Tasks.Where(t => t.DeliveryId == d.Id && t.ClosedAt == null).ToList(),
