@@ -8,6 +8,7 @@ using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.Localization;
 using Microsoft.AspNetCore.Mvc;
 using MudBlazor.Services;
+using ServiceDelivery.Application.Definitions;
 using ServiceDelivery.Persistence;
 using ServiceDelivery.Web;
 using ServiceDelivery.Web.Components;
@@ -28,7 +29,10 @@ public static class WebPages
     {
         ArgumentNullException.ThrowIfNull(builder);
         var services = builder.Services;
-        services.AddRazorComponents().AddInteractiveServerComponents();
+        // A designer's whole document travels in one message when the JSON editor changes (SignalR's default limit,
+        // 32 KB, would silently drop a large paste): allow the definitions' own limit, in UTF-8, plus room.
+        services.AddRazorComponents().AddInteractiveServerComponents()
+            .AddHubOptions(hub => hub.MaximumReceiveMessageSize = (DefinitionCommands.MaxDocumentLength * 3) + (64 * 1024));
         services.AddMudServices();
         services.AddCascadingAuthenticationState();
         services.AddDataProtection().SetApplicationName("servicedelivery").PersistKeysToDbContext<ServiceDeliveryDbContext>();
