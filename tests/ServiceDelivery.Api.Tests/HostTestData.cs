@@ -7,6 +7,22 @@ namespace ServiceDelivery.Api.Tests;
 /// <summary>Drives deliveries through the host's own application services (the HTTP API is tested elsewhere).</summary>
 public static class HostTestData
 {
+    /// <summary>A one-stage process whose only timer falls due <paramref name="after"/> (ISO-8601) after the start: timers in real time.</summary>
+    public static string QuickDrill(string after) => $$"""
+        {
+          "key": "quick-drill",
+          "name": { "zh-CN": "快速定时器演练" },
+          "initialStage": "waiting",
+          "stages": [
+            { "key": "waiting", "name": { "zh-CN": "等待" }, "status": "active", "actions": ["expire"],
+              "timers": [ { "key": "expiry", "after": "{{after}}", "perform": "expire" } ] },
+            { "key": "expired", "name": { "zh-CN": "已过期" }, "status": "closed" }
+          ],
+          "actions": [ { "key": "expire", "name": { "zh-CN": "过期" }, "roles": ["platform"], "to": "expired" } ],
+          "forms": []
+        }
+        """;
+
     public static readonly Caller Marketplace = Caller.Of("marketplace", "云市场", Caller.Marketplace);
     public static readonly Caller Buyer = Caller.Of("u-1001", "张三", Caller.Buyer);
     public static readonly Caller Provider = Caller.ProviderStaff("s-2001", "李四", "p-2001");

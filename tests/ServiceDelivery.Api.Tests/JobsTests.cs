@@ -45,7 +45,7 @@ public sealed class JobsTests
         var database = await TestDatabase.CreateAsync("lag");
         await using (var db = TestDatabase.Context(database))
         {
-            db.DefinitionVersions.Add(new DefinitionVersionRecord { Key = "quick-drill", Version = 1, Json = QuickDrill, PublishedAt = HostFactory.T0, PublishedBy = "test" });
+            db.DefinitionVersions.Add(new DefinitionVersionRecord { Key = "quick-drill", Version = 1, Json = HostTestData.QuickDrill("PT2S"), PublishedAt = HostFactory.T0, PublishedBy = "test" });
             await db.SaveChangesAsync();
         }
 
@@ -72,7 +72,7 @@ public sealed class JobsTests
         var database = await TestDatabase.CreateAsync("sweep");
         await using (var db = TestDatabase.Context(database))
         {
-            db.DefinitionVersions.Add(new DefinitionVersionRecord { Key = "quick-drill", Version = 1, Json = QuickDrill, PublishedAt = HostFactory.T0, PublishedBy = "test" });
+            db.DefinitionVersions.Add(new DefinitionVersionRecord { Key = "quick-drill", Version = 1, Json = HostTestData.QuickDrill("PT2S"), PublishedAt = HostFactory.T0, PublishedBy = "test" });
             await db.SaveChangesAsync();
         }
 
@@ -96,20 +96,6 @@ public sealed class JobsTests
         (await check.ProcessLog.CountAsync(l => l.DeliveryId == delivery.Id && l.Action == "expire" && l.ActorRole == "system")).Should().Be(1);
     }
 
-    private const string QuickDrill = """
-        {
-          "key": "quick-drill",
-          "name": { "zh-CN": "快速定时器演练" },
-          "initialStage": "waiting",
-          "stages": [
-            { "key": "waiting", "name": { "zh-CN": "等待" }, "status": "active", "actions": ["expire"],
-              "timers": [ { "key": "expiry", "after": "PT2S", "perform": "expire" } ] },
-            { "key": "expired", "name": { "zh-CN": "已过期" }, "status": "closed" }
-          ],
-          "actions": [ { "key": "expire", "name": { "zh-CN": "过期" }, "roles": ["platform"], "to": "expired" } ],
-          "forms": []
-        }
-        """;
 
     private static async Task<int> SucceededSweepsAsync(ServiceDelivery.Persistence.ServiceDeliveryDbContext db)
     {

@@ -82,7 +82,7 @@ public sealed class WakeupTests
         var database = await TestDatabase.CreateAsync("wake-timer");
         await using (var db = TestDatabase.Context(database))
         {
-            db.DefinitionVersions.Add(new DefinitionVersionRecord { Key = "quick-drill", Version = 1, Json = QuickDrill, PublishedAt = HostFactory.T0, PublishedBy = "test" });
+            db.DefinitionVersions.Add(new DefinitionVersionRecord { Key = "quick-drill", Version = 1, Json = HostTestData.QuickDrill("PT3S"), PublishedAt = HostFactory.T0, PublishedBy = "test" });
             await db.SaveChangesAsync();
         }
 
@@ -165,20 +165,6 @@ public sealed class WakeupTests
         ids.Should().OnlyContain(id => payloads.Any(p => p.Contains(id.ToString(), StringComparison.Ordinal)), "every changed delivery is named");
     }
 
-    private const string QuickDrill = """
-        {
-          "key": "quick-drill",
-          "name": { "zh-CN": "快速定时器演练" },
-          "initialStage": "waiting",
-          "stages": [
-            { "key": "waiting", "name": { "zh-CN": "等待" }, "status": "active", "actions": ["expire"],
-              "timers": [ { "key": "expiry", "after": "PT3S", "perform": "expire" } ] },
-            { "key": "expired", "name": { "zh-CN": "已过期" }, "status": "closed" }
-          ],
-          "actions": [ { "key": "expire", "name": { "zh-CN": "过期" }, "roles": ["platform"], "to": "expired" } ],
-          "forms": []
-        }
-        """;
 
     /// <summary>Hangfire's recurring sweeps run at the top of each minute; keep clear of them so only a wake-up can explain an effect.</summary>
     private static async Task WaitOutsideTheMinuteSweepAsync()

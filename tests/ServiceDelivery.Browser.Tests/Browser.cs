@@ -49,6 +49,25 @@ public sealed class Browser : IAsyncLifetime
         return context;
     }
 
+    /// <summary>A new context signed in on the development page as the demo identity with <paramref name="role"/>.</summary>
+    public async Task<IPage> SignedInAsync(HostProcess host, string role)
+    {
+        ArgumentNullException.ThrowIfNull(host);
+        var page = await (await NewContextAsync()).NewPageAsync();
+        await page.GotoAsync(host.BaseUrl + "/signin");
+        await page.GetByTestId("signin-" + role).ClickAsync();
+        await page.WaitForURLAsync(url => !url.Contains("/signin", StringComparison.Ordinal));
+        return page;
+    }
+
+    /// <summary>Opens a definition in the Studio and waits until the page handles clicks.</summary>
+    public static async Task OpenDefinitionAsync(IPage page, HostProcess host, string key)
+    {
+        ArgumentNullException.ThrowIfNull(host);
+        await page.GotoAsync($"{host.BaseUrl}/studio/{key}");
+        await page.Locator("[data-interactive=true]").WaitForAsync();
+    }
+
     /// <summary>Clicks a tab until its panel shows <paramref name="content"/> (a click during a render can be lost).</summary>
     public static async Task OpenTabAsync(IPage page, string tab, ILocator content)
     {

@@ -74,6 +74,26 @@ public sealed class HostProcess : IAsyncLifetime
         throw new TimeoutException("The host did not become ready:\n" + Log);
     }
 
+    /// <summary>Stores a published version directly (what the importer or a designer's publish would leave).</summary>
+    public async Task PublishAsync(string key, int version, string json, string? note = null)
+    {
+        await using var db = TestDatabase.Context(ConnectionString);
+        db.DefinitionVersions.Add(new ServiceDelivery.Persistence.Entities.DefinitionVersionRecord
+        {
+            Key = key,
+            Version = version,
+            Json = json,
+            PublishedAt = DateTimeOffset.UtcNow,
+            PublishedBy = "d-4001",
+            Note = note,
+        });
+        await db.SaveChangesAsync();
+    }
+
+    /// <summary>The shipped process under another key.</summary>
+    public static string ShippedAs(string key) =>
+        File.ReadAllText(Path.Combine(TestDatabase.WorkflowsFolder, "manual-service-delivery.json")).Replace("\"manual-service-delivery\"", $"\"{key}\"", StringComparison.Ordinal);
+
     public string Log
     {
         get

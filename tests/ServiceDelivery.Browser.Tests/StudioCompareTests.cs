@@ -2,8 +2,6 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.Playwright;
-using ServiceDelivery.Persistence.Entities;
-using ServiceDelivery.Testing;
 
 namespace ServiceDelivery.Browser.Tests;
 
@@ -15,8 +13,7 @@ public sealed class StudioCompareTests(HostProcess host, Browser browser) : ICla
     [Fact]
     public async Task Comparing_v1_with_v2_lists_the_added_stage_and_action_and_the_changed_duration_and_colours_them_and_new_deliveries_run_on_v2()
     {
-        var shipped = (await File.ReadAllTextAsync(Path.Combine(TestDatabase.WorkflowsFolder, "manual-service-delivery.json")))
-            .Replace("\"manual-service-delivery\"", $"\"{Key}\"", StringComparison.Ordinal);
+        var shipped = HostProcess.ShippedAs(Key);
         var next = JsonNode.Parse(shipped)!.AsObject();
         var stages = next["stages"]!.AsArray();
         var implementing = stages.OfType<JsonObject>().Single(s => (string?)s["key"] == "implementing");
@@ -25,19 +22,11 @@ public sealed class StudioCompareTests(HostProcess host, Browser browser) : ICla
         stages.Add(JsonNode.Parse("""{ "key": "reviewing", "name": { "zh-CN": "待复核", "en": "Reviewing" }, "status": "active", "assignees": ["platform"], "actions": ["finish_review"] }"""));
         next["actions"]!.AsArray().Add(JsonNode.Parse("""{ "key": "send_to_review", "name": { "zh-CN": "送复核", "en": "Send to review" }, "roles": ["provider"], "to": "reviewing" }"""));
         next["actions"]!.AsArray().Add(JsonNode.Parse("""{ "key": "finish_review", "name": { "zh-CN": "复核完成", "en": "Review done" }, "roles": ["platform"], "to": "accepting" }"""));
-        await using (var db = TestDatabase.Context(host.ConnectionString))
-        {
-            db.DefinitionVersions.Add(new DefinitionVersionRecord { Key = Key, Version = 1, Json = shipped, PublishedAt = DateTimeOffset.UtcNow.AddDays(-1), PublishedBy = "d-4001" });
-            db.DefinitionVersions.Add(new DefinitionVersionRecord { Key = Key, Version = 2, Json = next.ToJsonString(), PublishedAt = DateTimeOffset.UtcNow, PublishedBy = "d-4001", Note = "加入平台复核" });
-            await db.SaveChangesAsync();
-        }
+        await host.PublishAsync(Key, 1, shipped);
+        await host.PublishAsync(Key, 2, next.ToJsonString(), "加入平台复核");
 
-        var page = await (await browser.NewContextAsync()).NewPageAsync();
-        await page.GotoAsync(host.BaseUrl + "/signin");
-        await page.GetByTestId("signin-designer").ClickAsync();
-        await page.WaitForURLAsync(url => !url.Contains("/signin", StringComparison.Ordinal));
-        await page.GotoAsync($"{host.BaseUrl}/studio/{Key}");
-        await page.Locator("[data-interactive=true]").WaitForAsync();
+        var page = await browser.SignedInAsync(host, "designer");
+        await Browser.OpenDefinitionAsync(page, host, Key);
         await Browser.OpenTabAsync(page, "对比", page.GetByTestId("changes"));
 
         (await page.GetByTestId("compare-from").InputValueAsync()).Should().Be("1");

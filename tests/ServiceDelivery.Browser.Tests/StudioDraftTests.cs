@@ -1,5 +1,4 @@
 using Microsoft.Playwright;
-using ServiceDelivery.Persistence.Entities;
 using ServiceDelivery.Testing;
 
 namespace ServiceDelivery.Browser.Tests;
@@ -9,32 +8,18 @@ public sealed class StudioDraftTests(HostProcess host, Browser browser) : IClass
 {
     private const string Key = "studio-conflict";
 
-    private async Task<IPage> SignedInAsync(string? custom = null)
+    /// <summary>A second designer, through the custom identity form.</summary>
+    private async Task<IPage> OtherDesignerAsync()
     {
-        var context = await browser.NewContextAsync();
-        var page = await context.NewPageAsync();
+        var page = await (await browser.NewContextAsync()).NewPageAsync();
         await page.GotoAsync(host.BaseUrl + "/signin");
-        if (custom is null)
-        {
-            await page.GetByTestId("signin-designer").ClickAsync();
-        }
-        else
-        {
-            var form = page.Locator("form.signin-custom");
-            await form.Locator("input[name=sub]").FillAsync(custom);
-            await form.Locator("input[name=name]").FillAsync("钱七（流程设计）");
-            await form.Locator("input[name=roles]").FillAsync("designer");
-            await form.GetByRole(AriaRole.Button).ClickAsync();
-        }
-
+        var form = page.Locator("form.signin-custom");
+        await form.Locator("input[name=sub]").FillAsync("d-4002");
+        await form.Locator("input[name=name]").FillAsync("钱七（流程设计）");
+        await form.Locator("input[name=roles]").FillAsync("designer");
+        await form.GetByRole(AriaRole.Button).ClickAsync();
         await page.WaitForURLAsync(url => !url.Contains("/signin", StringComparison.Ordinal));
         return page;
-    }
-
-    private async Task OpenAsync(IPage page)
-    {
-        await page.GotoAsync($"{host.BaseUrl}/studio/{Key}");
-        await page.Locator("[data-interactive=true]").WaitForAsync();
     }
 
     private static async Task EditJsonAsync(IPage page, string from, string to)
@@ -49,24 +34,11 @@ public sealed class StudioDraftTests(HostProcess host, Browser browser) : IClass
     [Fact]
     public async Task The_second_designers_stale_save_shows_the_conflict_loses_nothing_and_the_first_publishes_with_a_note()
     {
-        var shipped = await File.ReadAllTextAsync(Path.Combine(TestDatabase.WorkflowsFolder, "manual-service-delivery.json"));
-        await using (var db = TestDatabase.Context(host.ConnectionString))
-        {
-            db.DefinitionVersions.Add(new DefinitionVersionRecord
-            {
-                Key = Key,
-                Version = 1,
-                Json = shipped.Replace("\"manual-service-delivery\"", $"\"{Key}\"", StringComparison.Ordinal),
-                PublishedAt = DateTimeOffset.UtcNow,
-                PublishedBy = "test",
-            });
-            await db.SaveChangesAsync();
-        }
-
-        var first = await SignedInAsync();
-        var second = await SignedInAsync("d-4002");
-        await OpenAsync(first);
-        await OpenAsync(second);
+        await host.PublishAsync(Key, 1, HostProcess.ShippedAs(Key));
+        var first = await browser.SignedInAsync(host, "designer");
+        var second = await OtherDesignerAsync();
+        await Browser.OpenDefinitionAsync(first, host, Key);
+        await Browser.OpenDefinitionAsync(second, host, Key);
 
         await first.GetByTestId("new-draft").ClickAsync();
         await EditJsonAsync(first, "\"P15D\"", "\"P10D\"");

@@ -1,7 +1,5 @@
 using System.Text.Json.Nodes;
 using Microsoft.Playwright;
-using ServiceDelivery.Persistence.Entities;
-using ServiceDelivery.Testing;
 
 namespace ServiceDelivery.Browser.Tests;
 
@@ -13,20 +11,10 @@ public sealed class StudioProblemsTests(HostProcess host, Browser browser) : ICl
     [Fact]
     public async Task A_stage_where_its_assignee_can_do_nothing_is_reported_clicking_the_problem_selects_it_and_an_action_out_clears_it()
     {
-        var shipped = (await File.ReadAllTextAsync(Path.Combine(TestDatabase.WorkflowsFolder, "manual-service-delivery.json")))
-            .Replace("\"manual-service-delivery\"", $"\"{Key}\"", StringComparison.Ordinal);
-        await using (var db = TestDatabase.Context(host.ConnectionString))
-        {
-            db.DefinitionVersions.Add(new DefinitionVersionRecord { Key = Key, Version = 1, Json = shipped, PublishedAt = DateTimeOffset.UtcNow, PublishedBy = "d-4001" });
-            await db.SaveChangesAsync();
-        }
-
-        var page = await (await browser.NewContextAsync()).NewPageAsync();
-        await page.GotoAsync(host.BaseUrl + "/signin");
-        await page.GetByTestId("signin-designer").ClickAsync();
-        await page.WaitForURLAsync(url => !url.Contains("/signin", StringComparison.Ordinal));
-        await page.GotoAsync($"{host.BaseUrl}/studio/{Key}");
-        await page.Locator("[data-interactive=true]").WaitForAsync();
+        var shipped = HostProcess.ShippedAs(Key);
+        await host.PublishAsync(Key, 1, shipped);
+        var page = await browser.SignedInAsync(host, "designer");
+        await Browser.OpenDefinitionAsync(page, host, Key);
         await page.GetByTestId("new-draft").ClickAsync();
 
         // 待复核 reached from 实施中, assigned to the platform, with no action in it. A large, re-indented document on

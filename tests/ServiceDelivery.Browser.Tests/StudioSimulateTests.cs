@@ -8,12 +8,8 @@ public sealed class StudioSimulateTests(HostProcess host, Browser browser) : ICl
     [Fact]
     public async Task A_designer_runs_the_process_as_buyer_and_provider_and_fifteen_days_later_the_system_accepts()
     {
-        var page = await (await browser.NewContextAsync()).NewPageAsync();
-        await page.GotoAsync(host.BaseUrl + "/signin");
-        await page.GetByTestId("signin-designer").ClickAsync();
-        await page.WaitForURLAsync(url => !url.Contains("/signin", StringComparison.Ordinal));
-        await page.GotoAsync(host.BaseUrl + "/studio/manual-service-delivery");
-        await page.Locator("[data-interactive=true]").WaitForAsync();
+        var page = await browser.SignedInAsync(host, "designer");
+        await Browser.OpenDefinitionAsync(page, host, "manual-service-delivery");
         await Browser.OpenTabAsync(page, "模拟", page.GetByTestId("simulate"));
         var simulate = page.GetByTestId("simulate").Locator("..");
 

@@ -6,20 +6,10 @@ namespace ServiceDelivery.Browser.Tests;
 /// <summary>The Studio as a process designer (and a buyer who wanders in) uses it, in Chromium against the real host.</summary>
 public sealed class StudioTests(HostProcess host, Browser browser) : IClassFixture<HostProcess>, IClassFixture<Browser>
 {
-    private async Task<IPage> SignedInAsync(string role)
-    {
-        var context = await browser.NewContextAsync();
-        var page = await context.NewPageAsync();
-        await page.GotoAsync(host.BaseUrl + "/signin");
-        await page.GetByTestId("signin-" + role).ClickAsync();
-        await page.WaitForURLAsync(url => !url.Contains("/signin", StringComparison.Ordinal));
-        return page;
-    }
-
     [Fact]
     public async Task A_designer_opens_the_shipped_process_and_sees_nine_stages_and_eleven_actions_without_overlap_and_the_fifteen_day_timer()
     {
-        var page = await SignedInAsync("designer");
+        var page = await browser.SignedInAsync(host, "designer");
         await page.GotoAsync(host.BaseUrl + "/studio");
         await page.GetByTestId("definitions").GetByText("人工服务交付流程").WaitForAsync();
         await Browser.ScreenshotAsync(page, "studio-1-definitions");
@@ -64,7 +54,7 @@ public sealed class StudioTests(HostProcess host, Browser browser) : IClassFixtu
     [Fact]
     public async Task A_buyer_who_opens_the_studio_gets_a_clear_403_page_and_the_english_switch_shows_english()
     {
-        var buyer = await SignedInAsync("buyer");
+        var buyer = await browser.SignedInAsync(host, "buyer");
         var answer = await buyer.GotoAsync(host.BaseUrl + "/studio");
 
         answer!.Status.Should().Be((int)HttpStatusCode.Forbidden);
@@ -72,7 +62,7 @@ public sealed class StudioTests(HostProcess host, Browser browser) : IClassFixtu
         (await buyer.Locator("main p").InnerTextAsync()).Should().Contain("张三").And.Contain("买家");
         await Browser.ScreenshotAsync(buyer, "studio-8-forbidden");
 
-        var designer = await SignedInAsync("designer");
+        var designer = await browser.SignedInAsync(host, "designer");
         await designer.GotoAsync(host.BaseUrl + "/studio");
         await designer.GetByTestId("lang-en").ClickAsync();
         await designer.GetByText("Process definitions").WaitForAsync();

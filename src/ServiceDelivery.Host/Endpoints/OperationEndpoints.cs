@@ -49,51 +49,28 @@ public static class OperationEndpoints
 
     public sealed record NotificationList(IReadOnlyList<NotificationView> Items, string? NextCursor);
 
-    private static async Task<Results<Ok<DeliveryResource>, ProblemHttpResult>> Move(Guid id, JsonBody<MoveBody> body, DeliveryCommands commands, DeliveryPresenter presenter, HttpContext http, CancellationToken cancellationToken)
+    private static Task<Results<Ok<DeliveryResource>, ProblemHttpResult>> Move(Guid id, JsonBody<MoveBody> body, DeliveryCommands commands, DeliveryPresenter presenter, HttpContext http, CancellationToken cancellationToken) =>
+        InterveneAsync(http, body.Failure, version => new InterveneRequest(id, "move", body.Value!.ToStage, body.Value.Reason, body.Value.InternalNote, null, version), commands, presenter, cancellationToken);
+
+    private static Task<Results<Ok<DeliveryResource>, ProblemHttpResult>> Close(Guid id, JsonBody<CloseBody> body, DeliveryCommands commands, DeliveryPresenter presenter, HttpContext http, CancellationToken cancellationToken) =>
+        InterveneAsync(http, body.Failure, version => new InterveneRequest(id, "close", null, body.Value!.Reason, body.Value.InternalNote, null, version), commands, presenter, cancellationToken);
+
+    private static Task<Results<Ok<DeliveryResource>, ProblemHttpResult>> Complete(Guid id, JsonBody<CloseBody> body, DeliveryCommands commands, DeliveryPresenter presenter, HttpContext http, CancellationToken cancellationToken) =>
+        InterveneAsync(http, body.Failure, version => new InterveneRequest(id, "complete", null, body.Value!.Reason, body.Value.InternalNote, null, version), commands, presenter, cancellationToken);
+
+    private static Task<Results<Ok<DeliveryResource>, ProblemHttpResult>> Refund(Guid id, JsonBody<RefundBody> body, DeliveryCommands commands, DeliveryPresenter presenter, HttpContext http, CancellationToken cancellationToken) =>
+        InterveneAsync(http, body.Failure, version => new InterveneRequest(id, "refund", null, body.Value!.Reason, body.Value.InternalNote, body.Value.Amount, version), commands, presenter, cancellationToken);
+
+    /// <summary>Every intervention: a well-formed body and If-Match first, then the command, answered like any delivery change.</summary>
+    private static async Task<Results<Ok<DeliveryResource>, ProblemHttpResult>> InterveneAsync(
+        HttpContext http, Failure? bodyFailure, Func<int?, InterveneRequest> request, DeliveryCommands commands, DeliveryPresenter presenter, CancellationToken cancellationToken)
     {
-        if (Invalid(http, body.Failure, out var version) is { } problem)
+        if (Invalid(http, bodyFailure, out var version) is { } problem)
         {
             return problem;
         }
 
-        var b = body.Value!;
-        var result = await commands.InterveneAsync(http.User.ToCaller(), new InterveneRequest(id, "move", b.ToStage, b.Reason, b.InternalNote, null, version), cancellationToken);
-        return await DeliveryEndpoints.Respond(http, presenter, result, cancellationToken);
-    }
-
-    private static async Task<Results<Ok<DeliveryResource>, ProblemHttpResult>> Close(Guid id, JsonBody<CloseBody> body, DeliveryCommands commands, DeliveryPresenter presenter, HttpContext http, CancellationToken cancellationToken)
-    {
-        if (Invalid(http, body.Failure, out var version) is { } problem)
-        {
-            return problem;
-        }
-
-        var b = body.Value!;
-        var result = await commands.InterveneAsync(http.User.ToCaller(), new InterveneRequest(id, "close", null, b.Reason, b.InternalNote, null, version), cancellationToken);
-        return await DeliveryEndpoints.Respond(http, presenter, result, cancellationToken);
-    }
-
-    private static async Task<Results<Ok<DeliveryResource>, ProblemHttpResult>> Complete(Guid id, JsonBody<CloseBody> body, DeliveryCommands commands, DeliveryPresenter presenter, HttpContext http, CancellationToken cancellationToken)
-    {
-        if (Invalid(http, body.Failure, out var version) is { } problem)
-        {
-            return problem;
-        }
-
-        var b = body.Value!;
-        var result = await commands.InterveneAsync(http.User.ToCaller(), new InterveneRequest(id, "complete", null, b.Reason, b.InternalNote, null, version), cancellationToken);
-        return await DeliveryEndpoints.Respond(http, presenter, result, cancellationToken);
-    }
-
-    private static async Task<Results<Ok<DeliveryResource>, ProblemHttpResult>> Refund(Guid id, JsonBody<RefundBody> body, DeliveryCommands commands, DeliveryPresenter presenter, HttpContext http, CancellationToken cancellationToken)
-    {
-        if (Invalid(http, body.Failure, out var version) is { } problem)
-        {
-            return problem;
-        }
-
-        var b = body.Value!;
-        var result = await commands.InterveneAsync(http.User.ToCaller(), new InterveneRequest(id, "refund", null, b.Reason, b.InternalNote, b.Amount, version), cancellationToken);
+        var result = await commands.InterveneAsync(http.User.ToCaller(), request(version), cancellationToken);
         return await DeliveryEndpoints.Respond(http, presenter, result, cancellationToken);
     }
 
