@@ -211,6 +211,49 @@ public sealed class BadInputTests : IAsyncLifetime
         await RefusedAsync(() => _api.As(Platform).PostAsync("/api/v1/notifications/999999/retry", null), HttpStatusCode.NotFound, "not_found");
     }
 
+    [Theory]
+    [InlineData("/api/v1/deliveries?limit=abc", "limit")]
+    [InlineData("/api/v1/deliveries?limit=99999999999", "limit")]
+    [InlineData("/api/v1/tasks?limit=abc", "limit")]
+    [InlineData("/api/v1/tasks?limit=99999999999", "limit")]
+    [InlineData("/api/v1/tickets?limit=abc", "limit")]
+    [InlineData("/api/v1/notifications?limit=1.5", "limit")]
+    [InlineData("/api/v1/deliveries?q=a%00b", "q")]
+    [InlineData("/api/v1/deliveries?stage=%00", "stage")]
+    public async Task A_query_value_that_is_not_its_type_or_holds_a_nul_names_the_parameter(string path, string parameter)
+    {
+        var answer = await RefusedAsync(() => _api.As(Platform).GetAsync(path), HttpStatusCode.BadRequest, "validation_failed");
+
+        answer.Body.GetProperty("errors").EnumerateObject().Select(p => p.Name).Should().Equal(parameter);
+        answer.Body.GetProperty("type").GetString().Should().EndWith("/validation_failed");
+    }
+
+    [Theory]
+    [InlineData("{\"description\":\"a\\u0000b\"}", "description")]
+    [InlineData("{\"description\":\"\\ud800\"}", "description")]
+    [InlineData("{\"description\":\"ok\",\"attachmentIds\":[\"\\udc00x\"]}", "attachmentIds[0]")]
+    [InlineData("{\"description\":\"a\",\"description\":\"b\"}", "description")]
+    public async Task Form_text_that_cannot_be_stored_or_a_field_given_twice_is_refused(string body, string field)
+    {
+        var id = await _api.AtAsync("requirement_pending");
+
+        var answer = await RefusedAsync(() => _api.As(Buyer, "en").RawAsync(HttpMethod.Post, $"/api/v1/deliveries/{id}/actions/submit_requirement", body, "application/json"), HttpStatusCode.BadRequest, "validation_failed");
+
+        answer.Body.GetProperty("errors").GetProperty(field)[0].GetString().Should().MatchRegex("cannot be stored|more than once");
+    }
+
+    [Theory]
+    [InlineData("/api/v1/dev/clock/advance", "{\"by\":5}")]
+    [InlineData("/api/v1/dev/clock/advance", "")]
+    [InlineData("/api/v1/dev/clock/advance", "{\"by\":")]
+    [InlineData("/api/v1/dev/tokens", "{\"sub\":5}")]
+    [InlineData("/api/v1/dev/tokens", "[]")]
+    [InlineData("/api/v1/dev/tokens", "")]
+    public async Task Development_endpoints_refuse_malformed_json_like_every_other(string path, string body)
+    {
+        await RefusedAsync(() => _api.As(Platform).RawAsync(HttpMethod.Post, path, body, "application/json"), HttpStatusCode.BadRequest, "validation_failed");
+    }
+
     [Fact]
     public async Task A_json_body_over_a_megabyte_is_refused()
     {

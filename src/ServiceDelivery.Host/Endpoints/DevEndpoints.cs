@@ -20,14 +20,14 @@ public static class DevEndpoints
         var dev = app.MapGroup("/api/v1/dev").WithTags("Development");
         if (tokens)
         {
-            dev.MapPost("/tokens", IssueToken).AllowAnonymous().WithName("IssueDevToken");
+            dev.MapPost("/tokens", IssueToken).AllowAnonymous().Accepts<TokenRequest>("application/json").WithName("IssueDevToken");
         }
 
         if (clock)
         {
             // Moving time fires every due timer of every delivery: the platform's call, like any other intervention.
             dev.MapGet("/clock", GetClock).RequireAuthorization(Policies.Platform).WithName("GetDevClock");
-            dev.MapPost("/clock/advance", AdvanceClock).RequireAuthorization(Policies.Platform).WithName("AdvanceDevClock");
+            dev.MapPost("/clock/advance", AdvanceClock).RequireAuthorization(Policies.Platform).Accepts<AdvanceRequest>("application/json").WithName("AdvanceDevClock");
         }
 
         return app;
@@ -41,8 +41,14 @@ public static class DevEndpoints
 
     public sealed record AdvanceRequest(string? By);
 
-    private static Results<Ok<TokenResponse>, ProblemHttpResult> IssueToken(TokenRequest request, TokenIssuer issuer, HttpContext http)
+    private static Results<Ok<TokenResponse>, ProblemHttpResult> IssueToken(JsonBody<TokenRequest> body, TokenIssuer issuer, HttpContext http)
     {
+        if (body.Failure is { } invalid)
+        {
+            return Problems.From(http, invalid);
+        }
+
+        var request = body.Value!;
         var errors = new List<InputError>();
         if (string.IsNullOrWhiteSpace(request.Sub))
         {
@@ -73,8 +79,14 @@ public static class DevEndpoints
 
     private static Ok<ClockResponse> GetClock(TimeProvider clock) => TypedResults.Ok(new ClockResponse(clock.GetUtcNow()));
 
-    private static async Task<Results<Ok<ClockResponse>, ProblemHttpResult>> AdvanceClock(AdvanceRequest request, AdjustableClock clock, SharedDevClock shared, TimerFirer firer, HttpContext http, CancellationToken cancellationToken)
+    private static async Task<Results<Ok<ClockResponse>, ProblemHttpResult>> AdvanceClock(JsonBody<AdvanceRequest> body, AdjustableClock clock, SharedDevClock shared, TimerFirer firer, HttpContext http, CancellationToken cancellationToken)
     {
+        if (body.Failure is { } invalid)
+        {
+            return Problems.From(http, invalid);
+        }
+
+        var request = body.Value!;
         if (!IsoDuration.TryParse(request.By, out var by, out _) || by <= TimeSpan.Zero)
         {
             return Problems.From(http, Failure.Invalid(new InputError("by", request.By is null ? "required" : "invalid")));

@@ -109,7 +109,11 @@ public static class JsonText
             var body = buffer.AsMemory(0, total);
             try
             {
-                using var _ = JsonDocument.Parse(body);
+                using var document = JsonDocument.Parse(body);
+                if (FirstUnacceptable(document.RootElement, "$") is { } error)
+                {
+                    return (null, Failure.Invalid(error));
+                }
             }
             catch (JsonException ex)
             {
@@ -121,6 +125,80 @@ public static class JsonText
         finally
         {
             ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    /// <summary>
+    /// What JSON allows but we refuse: a name twice in one object (the serializer would silently keep the last) and
+    /// strings we cannot store (a NUL, a lone surrogate escaped as \ud800).
+    /// </summary>
+    private static InputError? FirstUnacceptable(JsonElement element, string path)
+    {
+        switch (element.ValueKind)
+        {
+            case JsonValueKind.String:
+                return Storable(element) ? null : new InputError(JsonBody<object>.FieldOf(path), StorableText.InvalidTextCode);
+            case JsonValueKind.Array:
+                var index = 0;
+                foreach (var item in element.EnumerateArray())
+                {
+                    if (FirstUnacceptable(item, $"{path}[{index++}]") is { } error)
+                    {
+                        return error;
+                    }
+                }
+
+                return null;
+            case JsonValueKind.Object:
+                var names = new HashSet<string>(StringComparer.Ordinal);
+                foreach (var property in element.EnumerateObject())
+                {
+                    var name = Storable(property) ? property.Name : null;
+                    var at = $"{path}.{name}";
+                    if (name is null)
+                    {
+                        return new InputError(JsonBody<object>.FieldOf(path), StorableText.InvalidTextCode);
+                    }
+
+                    if (!names.Add(name))
+                    {
+                        return new InputError(JsonBody<object>.FieldOf(at), "duplicate_field");
+                    }
+
+                    if (FirstUnacceptable(property.Value, at) is { } error)
+                    {
+                        return error;
+                    }
+                }
+
+                return null;
+            default:
+                return null;
+        }
+    }
+
+    // Reading a lone surrogate escape as a .NET string throws; either failure means the text cannot be stored.
+    private static bool Storable(JsonElement element)
+    {
+        try
+        {
+            return StorableText.IsStorable(element.GetString()!);
+        }
+        catch (InvalidOperationException)
+        {
+            return false;
+        }
+    }
+
+    private static bool Storable(JsonProperty property)
+    {
+        try
+        {
+            return StorableText.IsStorable(property.Name);
+        }
+        catch (InvalidOperationException)
+        {
+            return false;
         }
     }
 }

@@ -109,6 +109,8 @@ public static class Messages
             "key_mismatch" => ("与地址中的 key 不一致。", "differs from the key in the address."),
             "too_large" => ("超过大小上限。", "is larger than the limit."),
             "wrong_type" => ("类型不正确。", "has the wrong type."),
+            "duplicate_field" => ("字段重复出现。", "appears more than once."),
+            "invalid_text" => ("含有无法保存的字符（如 NUL 或不成对的代理字符）。", "contains characters that cannot be stored (such as NUL or an unpaired surrogate)."),
             _ => ("格式不正确。", "is not valid."),
         });
     }

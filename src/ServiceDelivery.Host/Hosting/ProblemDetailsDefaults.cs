@@ -8,7 +8,7 @@ namespace ServiceDelivery.Host.Hosting;
 /// Problem details the framework writes itself (unknown routes, wrong methods, unhandled exceptions) get the
 /// same shape as ours: a code, a localized title and detail, the trace id, and never an exception or stack trace.
 /// </summary>
-public static class ProblemDetailsDefaults
+public static partial class ProblemDetailsDefaults
 {
     public static void Apply(ProblemDetailsContext context)
     {
@@ -19,6 +19,18 @@ public static class ProblemDetailsDefaults
         problem.Extensions.TryAdd("traceId", Activity.Current?.Id ?? context.HttpContext.TraceIdentifier);
         if (problem.Extensions.ContainsKey("code"))
         {
+            return;
+        }
+
+        if (context.Exception is BadHttpRequestException { StatusCode: StatusCodes.Status400BadRequest } bad && UnboundParameter(bad) is { } parameter)
+        {
+            // The framework could not read a query value as its type (limit=abc, limit=99999999999): say which one.
+            var failure = Failure.Invalid(new InputError(parameter, "invalid"));
+            problem.Extensions["code"] = failure.Code;
+            problem.Type = $"https://servicedelivery.example/problems/{failure.Code}";
+            problem.Title = Messages.Title(failure.Code, culture);
+            problem.Detail = Messages.Detail(failure, culture);
+            problem.Extensions["errors"] = new Dictionary<string, string[]> { [parameter] = [Messages.Field(failure.Errors[0], culture)] };
             return;
         }
 
@@ -40,4 +52,11 @@ public static class ProblemDetailsDefaults
             ? (culture == Messages.English ? "Something went wrong on our side; the trace id identifies it." : "服务器内部错误，请凭 traceId 联系我们。")
             : Messages.Detail(new Failure(code), culture);
     }
+
+    // The framework's own wording, "Failed to bind parameter \"int? limit\" from \"abc\".", is the only place it names the parameter.
+    private static string? UnboundParameter(BadHttpRequestException exception) =>
+        BindFailure().Match(exception.Message) is { Success: true } match ? match.Groups["name"].Value : null;
+
+    [System.Text.RegularExpressions.GeneratedRegex("^Failed to bind parameter \"[^\"]* (?<name>[A-Za-z0-9_]+)\" from")]
+    private static partial System.Text.RegularExpressions.Regex BindFailure();
 }

@@ -106,8 +106,11 @@ public static class ServiceDeliveryHost
     public static WebApplication MapServiceDelivery(this WebApplication app)
     {
         ArgumentNullException.ThrowIfNull(app);
-        app.UseExceptionHandler();
+        // A request the framework cannot bind (limit=abc, a body over Kestrel's limit) is the caller's mistake: its own
+        // status (400, 413), not 500.
+        app.UseExceptionHandler(new ExceptionHandlerOptions { StatusCodeSelector = ex => ex is BadHttpRequestException bad ? bad.StatusCode : StatusCodes.Status500InternalServerError });
         app.UseStatusCodePages();
+        app.Use(StorableText.RefuseUnstorableQueryAsync);
         app.UseServiceDeliveryPageCulture();
         app.UseAuthentication();
         app.Use(NoStoreWhenPersonal);
