@@ -88,6 +88,7 @@ public sealed class Browser : IAsyncLifetime
 
     public static async Task ScreenshotAsync(IPage page, string name)
     {
+        await page.EvaluateAsync("() => window.scrollTo(0, 0)"); // the fixed app bar would cover a scrolled page's top
         await page.WaitForTimeoutAsync(400); // let tab sliders and snackbars finish their animation
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(ScreenshotFolder, name + ".png"), FullPage = true });
     }

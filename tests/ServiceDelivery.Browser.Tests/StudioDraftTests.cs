@@ -43,7 +43,7 @@ public sealed class StudioDraftTests(HostProcess host, Browser browser) : IClass
         await first.GetByTestId("new-draft").ClickAsync();
         await EditJsonAsync(first, "\"P15D\"", "\"P10D\"");
         await first.GetByTestId("save-draft").ClickAsync();
-        await first.GetByTestId("draft-state").GetByText("草稿已保存（第 1 次）").WaitForAsync();
+        await first.GetByTestId("draft-state").GetByText("草稿已保存").WaitForAsync();
 
         await second.GetByTestId("new-draft").ClickAsync();
         await EditJsonAsync(second, "\"P15D\"", "\"P20D\"");

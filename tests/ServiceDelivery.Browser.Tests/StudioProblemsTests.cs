@@ -37,7 +37,7 @@ public sealed class StudioProblemsTests(HostProcess host, Browser browser) : ICl
         await problem.ClickAsync();
         (await page.GetByTestId("inspector-title").InnerTextAsync()).Should().Be("待复核", "the problem selects its stage");
         (await page.Locator("[data-stage=reviewing]:visible").GetAttributeAsync("class")).Should().Contain("selected");
-        await Browser.ScreenshotAsync(page, "studio-2-dead-end");
+        await Browser.ScreenshotAsync(page, "studio-2-problems-from-json");
 
         // An action of the platform out of 待复核 clears the problem.
         stages.OfType<JsonObject>().Single(s => (string?)s["key"] == "reviewing")["actions"]!.AsArray().Add("finish_review");
@@ -46,7 +46,7 @@ public sealed class StudioProblemsTests(HostProcess host, Browser browser) : ICl
         await editor.FillAsync(document.ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true }));
         await page.GetByTestId("no-problems").WaitForAsync();
         await page.GetByTestId("save-draft").ClickAsync();
-        await page.GetByTestId("draft-state").GetByText("草稿已保存（第 1 次）").WaitForAsync();
+        await page.GetByTestId("draft-state").GetByText("草稿已保存").WaitForAsync();
         (await page.GetByTestId("publish").IsDisabledAsync()).Should().BeFalse();
     }
 }

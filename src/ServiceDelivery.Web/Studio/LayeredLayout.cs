@@ -20,6 +20,32 @@ public static class LayeredLayout
     public const double Margin = 40;
     public const double TopMargin = 96; // room for self-loops and back edges arcing over the top row
 
+    /// <summary>
+    /// Where the canvas draws each stage: the designer's saved position, else the automatic one, moved down a row at
+    /// a time while it would cover a saved stage.
+    /// </summary>
+    public static IReadOnlyDictionary<string, Position> Place(ProcessGraph graph)
+    {
+        ArgumentNullException.ThrowIfNull(graph);
+        var placed = new Dictionary<string, Position>(graph.Layout, StringComparer.Ordinal);
+        foreach (var (key, at) in Arrange(graph).Where(p => !graph.Layout.ContainsKey(p.Key)))
+        {
+            var position = at;
+            while (placed.Values.Any(other => Overlap(other, position)))
+            {
+                position = position with { Y = position.Y + NodeHeight + RowGap };
+            }
+
+            placed[key] = position;
+        }
+
+        return placed;
+    }
+
+    /// <summary>Whether two stages drawn at these corners would touch (with a little air between them).</summary>
+    public static bool Overlap(Position a, Position b) =>
+        Math.Abs(a.X - b.X) < NodeWidth + 8 && Math.Abs(a.Y - b.Y) < NodeHeight + 8;
+
     public static IReadOnlyDictionary<string, Position> Arrange(ProcessGraph graph)
     {
         ArgumentNullException.ThrowIfNull(graph);

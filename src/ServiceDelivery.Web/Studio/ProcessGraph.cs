@@ -27,13 +27,17 @@ public sealed class ProcessGraph
     public const string Stay = "$stay";
     public const string Return = "$return";
 
-    private ProcessGraph(string? initialStage, IReadOnlyList<StageNode> stages, IReadOnlyList<ActionEdge> edges, Texts name)
+    private ProcessGraph(string? initialStage, IReadOnlyList<StageNode> stages, IReadOnlyList<ActionEdge> edges, Texts name, IReadOnlyDictionary<string, Position>? layout = null)
     {
         InitialStage = initialStage;
         Stages = stages;
         Edges = edges;
         Name = name;
+        Layout = layout ?? new Dictionary<string, Position>();
     }
+
+    /// <summary>Positions the designer saved (the document's <c>layout</c>); stages not in it are placed automatically.</summary>
+    public IReadOnlyDictionary<string, Position> Layout { get; }
 
     public string? InitialStage { get; }
 
@@ -91,14 +95,29 @@ public sealed class ProcessGraph
             }
         }
 
-        return new ProcessGraph(Str(root["initialStage"]), stages, edges, TextsOf(root["name"], Str(root["key"]) ?? string.Empty));
+        var layout = new Dictionary<string, Position>(StringComparer.Ordinal);
+        foreach (var (key, at) in root["layout"] as JsonObject ?? [])
+        {
+            if (at is JsonObject xy && Num(xy["x"]) is { } x && Num(xy["y"]) is { } y && stages.Any(s => s.Key == key))
+            {
+                layout[key] = new Position(x, y);
+            }
+        }
+
+        return new ProcessGraph(Str(root["initialStage"]), stages, edges, TextsOf(root["name"], Str(root["key"]) ?? string.Empty), layout);
     }
 
     private static string? Str(JsonNode? node) =>
         node is JsonValue value && value.TryGetValue<string>(out var text) && !string.IsNullOrWhiteSpace(text) ? text : null;
+
+    private static double? Num(JsonNode? node) =>
+        node is JsonValue value && value.TryGetValue<double>(out var number) && double.IsFinite(number) && number >= 0 ? number : null;
 
     private static Texts TextsOf(JsonNode? node, string fallback) =>
         node is JsonObject names
             ? new Texts(Str(names["zh-CN"]) ?? fallback, Str(names["en"]) ?? Str(names["zh-CN"]) ?? fallback)
             : new Texts(fallback, fallback);
 }
+
+/// <summary>What the designer selected: a stage, or an action (with the stage whose edge was clicked).</summary>
+public sealed record Selection(string? Stage, string? Action);

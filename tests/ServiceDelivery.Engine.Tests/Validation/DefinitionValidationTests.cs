@@ -65,6 +65,24 @@ public sealed class DefinitionValidationTests
         ShouldReportOnly(Broken(d => Action(d, SubmitRequirement)["target"] = "x"), "schema_additionalProperties", $"$.actions[{SubmitRequirement}].target");
 
     [Fact]
+    public void Saved_canvas_positions_are_allowed_and_change_nothing_the_engine_runs()
+    {
+        var document = JsonNode.Parse(Shipped.DeliveryJson)!.AsObject();
+        document["layout"] = new JsonObject { ["implementing"] = new JsonObject { ["x"] = 420.5, ["y"] = 96 } };
+
+        ProcessDefinitionLoader.Validate(document.ToJsonString()).Should().BeEmpty();
+        ProcessDefinitionLoader.Load(document.ToJsonString()).IsValid.Should().BeTrue();
+        DefinitionDiff.Compare(Shipped.DeliveryJson, document.ToJsonString()).Should().BeEmpty("positions are for people");
+    }
+
+    [Fact]
+    public void A_position_without_both_coordinates_or_for_a_bad_key_is_a_schema_error()
+    {
+        ShouldReport(Broken(d => d["layout"] = new JsonObject { ["implementing"] = new JsonObject { ["x"] = 1 } }), "schema_required", "$.layout.implementing");
+        Broken(d => d["layout"] = new JsonObject { ["Not A Key"] = new JsonObject { ["x"] = 1, ["y"] = 2 } }).Should().NotBeEmpty();
+    }
+
+    [Fact]
     public void An_unknown_role_is_reported_at_the_role() =>
         ShouldReportOnly(Broken(d => Action(d, SubmitRequirement)["roles"]![0] = "admin"), "schema_enum", $"$.actions[{SubmitRequirement}].roles[0]");
 

@@ -1,0 +1,413 @@
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
+
+namespace ServiceDelivery.Web.Studio;
+
+/// <summary>The document after an edit, or why the edit was refused (a <see cref="UiText"/> key and its argument).</summary>
+public sealed record EditResult(string? Json, string? Refusal = null, string? Argument = null)
+{
+    public bool Applied => Json is not null;
+
+    public static EditResult Refused(string refusal, string? argument = null) => new(null, refusal, argument);
+}
+
+/// <summary>
+/// What the canvas and the inspector do to a definition document, as pure functions from text to text: add,
+/// connect, delete and rename with every reference kept, set one property, place a stage. The document stays the
+/// single source of truth (the JSON tab shows the same text), and what is semantically wrong afterwards is the
+/// validator's to report, not this class's to prevent: only edits that would lose or corrupt data are refused.
+/// </summary>
+public static partial class DefinitionEdits
+{
+    private static readonly JsonSerializerOptions Written = new()
+    {
+        WriteIndented = true,
+        IndentSize = 2,
+        // Chinese names stay readable in the JSON tab.
+        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    };
+
+    public static bool IsKey(string? key) => key is not null && KeyPattern().IsMatch(key);
+
+    /// <summary>A new stage with a zh-CN name (and en when given), offering no action yet.</summary>
+    public static EditResult AddStage(string json, string key, string nameZh, string? nameEn, string status = "active") =>
+        Edit(json, root =>
+        {
+            if (!IsKey(key))
+            {
+                return Refuse("edit.badKey", key);
+            }
+
+            if (Keyed(root["stages"], key) is not null)
+            {
+                return Refuse("edit.stageExists", key);
+            }
+
+            ListOf(root, "stages").Add(new JsonObject
+            {
+                ["key"] = key,
+                ["name"] = Names(nameZh, nameEn),
+                ["status"] = status,
+            });
+            return null;
+        });
+
+    /// <summary>
+    /// Offers an action in <paramref name="from"/>. A new key defines the action (leading to <paramref name="to"/>,
+    /// for <paramref name="roles"/>); an existing key is offered as it is, so one action can serve several stages.
+    /// </summary>
+    public static EditResult Connect(string json, string from, string key, string to, string nameZh, string? nameEn, IReadOnlyList<string> roles) =>
+        Edit(json, root =>
+        {
+            if (!IsKey(key))
+            {
+                return Refuse("edit.badKey", key);
+            }
+
+            if (Keyed(root["stages"], from) is not { } stage)
+            {
+                return Refuse("edit.noStage", from);
+            }
+
+            var offered = ListOf(stage, "actions");
+            if (offered.Any(a => Text(a) == key))
+            {
+                return Refuse("edit.actionOffered", key);
+            }
+
+            if (Keyed(root["actions"], key) is null)
+            {
+                ListOf(root, "actions").Add(new JsonObject
+                {
+                    ["key"] = key,
+                    ["name"] = Names(nameZh, nameEn),
+                    ["roles"] = new JsonArray([.. roles.Select(r => (JsonNode)JsonValue.Create(r))]),
+                    ["to"] = to,
+                });
+            }
+
+            offered.Add(key);
+            return null;
+        });
+
+    /// <summary>
+    /// Deletes a stage and what only made sense with it: its position, the actions that lead to it (no longer
+    /// offered anywhere) and intervention targets. The initial stage cannot go: the process would have no start.
+    /// </summary>
+    public static EditResult DeleteStage(string json, string key) =>
+        Edit(json, root =>
+        {
+            if (Keyed(root["stages"], key) is not { } stage)
+            {
+                return Refuse("edit.noStage", key);
+            }
+
+            if (Text(root["initialStage"]) == key)
+            {
+                return Refuse("edit.initialStage", key);
+            }
+
+            ListOf(root, "stages").Remove(stage);
+            (root["layout"] as JsonObject)?.Remove(key);
+            var leadingThere = ListOf(root, "actions").OfType<JsonObject>().Where(a => Text(a["to"]) == key).ToList();
+            foreach (var action in leadingThere)
+            {
+                RemoveAction(root, Text(action["key"])!);
+            }
+
+            foreach (var intervention in (root["interventions"] as JsonObject ?? []).Select(p => p.Value).OfType<JsonObject>())
+            {
+                if (Text(intervention["to"]) == key)
+                {
+                    intervention.Remove("to");
+                }
+            }
+
+            return null;
+        });
+
+    /// <summary>
+    /// Stops offering an action in one stage; when no stage offers it any more, its definition goes too (with the
+    /// timers that would perform it).
+    /// </summary>
+    public static EditResult DeleteAction(string json, string stageKey, string actionKey) =>
+        Edit(json, root =>
+        {
+            if (Keyed(root["stages"], stageKey) is not { } stage || ListOf(stage, "actions").FirstOrDefault(a => Text(a) == actionKey) is not { } offered)
+            {
+                return Refuse("edit.noAction", actionKey);
+            }
+
+            ListOf(stage, "actions").Remove(offered);
+            if (!ListOf(root, "stages").OfType<JsonObject>().Any(s => ListOf(s, "actions").Any(a => Text(a) == actionKey)))
+            {
+                RemoveAction(root, actionKey);
+            }
+
+            return null;
+        });
+
+    /// <summary>Renames a stage's key everywhere it is referred to: initial stage, action targets, interventions, layout.</summary>
+    public static EditResult RenameStage(string json, string from, string to) =>
+        Edit(json, root =>
+        {
+            if (!IsKey(to))
+            {
+                return Refuse("edit.badKey", to);
+            }
+
+            if (Keyed(root["stages"], from) is not { } stage)
+            {
+                return Refuse("edit.noStage", from);
+            }
+
+            if (from != to && Keyed(root["stages"], to) is not null)
+            {
+                return Refuse("edit.stageExists", to);
+            }
+
+            stage["key"] = to;
+            if (Text(root["initialStage"]) == from)
+            {
+                root["initialStage"] = to;
+            }
+
+            foreach (var target in ListOf(root, "actions").OfType<JsonObject>().Concat((root["interventions"] as JsonObject ?? []).Select(p => p.Value).OfType<JsonObject>()))
+            {
+                if (Text(target["to"]) == from)
+                {
+                    target["to"] = to;
+                }
+            }
+
+            if (root["layout"] is JsonObject layout && layout[from] is { } position)
+            {
+                layout.Remove(from);
+                layout[to] = position;
+            }
+
+            return null;
+        });
+
+    /// <summary>Renames an action's key everywhere: the stages offering it and the timers performing it.</summary>
+    public static EditResult RenameAction(string json, string from, string to) =>
+        Edit(json, root =>
+        {
+            if (!IsKey(to))
+            {
+                return Refuse("edit.badKey", to);
+            }
+
+            if (Keyed(root["actions"], from) is not { } action)
+            {
+                return Refuse("edit.noAction", from);
+            }
+
+            if (from != to && Keyed(root["actions"], to) is not null)
+            {
+                return Refuse("edit.actionExists", to);
+            }
+
+            action["key"] = to;
+            foreach (var stage in ListOf(root, "stages").OfType<JsonObject>())
+            {
+                var offered = ListOf(stage, "actions");
+                for (var i = 0; i < offered.Count; i++)
+                {
+                    if (Text(offered[i]) == from)
+                    {
+                        offered[i] = to;
+                    }
+                }
+
+                foreach (var timer in (stage["timers"] as JsonArray ?? []).OfType<JsonObject>())
+                {
+                    if (Text(timer["perform"]) == from)
+                    {
+                        timer["perform"] = to;
+                    }
+                }
+            }
+
+            return null;
+        });
+
+    /// <summary>
+    /// Sets one property of an element, addressed as <c>stages/{key}/…</c>, <c>actions/{key}/…</c> or a top-level
+    /// name, e.g. <c>stages/accepting/timers/auto_accept/after</c> (list items by key, others by index). A null or
+    /// empty value removes the property, so optional properties do not linger as empty strings.
+    /// </summary>
+    public static EditResult Set(string json, string path, JsonNode? value) =>
+        Edit(json, root =>
+        {
+            var segments = path.Split('/');
+            JsonNode? parent = root;
+            for (var i = 0; i < segments.Length - 1; i++)
+            {
+                parent = Step(parent, segments[i]);
+                if (parent is null)
+                {
+                    return Refuse("edit.noElement", path);
+                }
+            }
+
+            var last = segments[^1];
+            var empty = value is null || (value is JsonValue v && v.TryGetValue<string>(out var s) && string.IsNullOrWhiteSpace(s)) || (value is JsonArray { Count: 0 });
+            switch (parent)
+            {
+                case JsonObject obj when empty:
+                    obj.Remove(last);
+                    break;
+                case JsonObject obj:
+                    obj[last] = value;
+                    break;
+                case JsonArray array when int.TryParse(last, out var index) && index >= 0 && index < array.Count:
+                    array[index] = value;
+                    break;
+                default:
+                    return Refuse("edit.noElement", path);
+            }
+
+            return null;
+        });
+
+    /// <summary>Replaces one stage or action (as the inspector's JSON box edits it); its key may not change here.</summary>
+    public static EditResult Replace(string json, string list, string key, string elementJson) =>
+        Edit(json, root =>
+        {
+            JsonObject? replacement;
+            try
+            {
+                replacement = JsonNode.Parse(elementJson) as JsonObject;
+            }
+            catch (JsonException)
+            {
+                replacement = null;
+            }
+
+            if (replacement is null)
+            {
+                return Refuse("edit.notJson");
+            }
+
+            if (Text(replacement["key"]) != key)
+            {
+                return Refuse("edit.keyChanged", key);
+            }
+
+            var items = ListOf(root, list);
+            if (Keyed(items, key) is not { } current)
+            {
+                return Refuse("edit.noElement", key);
+            }
+
+            items[items.IndexOf(current)] = replacement;
+            return null;
+        });
+
+    /// <summary>Saves where the designer dropped a stage (rounded: positions are for people, not precision).</summary>
+    public static EditResult Place(string json, string key, double x, double y) =>
+        Edit(json, root =>
+        {
+            if (Keyed(root["stages"], key) is null)
+            {
+                return Refuse("edit.noStage", key);
+            }
+
+            if (root["layout"] is not JsonObject layout)
+            {
+                layout = [];
+                root["layout"] = layout;
+            }
+
+            layout[key] = new JsonObject { ["x"] = Math.Clamp(Math.Round(x), 0, 100000), ["y"] = Math.Clamp(Math.Round(y), 0, 100000) };
+            return null;
+        });
+
+    /// <summary>Forgets every saved position: the automatic layout places all stages again.</summary>
+    public static EditResult ForgetLayout(string json) => Edit(json, root => root.Remove("layout") ? null : Refuse("edit.noLayout"));
+
+    /// <summary>One stage or action as indented JSON, for the inspector's JSON box.</summary>
+    public static string? Element(string json, string list, string key) =>
+        Parse(json) is { } root && Keyed(root[list], key) is { } element ? element.ToJsonString(Written) : null;
+
+    private static EditResult Edit(string json, Func<JsonObject, EditResult?> change)
+    {
+        if (Parse(json) is not { } root)
+        {
+            return EditResult.Refused("edit.notJson");
+        }
+
+        return change(root) ?? new EditResult(root.ToJsonString(Written));
+    }
+
+    private static EditResult Refuse(string refusal, string? argument = null) => EditResult.Refused(refusal, argument);
+
+    private static JsonObject? Parse(string json)
+    {
+        try
+        {
+            return JsonNode.Parse(json) as JsonObject;
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
+    private static void RemoveAction(JsonObject root, string actionKey)
+    {
+        if (Keyed(root["actions"], actionKey) is { } definition)
+        {
+            ListOf(root, "actions").Remove(definition);
+        }
+
+        foreach (var stage in ListOf(root, "stages").OfType<JsonObject>())
+        {
+            foreach (var offered in ListOf(stage, "actions").Where(a => Text(a) == actionKey).ToList())
+            {
+                ListOf(stage, "actions").Remove(offered);
+            }
+
+            if (stage["timers"] is JsonArray timers)
+            {
+                foreach (var timer in timers.OfType<JsonObject>().Where(t => Text(t["perform"]) == actionKey).ToList())
+                {
+                    timers.Remove(timer);
+                }
+            }
+        }
+    }
+
+    // A list item by key ("accepting"), else by index; an object property by name.
+    private static JsonNode? Step(JsonNode? node, string segment) => node switch
+    {
+        JsonObject obj => obj[segment],
+        JsonArray array => Keyed(array, segment) ?? (int.TryParse(segment, out var i) && i >= 0 && i < array.Count ? array[i] : null),
+        _ => null,
+    };
+
+    private static JsonObject? Keyed(JsonNode? list, string key) =>
+        (list as JsonArray ?? []).OfType<JsonObject>().FirstOrDefault(item => Text(item["key"]) == key);
+
+    private static JsonArray ListOf(JsonObject owner, string name)
+    {
+        if (owner[name] is not JsonArray array)
+        {
+            array = [];
+            owner[name] = array;
+        }
+
+        return array;
+    }
+
+    private static JsonObject Names(string zh, string? en) =>
+        string.IsNullOrWhiteSpace(en) ? new JsonObject { ["zh-CN"] = zh.Trim() } : new JsonObject { ["zh-CN"] = zh.Trim(), ["en"] = en.Trim() };
+
+    private static string? Text(JsonNode? node) => node is JsonValue value && value.TryGetValue<string>(out var text) ? text : null;
+
+    [GeneratedRegex("^[a-z][a-z0-9_-]{0,63}$")]
+    private static partial Regex KeyPattern();
+}

@@ -1,0 +1,53 @@
+// The Studio's two pieces of browser behaviour Blazor cannot do from the server: dragging a stage (in SVG units,
+// whatever the zoom) and the Ctrl+Z / Ctrl+Y keys. Everything else is rendered on the server.
+
+export function enableDrag(svg, page) {
+    if (svg.dataset.dragReady) return;
+    svg.dataset.dragReady = "true";
+    let drag = null;
+    const toSvg = (e) => new DOMPoint(e.clientX, e.clientY).matrixTransform(svg.getScreenCTM().inverse());
+    svg.addEventListener("pointerdown", (e) => {
+        const stage = e.target.closest("g.stage");
+        if (!stage || svg.dataset.editable !== "true" || e.button !== 0) return;
+        const rect = stage.querySelector("rect");
+        drag = { stage, start: toSvg(e), x: +rect.getAttribute("x"), y: +rect.getAttribute("y"), moved: false, id: e.pointerId };
+    });
+    svg.addEventListener("pointermove", (e) => {
+        if (!drag || e.pointerId !== drag.id) return;
+        const at = toSvg(e);
+        const dx = at.x - drag.start.x, dy = at.y - drag.start.y;
+        if (!drag.moved && Math.hypot(dx, dy) < 4) return;
+        if (!drag.moved) { drag.moved = true; svg.setPointerCapture(e.pointerId); drag.stage.classList.add("dragging"); }
+        drag.dx = dx; drag.dy = dy;
+        drag.stage.setAttribute("transform", `translate(${dx} ${dy})`);
+    });
+    const drop = (e) => {
+        if (!drag || e.pointerId !== drag.id) return;
+        const done = drag;
+        drag = null;
+        if (!done.moved) return;
+        done.stage.removeAttribute("transform");
+        done.stage.classList.remove("dragging");
+        // The click that ends a drag is not a selection.
+        svg.addEventListener("click", (c) => c.stopPropagation(), { capture: true, once: true });
+        page.invokeMethodAsync("StageDropped", done.stage.dataset.stage, Math.max(0, done.x + done.dx), Math.max(0, done.y + done.dy));
+    };
+    svg.addEventListener("pointerup", drop);
+    svg.addEventListener("pointercancel", drop);
+}
+
+export function enableUndoKeys() {
+    if (window.studioUndoKeys) return;
+    window.studioUndoKeys = true;
+    document.addEventListener("keydown", (e) => {
+        if (!(e.ctrlKey || e.metaKey)) return;
+        // Text fields keep their own undo.
+        const t = e.target;
+        if (t && (t.tagName === "INPUT" || t.tagName === "TEXTAREA" || t.tagName === "SELECT" || t.isContentEditable)) return;
+        const key = e.key.toLowerCase();
+        const which = key === "z" && !e.shiftKey ? "undo" : (key === "y" || (key === "z" && e.shiftKey)) ? "redo" : null;
+        if (!which) return;
+        const button = document.querySelector(`[data-testid=${which}]`);
+        if (button && !button.disabled) { e.preventDefault(); button.click(); }
+    });
+}

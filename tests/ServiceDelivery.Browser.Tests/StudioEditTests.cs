@@ -1,0 +1,111 @@
+using Microsoft.Playwright;
+using ServiceDelivery.Testing;
+
+namespace ServiceDelivery.Browser.Tests;
+
+/// <summary>Editing on the canvas and in the inspector: add, connect, undo/redo, timers, names, positions, autosave.</summary>
+public sealed class StudioEditTests(HostProcess host, Browser browser) : IClassFixture<HostProcess>, IClassFixture<Browser>
+{
+    private static ILocator Stage(IPage page, string key) => page.Locator($"[data-testid=stage][data-stage={key}]:visible");
+
+    private static ILocator Edge(IPage page, string action) => page.Locator($"[data-testid=edge][data-action={action}]:visible");
+
+    private async Task<IPage> DraftOfAsync(string key)
+    {
+        await host.PublishAsync(key, 1, HostProcess.ShippedAs(key));
+        var page = await browser.SignedInAsync(host, "designer");
+        await Browser.OpenDefinitionAsync(page, host, key);
+        await page.GetByTestId("new-draft").ClickAsync();
+        await page.GetByTestId("undo").WaitForAsync();
+        return page;
+    }
+
+    private static async Task ConnectAsync(IPage page, string to, string key, string name, string role)
+    {
+        var form = page.GetByTestId("connect-form");
+        await form.Locator("summary").ClickAsync();
+        await page.GetByTestId("connect-to").SelectOptionAsync(to);
+        await page.GetByTestId("connect-key").FillAsync(key);
+        await page.GetByTestId("connect-name").FillAsync(name);
+        await form.GetByLabel(role).CheckAsync();
+        await page.GetByTestId("connect-add").ClickAsync();
+    }
+
+    [Fact]
+    public async Task A_stage_added_on_the_canvas_is_a_dead_end_until_an_action_leads_out_and_undo_redo_walk_that_back()
+    {
+        var page = await DraftOfAsync("studio-edit-graph");
+
+        await page.GetByTestId("add-stage-form").Locator("summary").ClickAsync();
+        await page.GetByTestId("new-stage-key").FillAsync("reviewing");
+        await page.GetByTestId("new-stage-name").FillAsync("待复核");
+        await page.GetByTestId("new-stage-add").ClickAsync();
+        await Stage(page, "reviewing").WaitForAsync();
+
+        await Stage(page, "implementing").ClickAsync();
+        await page.GetByTestId("inspector-title").GetByText("实施中").WaitForAsync();
+        await ConnectAsync(page, "reviewing", "send_to_review", "送复核", "服务商");
+        await Edge(page, "send_to_review").WaitForAsync();
+
+        // In, but no way out: the validator says so, and the problem selects the stage.
+        var deadEnd = page.GetByTestId("problems").GetByText("dead_end");
+        await deadEnd.WaitForAsync();
+        await deadEnd.ClickAsync();
+        await page.GetByTestId("inspector-title").GetByText("待复核").WaitForAsync();
+        (await Stage(page, "reviewing").GetAttributeAsync("class")).Should().Contain("selected");
+        await Browser.ScreenshotAsync(page, "studio-2-dead-end");
+
+        await ConnectAsync(page, "accepting", "finish_review", "复核完成", "平台");
+        await Edge(page, "finish_review").WaitForAsync();
+        await page.GetByTestId("no-problems").WaitForAsync();
+
+        // Ctrl+Z outside a text field undoes the last edit; the redo button brings it back.
+        await page.Locator("h5").ClickAsync();
+        await page.Keyboard.PressAsync("Control+z");
+        await Edge(page, "finish_review").WaitForAsync(new() { State = WaitForSelectorState.Detached });
+        await deadEnd.WaitForAsync();
+        await page.GetByTestId("redo").ClickAsync();
+        await Edge(page, "finish_review").WaitForAsync();
+        await page.GetByTestId("no-problems").WaitForAsync();
+        await Browser.ScreenshotAsync(page, "studio-2-connected");
+    }
+
+    [Fact]
+    public async Task The_inspector_changes_the_timer_the_json_tab_renames_a_stage_a_drag_places_it_and_the_draft_saves_itself()
+    {
+        const string Key = "studio-edit-inspector";
+        var page = await DraftOfAsync(Key);
+
+        await Stage(page, "accepting").ClickAsync();
+        var after = page.Locator("[data-timer=auto_accept] input");
+        (await after.InputValueAsync()).Should().Be("P15D");
+        await after.FillAsync("P10D");
+        await after.PressAsync("Tab");
+        await Stage(page, "accepting").GetByTestId("timer-badge").GetByText("10 天 → 自动验收通过").WaitForAsync();
+        await Browser.ScreenshotAsync(page, "studio-3-inspector");
+
+        var editor = page.GetByTestId("json-editor");
+        await Browser.OpenTabAsync(page, "JSON", editor);
+        var json = await editor.InputValueAsync();
+        json.Should().Contain("\"after\": \"P10D\"");
+        await editor.FillAsync(json.Replace("\"zh-CN\": \"实施中\"", "\"zh-CN\": \"实施进行中\"", StringComparison.Ordinal));
+        await Browser.OpenTabAsync(page, "画布", Stage(page, "implementing"));
+        (await Stage(page, "implementing").Locator(".node-name").TextContentAsync()).Should().Be("实施进行中");
+
+        // Drag 已关闭 down by 120 canvas units: the position is saved in the document.
+        var box = (await Stage(page, "closed").Locator("rect").BoundingBoxAsync())!;
+        await page.Mouse.MoveAsync(box.X + box.Width / 2, box.Y + box.Height / 2);
+        await page.Mouse.DownAsync();
+        await page.Mouse.MoveAsync(box.X + box.Width / 2, box.Y + box.Height / 2 + 60, new() { Steps = 6 });
+        await page.Mouse.MoveAsync(box.X + box.Width / 2, box.Y + box.Height / 2 + 120, new() { Steps = 6 });
+        await page.Mouse.UpAsync();
+        await page.WaitForFunctionAsync("() => { const r = document.querySelector('[data-testid=stage][data-stage=closed] rect'); return r && r.getBoundingClientRect().y > " + (box.Y + 60).ToString(System.Globalization.CultureInfo.InvariantCulture) + "; }");
+
+        // Nobody pressed save: the draft saved itself a few seconds after the last change.
+        await page.GetByTestId("draft-state").GetByText("草稿已保存").WaitForAsync();
+        await using var check = TestDatabase.Context(host.ConnectionString);
+        var draft = check.DefinitionDrafts.Single(d => d.Key == Key).Json;
+        draft.Should().Contain("\"P10D\"").And.Contain("实施进行中").And.Contain("\"layout\"").And.Contain("\"closed\"");
+        await Browser.ScreenshotAsync(page, "studio-3-placed");
+    }
+}
