@@ -32,6 +32,7 @@ public static class ApplicationServices
         services.AddSingleton<TimerFirer>();
         services.AddScoped<DefinitionImporter>();
         services.AddScoped<DefinitionCommands>();
+        services.AddScoped<MigrationBatches>();
         services.AddScoped<DeliveryCommands>();
         services.AddScoped<TicketCommands>();
         services.AddScoped<TicketQueries>();

@@ -62,6 +62,8 @@ public static class InfrastructureServices
         services.AddTransient<TimerJobs>();
         services.AddTransient<OutboxJobs>();
         services.AddTransient<RetentionJobs>();
+        services.AddTransient<MigrationJobs>();
+        services.AddSingleton<ServiceDelivery.Application.Definitions.IMigrationBatchKick, HangfireMigrationKick>();
         services.AddHostedService<JobsBootstrapper>();
         return services;
     }

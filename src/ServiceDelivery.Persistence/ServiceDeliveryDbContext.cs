@@ -32,6 +32,10 @@ public sealed class ServiceDeliveryDbContext(DbContextOptions<ServiceDeliveryDbC
 
     public DbSet<DefinitionDraftRecord> DefinitionDrafts => Set<DefinitionDraftRecord>();
 
+    public DbSet<DefinitionScenarioRecord> DefinitionScenarios => Set<DefinitionScenarioRecord>();
+
+    public DbSet<MigrationBatchRecord> MigrationBatches => Set<MigrationBatchRecord>();
+
     /// <summary>
     /// The delivery with its row locked (FOR UPDATE) until the transaction ends: every writer's first step. A
     /// function rather than FromSql, so the queries composed on it are cached like any other (EF regenerates the SQL

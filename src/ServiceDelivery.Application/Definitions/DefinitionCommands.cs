@@ -2,6 +2,7 @@ using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using ServiceDelivery.Application.Common;
 using ServiceDelivery.Engine.Definitions;
+using ServiceDelivery.Engine.Simulation;
 using ServiceDelivery.Engine.Validation;
 using ServiceDelivery.Persistence;
 using ServiceDelivery.Persistence.Entities;
@@ -113,6 +114,12 @@ public sealed class DefinitionCommands(ServiceDeliveryDbContext db, DefinitionCa
             return Failure.Invalid([.. validation.Errors.Select(e => new InputError(e.Path, e.Code)), .. KeyOf(draft.Json) == key ? Array.Empty<InputError>() : [new InputError("$.key", "key_mismatch")]]);
         }
 
+        // Every path a designer saved from the simulator must still end where it did.
+        if (await FailingScenariosAsync(key, draft.Json, cancellationToken) is { Count: > 0 } failing)
+        {
+            return Failure.Invalid([.. failing]);
+        }
+
         var latest = await db.DefinitionVersions.Where(d => d.Key == key).MaxAsync(d => (int?)d.Version, cancellationToken) ?? 0;
         var published = new DefinitionVersionRecord
         {
@@ -136,6 +143,100 @@ public sealed class DefinitionCommands(ServiceDeliveryDbContext db, DefinitionCa
         }
 
         return ToView(published);
+    }
+
+    public const int MaxScenarioSteps = 500;
+
+    /// <summary>Saves (or replaces) a simulated path under <paramref name="name"/> with the stage it must end in.</summary>
+    public async Task<Result<ScenarioView>> SaveScenarioAsync(Caller caller, string key, string name, IReadOnlyList<ScenarioStep> steps, string expectedStage, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(caller);
+        ArgumentNullException.ThrowIfNull(steps);
+        if (!caller.Is(Caller.Designer))
+        {
+            return Failure.Forbidden;
+        }
+
+        name = name?.Trim() ?? string.Empty;
+        var errors = new List<InputError>();
+        if (name.Length == 0)
+        {
+            errors.Add(new InputError("name", "required"));
+        }
+        else if (name.Length > 100)
+        {
+            errors.Add(new InputError("name", "too_long", 100));
+        }
+
+        if (steps.Count > MaxScenarioSteps)
+        {
+            errors.Add(new InputError("steps", "too_long", MaxScenarioSteps));
+        }
+
+        if (string.IsNullOrWhiteSpace(expectedStage))
+        {
+            errors.Add(new InputError("expectedStage", "required"));
+        }
+
+        if (errors.Count > 0)
+        {
+            return Failure.Invalid([.. errors]);
+        }
+
+        var record = await db.DefinitionScenarios.FirstOrDefaultAsync(s => s.Key == key && s.Name == name, cancellationToken);
+        if (record is null)
+        {
+            record = new DefinitionScenarioRecord { Key = key, Name = name, Steps = "[]", ExpectedStage = expectedStage, SavedBy = caller.Id };
+            db.DefinitionScenarios.Add(record);
+        }
+
+        record.Steps = SimulationScenario.Serialize(steps);
+        record.ExpectedStage = expectedStage;
+        record.SavedBy = caller.Id;
+        record.SavedAt = clock.Now();
+        try
+        {
+            await db.SaveChangesAsync(cancellationToken);
+        }
+        catch (DbUpdateException ex) when (ex.IsUniqueViolation())
+        {
+            return Failure.VersionConflict;
+        }
+
+        return new ScenarioView(key, name, steps.Count, expectedStage, record.SavedAt, record.SavedBy);
+    }
+
+    public async Task<IReadOnlyList<ScenarioView>> ScenariosAsync(string key, CancellationToken cancellationToken) =>
+        (await db.DefinitionScenarios.AsNoTracking().Where(s => s.Key == key).OrderBy(s => s.Name).ToListAsync(cancellationToken))
+            .Select(s => new ScenarioView(s.Key, s.Name, SimulationScenario.DeserializeSteps(s.Steps).Count, s.ExpectedStage, s.SavedAt, s.SavedBy))
+            .ToList();
+
+    public async Task<Result<bool>> DeleteScenarioAsync(Caller caller, string key, string name, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(caller);
+        if (!caller.Is(Caller.Designer))
+        {
+            return Failure.Forbidden;
+        }
+
+        var deleted = await db.DefinitionScenarios.Where(s => s.Key == key && s.Name == name).ExecuteDeleteAsync(cancellationToken);
+        return deleted == 0 ? Failure.NotFound : true;
+    }
+
+    // One error per saved scenario that no longer ends in its stage on this document (the document is valid here).
+    private async Task<List<InputError>> FailingScenariosAsync(string key, string json, CancellationToken cancellationToken)
+    {
+        var saved = await db.DefinitionScenarios.AsNoTracking().Where(s => s.Key == key).OrderBy(s => s.Name).ToListAsync(cancellationToken);
+        if (saved.Count == 0)
+        {
+            return [];
+        }
+
+        var definition = ProcessDefinitionLoader.LoadValid(json);
+        return saved
+            .Where(s => !new SimulationScenario(s.Name, SimulationScenario.DeserializeSteps(s.Steps), s.ExpectedStage).Replay(definition).Passed)
+            .Select(s => new InputError("scenarios." + s.Name, "scenario_failed"))
+            .ToList();
     }
 
     public async Task<IReadOnlyList<DefinitionSummary>> ListAsync(CancellationToken cancellationToken)
@@ -206,3 +307,6 @@ public sealed record DefinitionVersionView(string Key, int Version, DateTimeOffs
 public sealed record DefinitionSummary(string Key, LocalizedText? Name, int? LatestVersion, bool HasDraft);
 
 public sealed record DefinitionDetail(string Key, DefinitionVersionView? Published, DefinitionDraftView? Draft);
+
+/// <summary>A saved simulation path of a definition.</summary>
+public sealed record ScenarioView(string Key, string Name, int StepCount, string ExpectedStage, DateTimeOffset SavedAt, string SavedBy);

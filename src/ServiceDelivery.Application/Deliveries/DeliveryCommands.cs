@@ -164,7 +164,8 @@ public sealed class DeliveryCommands(ServiceDeliveryDbContext db, DefinitionCata
     }
 
     /// <summary>Moves a running delivery to another published version of its definition (platform), logged with a reason.</summary>
-    public Task<Result<DeliveryView>> MigrateAsync(Caller caller, Guid deliveryId, int toVersion, string? reason, int? expectedVersion, CancellationToken cancellationToken)
+    /// <remarks><paramref name="mapTo"/>: the stage a delivery enters when the target version no longer has its stage.</remarks>
+    public Task<Result<DeliveryView>> MigrateAsync(Caller caller, Guid deliveryId, int toVersion, string? reason, int? expectedVersion, CancellationToken cancellationToken, string? mapTo = null)
     {
         ArgumentNullException.ThrowIfNull(caller);
         if (!caller.Is(Caller.Platform))
@@ -180,7 +181,7 @@ public sealed class DeliveryCommands(ServiceDeliveryDbContext db, DefinitionCata
                 return Failure.Invalid(new InputError("toVersion", "unknown_definition"));
             }
 
-            var outcome = Migration.Decide(change.Delivery.Definition, target, change.Delivery.ToState(), caller.As(ActorRole.Platform), reason, change.Now);
+            var outcome = Migration.Decide(change.Delivery.Definition, target, change.Delivery.ToState(), caller.As(ActorRole.Platform), reason, change.Now, mapTo);
             if (outcome is Rejection rejection)
             {
                 return Failure.From(rejection);

@@ -9,20 +9,26 @@ namespace ServiceDelivery.Engine.Execution;
 /// Moves a running delivery to another version of its definition without moving it in the process: same stage,
 /// tasks re-derived from the new stage, clocks kept where the new version still has them (and stopped or restarted
 /// when it changes whether an open dispute stops them), clocks it removed cancelled, clocks it added started as if
-/// they had run since the stage was entered (one already past its due time fires at once).
+/// they had run since the stage was entered (one already past its due time fires at once). A delivery whose stage the
+/// new version no longer has can only move with a mapping to one of its stages: it enters that stage as if moved there
+/// (new tasks, the stage's clocks from now).
 /// </summary>
 public static class Migration
 {
     private static readonly IReadOnlyDictionary<string, string> NoData = ImmutableDictionary<string, string>.Empty;
 
-    /// <summary>Decides a migration from <paramref name="from"/> to <paramref name="to"/>.</summary>
-    public static Outcome Decide(ProcessDefinition from, ProcessDefinition to, DeliveryState state, Actor actor, string? reason, DateTimeOffset now)
+    /// <summary>
+    /// Decides a migration from <paramref name="from"/> to <paramref name="to"/>; <paramref name="mapTo"/> is where a
+    /// delivery goes when its stage is gone in <paramref name="to"/> (ignored otherwise).
+    /// </summary>
+    public static Outcome Decide(ProcessDefinition from, ProcessDefinition to, DeliveryState state, Actor actor, string? reason, DateTimeOffset now, string? mapTo = null)
     {
         ArgumentNullException.ThrowIfNull(from);
         ArgumentNullException.ThrowIfNull(to);
         ArgumentNullException.ThrowIfNull(state);
         ArgumentNullException.ThrowIfNull(actor);
         var current = from.Stage(state.Stage);
+        var original = state;
         if (actor.Role != ActorRole.Platform)
         {
             return new Rejection(RejectionCode.ForbiddenAction, state.Stage, current.ActionKeysFor(actor.Role), []);
@@ -38,12 +44,31 @@ public static class Migration
             return Invalid(state, current, actor, FieldErrorCode.OutOfRange);
         }
 
-        if (!to.TryGetStage(state.Stage, out var stage) || (state.ReturnStage is { } back && !to.TryGetStage(back, out _)))
+        var mappedFrom = default(string);
+        if (!to.TryGetStage(state.Stage, out var stage))
+        {
+            // Gone in the new version: only with a mapping to a running stage of it, and not while paused (the stage to
+            // return to is the old version's).
+            if (mapTo is null || !to.TryGetStage(mapTo, out stage) || stage.IsTerminal || state.ReturnStage is not null)
+            {
+                return Invalid(state, current, actor, FieldErrorCode.InvalidStage);
+            }
+
+            mappedFrom = state.Stage;
+            state = state with { Stage = stage.Key, StageEnteredAt = now, Tasks = [] };
+        }
+        else if (state.ReturnStage is { } back && !to.TryGetStage(back, out _))
         {
             return Invalid(state, current, actor, FieldErrorCode.InvalidStage);
         }
 
+        // The tasks of a mapped delivery's old stage end (the state above no longer has them): say so.
         var taskChanges = ImmutableArray.CreateBuilder<TaskChange>();
+        if (mappedFrom is not null)
+        {
+            taskChanges.AddRange(original.Tasks.Select(t => new TaskChange(false, t)));
+        }
+
         var tasks = ImmutableArray.CreateBuilder<OpenTask>();
         foreach (var task in state.Tasks)
         {
@@ -124,9 +149,14 @@ public static class Migration
             data["reason"] = reason;
         }
 
+        if (mappedFrom is not null)
+        {
+            data["mappedFrom"] = mappedFrom;
+        }
+
         var next = state with { Tasks = tasks.ToImmutable(), Timers = timers.ToImmutable() };
-        var log = new LogEntry("admin_migrate", actor, state.Stage, state.Stage, data, NoData, [], null);
-        return new Decision(next, state.Stage, false, taskChanges.ToImmutable(), timerChanges.ToImmutable(), log, [], null);
+        var log = new LogEntry("admin_migrate", actor, original.Stage, next.Stage, data, NoData, [], null);
+        return new Decision(next, original.Stage, mappedFrom is not null, taskChanges.ToImmutable(), timerChanges.ToImmutable(), log, [], null);
     }
 
     private static Rejection Invalid(DeliveryState state, StageDefinition stage, Actor actor, FieldErrorCode code) =>

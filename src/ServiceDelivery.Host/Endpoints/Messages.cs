@@ -110,6 +110,8 @@ public static class Messages
             "too_large" => ("超过大小上限。", "is larger than the limit."),
             "wrong_type" => ("类型不正确。", "has the wrong type."),
             "duplicate_field" => ("字段重复出现。", "appears more than once."),
+            "scenario_failed" => ("保存的模拟场景在这个版本上没有结束于预期阶段。", "the saved simulation scenario no longer ends in its expected stage on this version."),
+            "confirmation_mismatch" => ("请输入流程标识以确认。", "type the definition key to confirm."),
             "invalid_text" => ("含有无法保存的字符（如 NUL 或不成对的代理字符）。", "contains characters that cannot be stored (such as NUL or an unpaired surrogate)."),
             _ => ("格式不正确。", "is not valid."),
         });

@@ -16,6 +16,7 @@ public sealed class JobsBootstrapper(IRecurringJobManager recurring, IBackground
         recurring.AddOrUpdate<TimerJobs>(TimerJobs.SweepJobId, j => j.FireDueTimersAsync(CancellationToken.None), Cron.Minutely());
         recurring.AddOrUpdate<OutboxJobs>(OutboxJobs.SweepJobId, j => j.DispatchAsync(CancellationToken.None), Cron.Minutely());
         recurring.AddOrUpdate<RetentionJobs>(RetentionJobs.JobId, j => j.RunAsync(CancellationToken.None), "*/5 * * * *");
+        recurring.AddOrUpdate<MigrationJobs>(MigrationJobs.SweepJobId, j => j.RunAsync(CancellationToken.None), Cron.Minutely());
         jobs.Enqueue<TimerJobs>(j => j.FireDueTimersAsync(CancellationToken.None));
         jobs.Enqueue<OutboxJobs>(j => j.DispatchAsync(CancellationToken.None));
         logger.LogInformation("Timer and outbox sweeps registered (every minute) and one of each enqueued for what is overdue");

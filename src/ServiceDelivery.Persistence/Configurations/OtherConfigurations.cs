@@ -124,3 +124,33 @@ internal sealed class DefinitionDraftConfiguration : IEntityTypeConfiguration<De
         builder.Property(d => d.Revision).IsConcurrencyToken();
     }
 }
+
+internal sealed class DefinitionScenarioConfiguration : IEntityTypeConfiguration<DefinitionScenarioRecord>
+{
+    public void Configure(EntityTypeBuilder<DefinitionScenarioRecord> builder)
+    {
+        builder.ToTable("definition_scenarios");
+        builder.HasKey(s => new { s.Key, s.Name });
+        builder.Property(s => s.Key).HasMaxLength(64);
+        builder.Property(s => s.Name).HasMaxLength(100);
+        builder.Property(s => s.Steps).HasColumnType("jsonb");
+        builder.Property(s => s.ExpectedStage).HasMaxLength(64);
+        builder.Property(s => s.SavedBy).HasMaxLength(100);
+    }
+}
+
+internal sealed class MigrationBatchConfiguration : IEntityTypeConfiguration<MigrationBatchRecord>
+{
+    public void Configure(EntityTypeBuilder<MigrationBatchRecord> builder)
+    {
+        builder.ToTable("migration_batches");
+        builder.HasKey(b => b.Id);
+        builder.Property(b => b.Key).HasMaxLength(64);
+        builder.Property(b => b.Mapping).HasColumnType("jsonb").HasConversion(JsonDictionary.Converter, JsonDictionary.Comparer);
+        builder.Property(b => b.Reason).HasMaxLength(500);
+        builder.Property(b => b.StartedBy).HasMaxLength(100);
+        builder.Property(b => b.StartedByName).HasMaxLength(200);
+        builder.Property(b => b.LastError).HasMaxLength(500);
+        builder.HasIndex(b => new { b.Key, b.StartedAt });
+    }
+}

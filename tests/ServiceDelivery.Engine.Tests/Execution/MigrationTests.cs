@@ -88,6 +88,58 @@ public sealed class MigrationTests
     }
 
     [Fact]
+    public void A_delivery_whose_stage_is_gone_moves_to_the_mapped_stage_with_its_tasks_and_clocks_from_now()
+    {
+        var delivery = Scenario.At("requirement_rejected");
+        delivery.Advance(TimeSpan.FromDays(3));
+        var v2 = Version2(d =>
+        {
+            d["stages"]!.AsArray().RemoveAt(2);
+            d["actions"]![3]!["to"] = "requirement_pending";
+        });
+
+        var decision = Migration.Decide(delivery.Definition, v2, delivery.State, Platform, "合并驳回阶段", delivery.Now, mapTo: "requirement_pending").Should().BeOfType<Decision>().Subject;
+
+        decision.State.Stage.Should().Be("requirement_pending");
+        decision.State.StageEnteredAt.Should().Be(delivery.Now);
+        decision.StageEntered.Should().BeTrue();
+        decision.FromStage.Should().Be("requirement_rejected");
+        decision.State.Tasks.Should().ContainSingle().Which.Should().Match<OpenTask>(t => t.Role == ActorRole.Buyer && t.Stage == "requirement_pending");
+        decision.Tasks.Should().Contain(c => !c.Opened && c.Task.Stage == "requirement_rejected").And.Contain(c => c.Opened && c.Task.Stage == "requirement_pending");
+        decision.Log!.Data.Should().Contain("mappedFrom", "requirement_rejected");
+        decision.Log.ToStage.Should().Be("requirement_pending");
+    }
+
+    [Theory]
+    [InlineData(null)]
+    [InlineData("completed")]
+    [InlineData("no_such_stage")]
+    public void A_gone_stage_without_a_mapping_to_a_running_stage_is_refused(string? mapTo)
+    {
+        var delivery = Scenario.At("requirement_rejected");
+        var v2 = Version2(d =>
+        {
+            d["stages"]!.AsArray().RemoveAt(2);
+            d["actions"]![3]!["to"] = "requirement_pending";
+        });
+
+        Migration.Decide(delivery.Definition, v2, delivery.State, Platform, null, delivery.Now, mapTo).Should().BeOfType<Rejection>()
+            .Which.Errors.Should().Equal(new FieldError("toVersion", FieldErrorCode.InvalidStage));
+    }
+
+    [Fact]
+    public void A_mapping_is_ignored_when_the_stage_still_exists()
+    {
+        var delivery = Scenario.At("implementing");
+        var v2 = Version2(d => d["name"]!["zh-CN"] = "人工服务交付流程（新）");
+
+        var decision = (Decision)Migration.Decide(delivery.Definition, v2, delivery.State, Platform, null, delivery.Now, mapTo: "accepting");
+
+        decision.State.Stage.Should().Be("implementing");
+        decision.StageEntered.Should().BeFalse();
+    }
+
+    [Fact]
     public void Only_the_platform_migrates_and_never_to_the_same_version_or_a_terminal_delivery()
     {
         var delivery = Scenario.At("implementing");
