@@ -39,7 +39,7 @@ public sealed class HostProcess : IAsyncLifetime
         start.Environment["Attachments__Root"] = _attachments;
         start.Environment["Workflows__Path"] = TestDatabase.WorkflowsFolder;
         start.Environment["Demo__Seed"] = "false";
-        start.Environment["Jobs__RunServer"] = "false";
+        start.Environment["Jobs__WorkerCount"] = "1";
         start.Environment["Logging__LogLevel__Default"] = "Warning";
         _process = Process.Start(start)!;
         _process.OutputDataReceived += (_, e) => { lock (_output) { _output.AppendLine(e.Data); } };

@@ -211,6 +211,12 @@ public sealed class DefinitionCommands(ServiceDeliveryDbContext db, DefinitionCa
             .Select(s => new ScenarioView(s.Key, s.Name, SimulationScenario.DeserializeSteps(s.Steps).Count, s.ExpectedStage, s.SavedAt, s.SavedBy))
             .ToList();
 
+    /// <summary>The saved scenarios of <paramref name="key"/> with their steps, ready to replay.</summary>
+    public async Task<IReadOnlyList<SimulationScenario>> LoadScenariosAsync(string key, CancellationToken cancellationToken) =>
+        (await db.DefinitionScenarios.AsNoTracking().Where(s => s.Key == key).OrderBy(s => s.Name).ToListAsync(cancellationToken))
+            .Select(s => new SimulationScenario(s.Name, SimulationScenario.DeserializeSteps(s.Steps), s.ExpectedStage))
+            .ToList();
+
     public async Task<Result<bool>> DeleteScenarioAsync(Caller caller, string key, string name, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(caller);
@@ -226,17 +232,14 @@ public sealed class DefinitionCommands(ServiceDeliveryDbContext db, DefinitionCa
     // One error per saved scenario that no longer ends in its stage on this document (the document is valid here).
     private async Task<List<InputError>> FailingScenariosAsync(string key, string json, CancellationToken cancellationToken)
     {
-        var saved = await db.DefinitionScenarios.AsNoTracking().Where(s => s.Key == key).OrderBy(s => s.Name).ToListAsync(cancellationToken);
+        var saved = await LoadScenariosAsync(key, cancellationToken);
         if (saved.Count == 0)
         {
             return [];
         }
 
         var definition = ProcessDefinitionLoader.LoadValid(json);
-        return saved
-            .Where(s => !new SimulationScenario(s.Name, SimulationScenario.DeserializeSteps(s.Steps), s.ExpectedStage).Replay(definition).Passed)
-            .Select(s => new InputError("scenarios." + s.Name, "scenario_failed"))
-            .ToList();
+        return saved.Where(s => !s.Replay(definition).Passed).Select(s => new InputError("scenarios." + s.Name, "scenario_failed")).ToList();
     }
 
     public async Task<IReadOnlyList<DefinitionSummary>> ListAsync(CancellationToken cancellationToken)
