@@ -22,6 +22,7 @@ public static class InfrastructureServices
         services.AddSingleton(options);
         services.AddSingleton<CommitHub>();
         services.AddSingleton<ICommitSignal>(sp => sp.GetRequiredService<CommitHub>());
+        services.AddSingleton<ICommitFeed>(sp => sp.GetRequiredService<CommitHub>());
         services.AddSingleton(sp => new PostgresWakeups(connectionString, sp.GetRequiredService<CommitHub>(), sp.GetRequiredService<Microsoft.Extensions.Logging.ILogger<PostgresWakeups>>()));
         services.AddHostedService(sp => sp.GetRequiredService<PostgresWakeups>());
         if (options.RunServer)

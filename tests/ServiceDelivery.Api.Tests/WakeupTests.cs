@@ -166,6 +166,41 @@ public sealed class WakeupTests
     }
 
 
+    [Fact]
+    public async Task A_definition_saved_on_one_host_is_announced_to_the_studio_pages_of_another()
+    {
+        var database = await TestDatabase.CreateAsync("notify-definitions");
+        var (hubA, hubB) = (new CommitHub(), new CommitHub());
+        var hostA = new PostgresWakeups(database, hubA, NullLogger<PostgresWakeups>.Instance);
+        var hostB = new PostgresWakeups(database, hubB, NullLogger<PostgresWakeups>.Instance);
+        var seen = new TaskCompletionSource<IReadOnlyList<string>>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var listening = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        hubB.DefinitionsChanged += keys =>
+        {
+            // An empty list is the resync of a listener that just started: B is listening from here on.
+            if (keys.Count == 0)
+            {
+                listening.TrySetResult();
+            }
+            else
+            {
+                seen.TrySetResult(keys);
+            }
+        };
+        await hostA.StartAsync(CancellationToken.None);
+        await hostB.StartAsync(CancellationToken.None);
+        await listening.Task.WaitAsync(TimeSpan.FromSeconds(10));
+
+        hubA.Committed(CommitNotice.DefinitionChanged("manual-service-delivery"));
+        var keys = await seen.Task.WaitAsync(TimeSpan.FromSeconds(5));
+
+        await hostA.StopAsync(CancellationToken.None);
+        await hostB.StopAsync(CancellationToken.None);
+        await TestDatabase.DropAsync(database);
+        keys.Should().Equal("manual-service-delivery");
+    }
+
+
     /// <summary>Hangfire's recurring sweeps run at the top of each minute; keep clear of them so only a wake-up can explain an effect.</summary>
     private static async Task WaitOutsideTheMinuteSweepAsync()
     {

@@ -32,40 +32,45 @@ public sealed class StudioDraftTests(HostProcess host, Browser browser) : IClass
     }
 
     [Fact]
-    public async Task The_second_designers_stale_save_shows_the_conflict_loses_nothing_and_the_first_publishes_with_a_note()
+    public async Task A_saved_draft_shows_on_the_other_designers_page_live_a_save_under_their_edits_is_a_conflict_that_loses_nothing()
     {
-        await host.PublishAsync(Key, 1, HostProcess.ShippedAs(Key));
+        var shipped = HostProcess.ShippedAs(Key);
+        await host.PublishAsync(Key, 1, shipped);
         var first = await browser.SignedInAsync(host, "designer");
         var second = await OtherDesignerAsync();
         await Browser.OpenDefinitionAsync(first, host, Key);
         await Browser.OpenDefinitionAsync(second, host, Key);
 
+        // The first designer saves a draft: the second sees it without reloading.
         await first.GetByTestId("new-draft").ClickAsync();
         await EditJsonAsync(first, "\"P15D\"", "\"P10D\"");
         await first.GetByTestId("save-draft").ClickAsync();
         await first.GetByTestId("draft-state").GetByText("草稿已保存").WaitForAsync();
+        await second.Locator("[data-testid=stage][data-stage=accepting]:visible").GetByText("10 天 → 自动验收通过").WaitForAsync(new() { Timeout = 5000 });
 
-        await second.GetByTestId("new-draft").ClickAsync();
-        await EditJsonAsync(second, "\"P15D\"", "\"P20D\"");
-        await second.GetByTestId("save-draft").ClickAsync();
-        await second.GetByTestId("conflict").WaitForAsync();
+        // The second edits the draft; meanwhile a third designer saves over the API. The second is told at once,
+        // before saving, and keeps their text.
+        await EditJsonAsync(second, "\"P10D\"", "\"P20D\"");
+        await host.SaveDraftAsync(Key, shipped.Replace("\"P15D\"", "\"P12D\"", StringComparison.Ordinal));
+        await second.GetByTestId("conflict").WaitForAsync(new() { Timeout = 5000 });
         await Browser.ScreenshotAsync(second, "studio-6-conflict");
         (await second.GetByTestId("json-editor").InputValueAsync()).Should().Contain("\"P20D\"", "the second designer's work is still in the editor");
 
         await second.GetByTestId("conflict-reload").ClickAsync();
-        await Browser.OpenTabAsync(second, "JSON", second.GetByTestId("json-editor"));
-        (await second.GetByTestId("json-editor").InputValueAsync()).Should().Contain("\"P10D\"", "reloading shows the first designer's saved draft");
+        await second.WaitForFunctionAsync("() => document.querySelector('[data-testid=json-editor]').value.includes('\"P12D\"')");
+        (await second.GetByTestId("draft-state").TextContentAsync()).Should().Contain("第 2 次", "reloading shows the draft saved last");
 
-        await first.GetByLabel("变更说明").FillAsync("验收期改为 10 天");
+        // The first designer had nothing unsaved: their page followed along and can publish what is there.
+        await Browser.OpenTabAsync(first, "画布", first.Locator("[data-testid=stage][data-stage=accepting]:visible"));
+        await first.Locator("[data-testid=stage][data-stage=accepting]:visible").GetByText("12 天 → 自动验收通过").WaitForAsync(new() { Timeout = 5000 });
+        await first.GetByLabel("变更说明").FillAsync("验收期改为 12 天");
         await first.GetByTestId("publish").ClickAsync();
         await first.GetByText("已发布 v2").First.WaitForAsync();
-        await Browser.OpenTabAsync(first, "画布", first.Locator("[data-stage=accepting]:visible"));
-        (await first.Locator("[data-stage=accepting]:visible").GetByTestId("timer-badge").TextContentAsync()).Should().Be("10 天 → 自动验收通过");
         await Browser.OpenTabAsync(first, "版本", first.GetByTestId("version-note").Last);
-        (await first.GetByTestId("version-note").Last.TextContentAsync()).Should().Be("验收期改为 10 天");
+        (await first.GetByTestId("version-note").Last.TextContentAsync()).Should().Be("验收期改为 12 天");
         await Browser.ScreenshotAsync(first, "studio-4-published");
 
         await using var check = TestDatabase.Context(host.ConnectionString);
-        check.DefinitionVersions.Single(d => d.Key == Key && d.Version == 2).Note.Should().Be("验收期改为 10 天");
+        check.DefinitionVersions.Single(d => d.Key == Key && d.Version == 2).Note.Should().Be("验收期改为 12 天");
     }
 }

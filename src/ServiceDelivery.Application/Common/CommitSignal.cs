@@ -4,8 +4,12 @@ namespace ServiceDelivery.Application.Common;
 /// <param name="Deliveries">The deliveries the transaction changed (pages showing them refresh).</param>
 /// <param name="Outbox">True when it wrote messages for the senders.</param>
 /// <param name="EarliestTimer">The earliest due time among the timers it started or resumed, if any.</param>
-public sealed record CommitNotice(IReadOnlyList<Guid> Deliveries, bool Outbox, DateTimeOffset? EarliestTimer)
+/// <param name="Definitions">Process definitions whose draft or versions changed (Studio pages showing them refresh).</param>
+public sealed record CommitNotice(IReadOnlyList<Guid> Deliveries, bool Outbox, DateTimeOffset? EarliestTimer, IReadOnlyList<string>? Definitions = null)
 {
+    /// <summary>A definition's draft was saved or a version published.</summary>
+    public static CommitNotice DefinitionChanged(string key) => new([], false, null, [key]);
+
     /// <summary>Only new messages (a retried notification), no delivery change.</summary>
     public static CommitNotice OutboxOnly { get; } = new([], true, null);
 }
@@ -25,4 +29,17 @@ public sealed class NoCommitSignal : ICommitSignal
     public void Committed(CommitNotice notice)
     {
     }
+}
+
+/// <summary>
+/// What pages listen to: changes committed on any host (this one directly, the others through the database's
+/// notifications). Hints for a refresh, never the data itself.
+/// </summary>
+public interface ICommitFeed
+{
+    /// <summary>Deliveries that changed (an empty list: possibly all of them; reload).</summary>
+    event Action<IReadOnlyList<Guid>>? DeliveriesChanged;
+
+    /// <summary>Definitions whose draft or versions changed (an empty list: possibly all of them).</summary>
+    event Action<IReadOnlyList<string>>? DefinitionsChanged;
 }

@@ -13,7 +13,7 @@ namespace ServiceDelivery.Application.Definitions;
 /// The designer's workflow: validate, save a draft (valid or not), publish it as the next version (only when
 /// valid). Published versions never change; deliveries stay on the version they started with.
 /// </summary>
-public sealed class DefinitionCommands(ServiceDeliveryDbContext db, DefinitionCatalog catalog, TimeProvider clock)
+public sealed class DefinitionCommands(ServiceDeliveryDbContext db, DefinitionCatalog catalog, TimeProvider clock, ICommitSignal signal)
 {
     /// <summary>The largest definition document accepted.</summary>
     public const int MaxDocumentLength = 512 * 1024;
@@ -77,6 +77,7 @@ public sealed class DefinitionCommands(ServiceDeliveryDbContext db, DefinitionCa
             return Failure.VersionConflict;
         }
 
+        signal.Committed(CommitNotice.DefinitionChanged(key));
         return new DefinitionDraftView(key, json, draft.Revision, draft.UpdatedAt, validation);
     }
 
@@ -142,6 +143,7 @@ public sealed class DefinitionCommands(ServiceDeliveryDbContext db, DefinitionCa
             return Failure.VersionConflict;
         }
 
+        signal.Committed(CommitNotice.DefinitionChanged(key));
         return ToView(published);
     }
 

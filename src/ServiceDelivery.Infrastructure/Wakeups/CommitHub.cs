@@ -9,7 +9,7 @@ namespace ServiceDelivery.Infrastructure.Wakeups;
 /// <see cref="Receive"/>. Pages that show deliveries subscribe to <see cref="DeliveriesChanged"/>. Everything is a
 /// hint: the rows are the truth, and the loops poll anyway.
 /// </summary>
-public sealed class CommitHub : ICommitSignal
+public sealed class CommitHub : ICommitSignal, ICommitFeed
 {
     private readonly ConcurrentQueue<CommitNotice> _outgoing = new();
     private long _plannedTimerWakeTicks = long.MaxValue;
@@ -25,6 +25,9 @@ public sealed class CommitHub : ICommitSignal
 
     /// <summary>Deliveries that changed on any host (an empty list: possibly all of them; reload).</summary>
     public event Action<IReadOnlyList<Guid>>? DeliveriesChanged;
+
+    /// <summary>Definitions whose draft or versions changed on any host.</summary>
+    public event Action<IReadOnlyList<string>>? DefinitionsChanged;
 
     /// <summary>A write on this host committed.</summary>
     public void Committed(CommitNotice notice)
@@ -53,6 +56,11 @@ public sealed class CommitHub : ICommitSignal
         {
             handlers(notice.Deliveries);
         }
+
+        if (notice.Definitions is { Count: > 0 } keys && DefinitionsChanged is { } listeners)
+        {
+            listeners(keys);
+        }
     }
 
     /// <summary>After a lost connection notices may have been missed: every loop looks again and pages reload.</summary>
@@ -61,6 +69,7 @@ public sealed class CommitHub : ICommitSignal
         Outbox.Set();
         Timers.Set();
         DeliveriesChanged?.Invoke([]);
+        DefinitionsChanged?.Invoke([]);
     }
 
     /// <summary>The firer says when it will look again on its own; earlier timers wake it.</summary>

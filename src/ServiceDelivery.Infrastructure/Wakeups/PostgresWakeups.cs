@@ -129,7 +129,8 @@ public sealed partial class PostgresWakeups(string connectionString, CommitHub h
             _origin,
             notices.Any(n => n.Outbox),
             notices.Where(n => n.EarliestTimer is not null).Min(n => n.EarliestTimer),
-            ids.Count > MaxIdsPerNotice ? null : ids);
+            ids.Count > MaxIdsPerNotice ? null : ids,
+            notices.SelectMany(n => n.Definitions ?? []).Distinct(StringComparer.Ordinal).ToList() is { Count: > 0 } keys ? keys : null);
         return JsonSerializer.Serialize(message);
     }
 
@@ -144,7 +145,7 @@ public sealed partial class PostgresWakeups(string connectionString, CommitHub h
                 return;
             }
 
-            hub.Receive(new CommitNotice(message.Deliveries ?? [], message.Outbox, message.EarliestTimer));
+            hub.Receive(new CommitNotice(message.Deliveries ?? [], message.Outbox, message.EarliestTimer, message.Definitions));
             if (message.Deliveries is null)
             {
                 hub.Resync();
@@ -180,7 +181,8 @@ public sealed partial class PostgresWakeups(string connectionString, CommitHub h
         [property: System.Text.Json.Serialization.JsonPropertyName("o")] string Origin,
         [property: System.Text.Json.Serialization.JsonPropertyName("x")] bool Outbox,
         [property: System.Text.Json.Serialization.JsonPropertyName("t")] DateTimeOffset? EarliestTimer,
-        [property: System.Text.Json.Serialization.JsonPropertyName("d")] List<Guid>? Deliveries);
+        [property: System.Text.Json.Serialization.JsonPropertyName("d")] List<Guid>? Deliveries,
+        [property: System.Text.Json.Serialization.JsonPropertyName("k")] List<string>? Definitions = null);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Listening for other hosts' commits failed ({Error}: {Message}); retrying, the loops poll meanwhile")]
     private static partial void LogListenFailed(ILogger logger, string error, string message);
