@@ -1,9 +1,15 @@
 namespace ServiceDelivery.Web;
 
-/// <summary>Who may be picked on the development sign-in page (the host supplies its demo users); off outside Development.</summary>
+/// <summary>
+/// How people sign in to the pages: the development page's demo identities (off outside Development) and/or the
+/// organisation's identity provider (OpenID Connect).
+/// </summary>
 public sealed class DevSignInOptions
 {
     public bool Enabled { get; init; }
+
+    /// <summary>The identity provider is configured: the sign-in page offers it.</summary>
+    public bool IdentityProvider { get; init; }
 
     public IReadOnlyList<SignInIdentity> Identities { get; init; } = [];
 }

@@ -12,6 +12,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.IdentityModel.Tokens;
 using OpenIddict.Abstractions;
 using OpenIddict.Server;
+using ServiceDelivery.Application.Common;
 using static OpenIddict.Abstractions.OpenIddictConstants;
 
 namespace ServiceDelivery.Api.Tests;
@@ -62,6 +63,54 @@ public sealed class IdentityProviderTests
         (await GetAsync(host, token, "/api/v1/deliveries")).Should().Be(HttpStatusCode.Unauthorized);
     }
 
+    [Fact]
+    public async Task A_person_signs_in_to_the_pages_at_the_identity_provider_with_pkce_and_gets_the_pages_cookie()
+    {
+        await using var provider = await IdentityProvider.StartAsync("RS256");
+        // The real clock: the sign-in's correlation cookie must not look expired to the client.
+        await using var host = await HostFactory.CreateAsync(new Dictionary<string, string?>
+        {
+            ["Auth:Authority"] = provider.Issuer,
+            ["Auth:RequireHttpsMetadata"] = "false",
+            ["Auth:ClientId"] = IdentityProvider.PagesClient,
+            ["Auth:ClientSecret"] = "secret",
+            ["Dev:Enabled"] = "false",
+        }, AdjustableClock.FrozenAt(DateTimeOffset.UtcNow));
+        var browser = host.CreateClient(new Microsoft.AspNetCore.Mvc.Testing.WebApplicationFactoryClientOptions { AllowAutoRedirect = false, HandleCookies = true });
+        using var idp = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false });
+
+        var challenge = await browser.GetAsync("/studio");
+        challenge.StatusCode.Should().Be(HttpStatusCode.Redirect, "someone not signed in is sent to the identity provider");
+        var authorize = challenge.Headers.Location!;
+        authorize.ToString().Should().StartWith(provider.Issuer + "connect/authorize");
+        var query = System.Web.HttpUtility.ParseQueryString(authorize.Query);
+        query["client_id"].Should().Be(IdentityProvider.PagesClient);
+        query["response_type"].Should().Be("code");
+        query["code_challenge_method"].Should().Be("S256");
+        query["code_challenge"].Should().NotBeNullOrEmpty();
+
+        // The provider signs the person in and posts the code back (form_post).
+        var form = await (await idp.GetAsync(authorize)).Content.ReadAsStringAsync();
+        var action = System.Text.RegularExpressions.Regex.Match(form, "action=\"([^\"]+)\"").Groups[1].Value;
+        var fields = System.Text.RegularExpressions.Regex.Matches(form, "name=\"([^\"]+)\" value=\"([^\"]*)\"")
+            .ToDictionary(m => WebUtility.HtmlDecode(m.Groups[1].Value), m => WebUtility.HtmlDecode(m.Groups[2].Value));
+        fields.Should().ContainKey("code", form);
+        var callback = await browser.PostAsync(new Uri(WebUtility.HtmlDecode(action)).PathAndQuery, new FormUrlEncodedContent(fields));
+        callback.StatusCode.Should().Be(HttpStatusCode.Redirect, await callback.Content.ReadAsStringAsync() + host.Log);
+        callback.Headers.Location!.ToString().Should().Be("/studio");
+
+        var studio = await browser.GetAsync("/studio");
+        studio.StatusCode.Should().Be(HttpStatusCode.OK);
+        WebUtility.HtmlDecode(await studio.Content.ReadAsStringAsync()).Should().Contain("周九（流程设计）", "the name comes from the ID token");
+        var console = await browser.GetAsync("/api/v1/deliveries");
+        console.StatusCode.Should().Be(HttpStatusCode.Unauthorized, "the pages' cookie is not an API credential");
+
+        // A callback the provider did not send (replayed, forged, or expired) is explained, not a 500.
+        var forged = await browser.PostAsync("/signin-oidc", new FormUrlEncodedContent(new Dictionary<string, string> { ["code"] = "forged", ["state"] = "forged" }));
+        forged.StatusCode.Should().Be(HttpStatusCode.Redirect);
+        forged.Headers.Location!.ToString().Should().Be("/signin?failed=1");
+    }
+
     private static async Task<HttpStatusCode> GetAsync(HostFactory host, string token, string path)
     {
         var client = host.ClientFor(null);
@@ -80,6 +129,8 @@ public sealed class IdentityProviderTests
             Issuer = issuer;
         }
 
+        public const string PagesClient = "servicedelivery-pages";
+
         public string Issuer { get; }
 
         public static async Task<IdentityProvider> StartAsync(string algorithm)
@@ -93,7 +144,11 @@ public sealed class IdentityProviderTests
             builder.Services.AddOpenIddict().AddServer(server =>
             {
                 server.SetTokenEndpointUris("connect/token");
+                server.SetAuthorizationEndpointUris("connect/authorize");
                 server.AllowClientCredentialsFlow();
+                server.AllowAuthorizationCodeFlow();
+                server.RequireProofKeyForCodeExchange();
+                server.RegisterScopes(Scopes.Profile, Scopes.Roles);
                 server.EnableDegradedMode(); // no stores: the handlers below decide
                 server.AddSigningKey(key);
                 server.AddEphemeralEncryptionKey();
@@ -108,8 +163,36 @@ public sealed class IdentityProviderTests
 
                     return default;
                 }));
+                server.AddEventHandler<OpenIddictServerEvents.ValidateAuthorizationRequestContext>(handler => handler.UseInlineHandler(context =>
+                {
+                    if (context.ClientId != PagesClient)
+                    {
+                        context.Reject(Errors.InvalidClient, "unknown client");
+                    }
+
+                    return default;
+                }));
+
+                // The person at the provider: a designer, signed in without a login form (the test is the browser).
+                server.AddEventHandler<OpenIddictServerEvents.HandleAuthorizationRequestContext>(handler => handler.UseInlineHandler(context =>
+                {
+                    var person = new ClaimsIdentity("idp", Claims.Name, Claims.Role);
+                    person.SetClaim(Claims.Subject, "d-9001");
+                    person.SetClaim(Claims.Name, "周九（流程设计）");
+                    person.SetClaims(Claims.Role, ["designer"]);
+                    person.SetScopes(context.Request.GetScopes());
+                    person.SetDestinations(_ => [Destinations.IdentityToken, Destinations.AccessToken]);
+                    context.SignIn(new ClaimsPrincipal(person));
+                    return default;
+                }));
                 server.AddEventHandler<OpenIddictServerEvents.HandleTokenRequestContext>(handler => handler.UseInlineHandler(context =>
                 {
+                    if (context.Request.IsAuthorizationCodeGrantType())
+                    {
+                        context.SignIn(context.Principal!);
+                        return default;
+                    }
+
                     var identity = new ClaimsIdentity("idp", Claims.Name, Claims.Role);
                     identity.SetClaim(Claims.Subject, context.ClientId);
                     identity.SetClaim(Claims.Name, "云市场网关");

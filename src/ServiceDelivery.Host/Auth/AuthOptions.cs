@@ -23,6 +23,19 @@ public sealed class AuthOptions
     /// </summary>
     public string? Authority { get; set; }
 
+    /// <summary>
+    /// The pages' client at the identity provider (Auth__ClientId): with <see cref="Authority"/> set, people sign in to
+    /// the pages there (OpenID Connect authorization code with PKCE) and get the pages' cookie; the ID token must carry
+    /// <c>sub</c>, <c>name</c> and <c>role</c> claims (and <c>provider_id</c> for provider staff).
+    /// </summary>
+    public string? ClientId { get; set; }
+
+    /// <summary>The pages' client secret, for a confidential client (Auth__ClientSecret); empty for a public one.</summary>
+    public string? ClientSecret { get; set; }
+
+    /// <summary>Whether pages sign in at the identity provider.</summary>
+    public bool PagesUseIdentityProvider => !string.IsNullOrWhiteSpace(Authority) && !string.IsNullOrWhiteSpace(ClientId);
+
     /// <summary>Refuse an authority reached over plain HTTP (only a test or a lab turns this off).</summary>
     public bool RequireHttpsMetadata { get; set; } = true;
 }

@@ -100,7 +100,7 @@ public static class ServiceDeliveryHost
         // Chinese text as text, not \uXXXX escapes (HTML-sensitive characters are still escaped).
         services.ConfigureHttpJsonOptions(json => json.SerializerOptions.Encoder = JavaScriptEncoder.Create(UnicodeRanges.All));
         AddAuthentication(services, configuration);
-        builder.AddServiceDeliveryWeb(devSignIn: dev.Enabled);
+        builder.AddServiceDeliveryWeb(devSignIn: dev.Enabled, configuration.GetSection(AuthOptions.SectionName).Get<AuthOptions>() ?? new AuthOptions());
     }
 
     public static WebApplication MapServiceDelivery(this WebApplication app)

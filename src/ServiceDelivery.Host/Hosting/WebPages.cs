@@ -9,6 +9,7 @@ using Microsoft.AspNetCore.Localization;
 using Microsoft.AspNetCore.Mvc;
 using MudBlazor.Services;
 using ServiceDelivery.Application.Definitions;
+using ServiceDelivery.Host.Auth;
 using ServiceDelivery.Persistence;
 using ServiceDelivery.Web;
 using ServiceDelivery.Web.Components;
@@ -25,8 +26,14 @@ public static class WebPages
     /// <summary>Picks the scheme per request: bearer tokens for the API and for any request that brings one, cookies for pages.</summary>
     public const string Scheme = "ServiceDelivery";
 
-    public static void AddServiceDeliveryWeb(this WebApplicationBuilder builder, bool devSignIn)
+    /// <summary>The identity provider's scheme for pages (OpenID Connect), when configured.</summary>
+    public const string IdentityProviderScheme = "oidc";
+
+    private static readonly string[] IdentityProviderScopes = ["openid", "profile", "roles"];
+
+    public static void AddServiceDeliveryWeb(this WebApplicationBuilder builder, bool devSignIn, AuthOptions auth)
     {
+        ArgumentNullException.ThrowIfNull(auth);
         ArgumentNullException.ThrowIfNull(builder);
         var services = builder.Services;
         // A designer's whole document travels in one message when the JSON editor changes (SignalR's default limit,
@@ -39,10 +46,12 @@ public static class WebPages
         services.AddSingleton(new DevSignInOptions
         {
             Enabled = devSignIn,
+            IdentityProvider = auth.PagesUseIdentityProvider,
             Identities = [.. DemoData.Users.Select(u => new SignInIdentity(u.Id, u.Name, u.Email, u.Roles, u.ProviderId))],
         });
 
-        services.AddAuthentication()
+        var authentication = services.AddAuthentication();
+        authentication
             .AddPolicyScheme(Scheme, Scheme, options => options.ForwardDefaultSelector = context =>
                 context.Request.Path.StartsWithSegments("/api") || context.Request.Headers.Authorization.Count > 0
                     ? JwtBearerDefaults.AuthenticationScheme
@@ -55,6 +64,11 @@ public static class WebPages
                 cookie.LoginPath = "/signin";
                 cookie.ExpireTimeSpan = TimeSpan.FromHours(12);
                 cookie.SlidingExpiration = true;
+                if (auth.PagesUseIdentityProvider && !devSignIn)
+                {
+                    // Someone not signed in goes straight to the identity provider and comes back with the cookie.
+                    cookie.ForwardChallenge = IdentityProviderScheme;
+                }
 
                 // A page the role may not use is a 403 with a page that says why, not a redirect.
                 cookie.Events.OnRedirectToAccessDenied = async context =>
@@ -64,6 +78,52 @@ public static class WebPages
                     await context.Response.WriteAsync(ForbiddenPage(context.HttpContext));
                 };
             });
+
+        if (auth.PagesUseIdentityProvider)
+        {
+            authentication.AddOpenIdConnect(IdentityProviderScheme, oidc =>
+            {
+                oidc.Authority = auth.Authority;
+                oidc.RequireHttpsMetadata = auth.RequireHttpsMetadata;
+                oidc.ClientId = auth.ClientId;
+                oidc.ClientSecret = string.IsNullOrWhiteSpace(auth.ClientSecret) ? null : auth.ClientSecret;
+                oidc.ResponseType = "code";
+                oidc.UsePkce = true;
+                oidc.SignInScheme = CookieAuthenticationDefaults.AuthenticationScheme;
+                oidc.CallbackPath = "/signin-oidc";
+                oidc.SignedOutCallbackPath = "/signout-oidc";
+                oidc.SaveTokens = false;
+                // Secure behind HTTPS as always; a plain-HTTP lab (and the tests) still gets its correlation cookies.
+                oidc.CorrelationCookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
+                oidc.NonceCookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
+                // Our claim names as the provider sends them (sub, name, role, provider_id): the same as in API tokens.
+                oidc.MapInboundClaims = false;
+                oidc.TokenValidationParameters.NameClaimType = "name";
+                oidc.TokenValidationParameters.RoleClaimType = "role";
+                oidc.Scope.Clear();
+                foreach (var scope in IdentityProviderScopes)
+                {
+                    oidc.Scope.Add(scope);
+                }
+
+                // A refused or broken sign-in is explained on the sign-in page, not a 500.
+                oidc.Events.OnRemoteFailure = context =>
+                {
+                    context.Response.Redirect("/signin?failed=1");
+                    context.HandleResponse();
+                    return Task.CompletedTask;
+                };
+                oidc.Events.OnTokenValidated = context =>
+                {
+                    if (string.IsNullOrWhiteSpace(context.Principal?.FindFirst("sub")?.Value))
+                    {
+                        context.Fail("The ID token has no 'sub' claim.");
+                    }
+
+                    return Task.CompletedTask;
+                };
+            });
+        }
     }
 
     public static void MapServiceDeliveryWeb(this WebApplication app)
@@ -83,11 +143,25 @@ public static class WebPages
             return Results.LocalRedirect(LocalUrl(returnUrl));
         }).AllowAnonymous().ExcludeFromDescription();
 
+        var identityProvider = app.Services.GetRequiredService<DevSignInOptions>().IdentityProvider;
         app.MapPost("/signout", async (HttpContext http) =>
         {
             await http.SignOutAsync(CookieAuthenticationDefaults.AuthenticationScheme);
+            if (identityProvider)
+            {
+                // End the provider's session too, then come back to the sign-in page.
+                return Results.SignOut(new AuthenticationProperties { RedirectUri = "/signin" }, [IdentityProviderScheme]);
+            }
+
             return Results.LocalRedirect("/signin");
         }).ExcludeFromDescription();
+
+        if (identityProvider)
+        {
+            app.MapGet("/signin/oidc", (string? returnUrl) =>
+                Results.Challenge(new AuthenticationProperties { RedirectUri = LocalUrl(returnUrl) }, [IdentityProviderScheme]))
+                .AllowAnonymous().ExcludeFromDescription();
+        }
 
         if (app.Services.GetRequiredService<DevSignInOptions>().Enabled)
         {
