@@ -86,6 +86,34 @@ public sealed class Browser : IAsyncLifetime
         }
     }
 
+    private const string MonacoEditor = "window.blazorMonaco && window.blazorMonaco.editors.find(e => e.id === 'json-editor')";
+
+    /// <summary>Opens the JSON tab and waits until its code editor is ready.</summary>
+    public static async Task OpenJsonAsync(IPage page)
+    {
+        ArgumentNullException.ThrowIfNull(page);
+        await OpenTabAsync(page, "JSON", page.Locator("[data-testid=json-editor] .monaco-editor[role=code]").First);
+        await page.WaitForFunctionAsync($"() => !!({MonacoEditor})");
+    }
+
+    /// <summary>The text in the JSON tab's code editor.</summary>
+    public static Task<string> JsonTextAsync(IPage page) =>
+        page.EvaluateAsync<string>($"() => ({MonacoEditor}).editor.getValue()");
+
+    /// <summary>Replaces the text in the JSON tab's code editor (as a paste would).</summary>
+    public static async Task SetJsonTextAsync(IPage page, string text)
+    {
+        ArgumentNullException.ThrowIfNull(page);
+        await page.EvaluateAsync($"t => ({MonacoEditor}).editor.setValue(t)", text);
+    }
+
+    /// <summary>Waits until the JSON tab's code editor holds <paramref name="fragment"/>.</summary>
+    public static async Task JsonContainsAsync(IPage page, string fragment)
+    {
+        ArgumentNullException.ThrowIfNull(page);
+        await page.WaitForFunctionAsync($"f => ({MonacoEditor}).editor.getValue().includes(f)", fragment);
+    }
+
     public static async Task ScreenshotAsync(IPage page, string name)
     {
         await page.EvaluateAsync("() => window.scrollTo(0, 0)"); // the fixed app bar would cover a scrolled page's top

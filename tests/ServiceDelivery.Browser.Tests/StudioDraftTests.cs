@@ -24,11 +24,11 @@ public sealed class StudioDraftTests(HostProcess host, Browser browser) : IClass
 
     private static async Task EditJsonAsync(IPage page, string from, string to)
     {
-        var editor = page.GetByTestId("json-editor");
-        await Browser.OpenTabAsync(page, "JSON", editor);
-        var text = await editor.InputValueAsync();
+        await Browser.OpenJsonAsync(page);
+        var text = await Browser.JsonTextAsync(page);
         text.Should().Contain(from);
-        await editor.FillAsync(text.Replace(from, to, StringComparison.Ordinal));
+        await Browser.SetJsonTextAsync(page, text.Replace(from, to, StringComparison.Ordinal));
+        await page.GetByTestId("draft-state").GetByText("有未保存的修改").WaitForAsync(); // the page has the edit
     }
 
     [Fact]
@@ -54,10 +54,10 @@ public sealed class StudioDraftTests(HostProcess host, Browser browser) : IClass
         await host.SaveDraftAsync(Key, shipped.Replace("\"P15D\"", "\"P12D\"", StringComparison.Ordinal));
         await second.GetByTestId("conflict").WaitForAsync(new() { Timeout = 5000 });
         await Browser.ScreenshotAsync(second, "studio-6-conflict");
-        (await second.GetByTestId("json-editor").InputValueAsync()).Should().Contain("\"P20D\"", "the second designer's work is still in the editor");
+        (await Browser.JsonTextAsync(second)).Should().Contain("\"P20D\"", "the second designer's work is still in the editor");
 
         await second.GetByTestId("conflict-reload").ClickAsync();
-        await second.WaitForFunctionAsync("() => document.querySelector('[data-testid=json-editor]').value.includes('\"P12D\"')");
+        await Browser.JsonContainsAsync(second, "\"P12D\"");
         (await second.GetByTestId("draft-state").TextContentAsync()).Should().Contain("第 2 次", "reloading shows the draft saved last");
 
         // The first designer had nothing unsaved: their page followed along and can publish what is there.

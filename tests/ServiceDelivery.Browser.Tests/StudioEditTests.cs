@@ -84,11 +84,38 @@ public sealed class StudioEditTests(HostProcess host, Browser browser) : IClassF
         await Stage(page, "accepting").GetByTestId("timer-badge").GetByText("10 天 → 自动验收通过").WaitForAsync();
         await Browser.ScreenshotAsync(page, "studio-3-inspector");
 
-        var editor = page.GetByTestId("json-editor");
-        await Browser.OpenTabAsync(page, "JSON", editor);
-        var json = await editor.InputValueAsync();
+        await Browser.OpenJsonAsync(page);
+        var json = await Browser.JsonTextAsync(page);
         json.Should().Contain("\"after\": \"P10D\"");
-        await editor.FillAsync(json.Replace("\"zh-CN\": \"实施中\"", "\"zh-CN\": \"实施进行中\"", StringComparison.Ordinal));
+
+        // The code editor knows the format: after the timer's duration it offers the timer's other properties.
+        await page.EvaluateAsync(@"() => {
+            const editor = window.blazorMonaco.editors.find(e => e.id === 'json-editor').editor;
+            const match = editor.getModel().findMatches('""after"": ""P10D""', false, false, true, null, false)[0];
+            editor.setPosition({ lineNumber: match.range.endLineNumber, column: match.range.endColumn });
+            editor.focus();
+        }");
+        await page.Keyboard.PressAsync("End");
+        await page.Keyboard.TypeAsync(",");
+        await page.Keyboard.PressAsync("Enter");
+        await page.Keyboard.PressAsync("Control+Space");
+        var suggestions = page.Locator(".suggest-widget .monaco-list-row");
+        await suggestions.First.WaitForAsync();
+        (await suggestions.AllTextContentsAsync()).Should().BeEquivalentTo(["before", "remind"], "the schema offers the timer properties auto_accept does not have yet");
+        await Browser.ScreenshotAsync(page, "studio-3-json-completion");
+        await page.Keyboard.PressAsync("Escape");
+
+        // Put the text back as it was before the half-typed property, then rename 实施中 by typing over it.
+        await Browser.SetJsonTextAsync(page, json);
+        await page.EvaluateAsync(@"() => {
+            const editor = window.blazorMonaco.editors.find(e => e.id === 'json-editor').editor;
+            const match = editor.getModel().findMatches('""zh-CN"": ""实施中""', false, false, true, null, false)[0];
+            const r = match.range;
+            editor.setSelection({ startLineNumber: r.startLineNumber, startColumn: r.endColumn - 4, endLineNumber: r.endLineNumber, endColumn: r.endColumn - 1 });
+            editor.focus();
+        }");
+        await page.Keyboard.InsertTextAsync("实施进行中");
+        await Browser.JsonContainsAsync(page, "\"zh-CN\": \"实施进行中\"");
         await Browser.OpenTabAsync(page, "画布", Stage(page, "implementing"));
         (await Stage(page, "implementing").Locator(".node-name").TextContentAsync()).Should().Be("实施进行中");
 

@@ -24,9 +24,8 @@ public sealed class StudioProblemsTests(HostProcess host, Browser browser) : ICl
         stages.OfType<JsonObject>().Single(s => (string?)s["key"] == "implementing")["actions"]!.AsArray().Add("send_to_review");
         stages.Add(JsonNode.Parse("""{ "key": "reviewing", "name": { "zh-CN": "待复核", "en": "Reviewing" }, "status": "active", "assignees": ["platform"], "actions": [] }"""));
         document["actions"]!.AsArray().Add(JsonNode.Parse("""{ "key": "send_to_review", "name": { "zh-CN": "送复核", "en": "Send to review" }, "roles": ["provider"], "to": "reviewing" }"""));
-        var editor = page.GetByTestId("json-editor");
-        await Browser.OpenTabAsync(page, "JSON", editor);
-        await editor.FillAsync(document.ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true }));
+        await Browser.OpenJsonAsync(page);
+        await Browser.SetJsonTextAsync(page, document.ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true }));
 
         // The platform is assigned but may perform none of the stage's actions: the validator names the stage.
         var problem = page.GetByTestId("problems").GetByText("assignee_without_action");
@@ -42,8 +41,8 @@ public sealed class StudioProblemsTests(HostProcess host, Browser browser) : ICl
         // An action of the platform out of 待复核 clears the problem.
         stages.OfType<JsonObject>().Single(s => (string?)s["key"] == "reviewing")["actions"]!.AsArray().Add("finish_review");
         document["actions"]!.AsArray().Add(JsonNode.Parse("""{ "key": "finish_review", "name": { "zh-CN": "复核完成", "en": "Review done" }, "roles": ["platform"], "to": "accepting" }"""));
-        await Browser.OpenTabAsync(page, "JSON", editor);
-        await editor.FillAsync(document.ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true }));
+        await Browser.OpenJsonAsync(page);
+        await Browser.SetJsonTextAsync(page, document.ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true }));
         await page.GetByTestId("no-problems").WaitForAsync();
         await page.GetByTestId("save-draft").ClickAsync();
         await page.GetByTestId("draft-state").GetByText("草稿已保存").WaitForAsync();

@@ -51,3 +51,20 @@ export function enableUndoKeys() {
         if (button && !button.disabled) { e.preventDefault(); button.click(); }
     });
 }
+
+// The process-definition schema for every JSON model in the page (completion, hover, squiggles). Documents name it
+// in "$schema" as a file next to them ("./process-definition.schema.json"), which the editor resolves against its
+// model's address: register the schema under those addresses too, so it is found and never fetched.
+export function useDefinitionSchema(schemaText) {
+    const json = window.monaco && window.monaco.languages.json;
+    if (!json || window.studioSchemaSet) return;
+    window.studioSchemaSet = true;
+    const schema = JSON.parse(schemaText);
+    const uris = ["https://servicedelivery.example/schemas/process-definition.schema.json", "inmemory://model/process-definition.schema.json", "./process-definition.schema.json"];
+    json.jsonDefaults.setDiagnosticsOptions({
+        validate: true,
+        allowComments: false,
+        enableSchemaRequest: false,
+        schemas: uris.map((uri, i) => ({ uri, fileMatch: i === 0 ? ["*"] : [], schema })),
+    });
+}
