@@ -42,6 +42,11 @@ public sealed class StudioMigrateTests(HostProcess host, Browser browser) : ICla
         await Browser.ScreenshotAsync(page, "studio-7-migrated");
         (await page.GetByTestId("migrate-total").TextContentAsync()).Should().Contain("v1 上没有运行中的交付");
 
+        // The history counts them on v2 now (after a reload: the page shows what it loaded).
+        await Browser.OpenDefinitionAsync(page, host, Key);
+        await Browser.OpenTabAsync(page, "版本", page.GetByTestId("version-running").Last);
+        (await page.GetByTestId("version-running").AllTextContentsAsync()).Should().Equal("0", "3");
+
         await using var check = TestDatabase.Context(host.ConnectionString);
         var ids = implementing.Append(pending).ToList();
         (await check.Deliveries.AsNoTracking().Where(d => ids.Contains(d.Id)).Select(d => d.DefinitionVersion).ToListAsync()).Should().AllBeEquivalentTo(2);

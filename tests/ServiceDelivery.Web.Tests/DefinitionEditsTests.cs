@@ -85,6 +85,13 @@ public sealed class DefinitionEditsTests
     }
 
     [Fact]
+    public void The_confirmation_lists_what_goes_with_a_stage()
+    {
+        DefinitionEdits.DeletedWithStage(Shipped, "completed").Should().BeEquivalentTo(new[] { ("action", "accept"), ("timer", "accepting/auto_accept"), ("intervention", "complete") });
+        DefinitionEdits.DeletedWithStage(Shipped, "implementing").Should().BeEquivalentTo(new[] { ("action", "confirm_requirement"), ("action", "reject_delivery") });
+    }
+
+    [Fact]
     public void The_initial_stage_cannot_be_deleted()
     {
         DefinitionEdits.DeleteStage(Shipped, "requirement_pending").Refusal.Should().Be("edit.initialStage");

@@ -67,4 +67,22 @@ public sealed class InspectorTests : BunitContext
         edit!.Applied.Should().BeFalse();
         edit.Refusal.Should().Be("edit.badKey");
     }
+
+    [Fact]
+    public void Deleting_a_stage_asks_first_listing_what_goes_with_it()
+    {
+        EditResult? edit = null;
+        var inspector = Render<Inspector>(p => p
+            .Add(i => i.Json, Shipped)
+            .Add(i => i.Editable, true)
+            .Add(i => i.Stage, "completed")
+            .Add(i => i.OnEdit, (EditResult r) => edit = r));
+
+        inspector.Find("[data-testid=delete-stage]").Click();
+
+        edit.Should().BeNull("nothing is deleted before the designer confirms");
+        inspector.FindAll("[data-testid=delete-also]").Select(e => e.TextContent).Should().Contain(t => t.Contains("accept", StringComparison.Ordinal));
+        inspector.Find("[data-testid=delete-stage-confirm]").Click();
+        edit!.Json.Should().NotContain("\"key\": \"completed\"");
+    }
 }

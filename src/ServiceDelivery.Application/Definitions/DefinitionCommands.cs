@@ -147,6 +147,14 @@ public sealed class DefinitionCommands(ServiceDeliveryDbContext db, DefinitionCa
         return ToView(published);
     }
 
+    /// <summary>How many deliveries run (not finished) on each version of <paramref name="key"/>, for the history.</summary>
+    public async Task<IReadOnlyDictionary<int, int>> RunningPerVersionAsync(string key, CancellationToken cancellationToken) =>
+        await db.Deliveries.AsNoTracking()
+            .Where(d => d.DefinitionKey == key && (d.Status == "active" || d.Status == "paused"))
+            .GroupBy(d => d.DefinitionVersion)
+            .Select(g => new { Version = g.Key, Count = g.Count() })
+            .ToDictionaryAsync(g => g.Version, g => g.Count, cancellationToken);
+
     public const int MaxScenarioSteps = 500;
 
     /// <summary>Saves (or replaces) a simulated path under <paramref name="name"/> with the stage it must end in.</summary>

@@ -129,6 +129,25 @@ public static partial class DefinitionEdits
         });
 
     /// <summary>
+    /// What deleting <paramref name="stageKey"/> takes with it, for the confirmation: the actions leading to it (and the
+    /// timers performing them), and interventions whose target it is.
+    /// </summary>
+    public static IReadOnlyList<(string Kind, string Key)> DeletedWithStage(string json, string stageKey)
+    {
+        if (Parse(json) is not { } root)
+        {
+            return [];
+        }
+
+        var actions = ListOf(root, "actions").OfType<JsonObject>().Where(a => Text(a["to"]) == stageKey).Select(a => Text(a["key"])!).ToList();
+        var timers = ListOf(root, "stages").OfType<JsonObject>()
+            .Where(s => Text(s["key"]) != stageKey)
+            .SelectMany(s => (s["timers"] as JsonArray ?? []).OfType<JsonObject>().Where(t => actions.Contains(Text(t["perform"]) ?? string.Empty)).Select(t => $"{Text(s["key"])}/{Text(t["key"])}"));
+        var interventions = (root["interventions"] as JsonObject ?? []).Where(p => Text((p.Value as JsonObject)?["to"]) == stageKey).Select(p => p.Key);
+        return [.. actions.Select(a => ("action", a)), .. timers.Select(t => ("timer", t)), .. interventions.Select(i => ("intervention", i))];
+    }
+
+    /// <summary>
     /// Stops offering an action in one stage; when no stage offers it any more, its definition goes too (with the
     /// timers that would perform it).
     /// </summary>
