@@ -55,7 +55,19 @@ public sealed class StudioEditTests(HostProcess host, Browser browser) : IClassF
         (await Stage(page, "reviewing").GetAttributeAsync("class")).Should().Contain("selected");
         await Browser.ScreenshotAsync(page, "studio-2-dead-end");
 
-        await ConnectAsync(page, "accepting", "finish_review", "复核完成", "平台");
+        // The way out is dragged on the canvas, from 待复核's handle to 待验收: the form opens aimed at it.
+        var handle = (await Stage(page, "reviewing").GetByTestId("connect-handle").BoundingBoxAsync())!;
+        var target = (await Stage(page, "accepting").Locator("rect").BoundingBoxAsync())!;
+        await page.Mouse.MoveAsync(handle.X + handle.Width / 2, handle.Y + handle.Height / 2);
+        await page.Mouse.DownAsync();
+        await page.Mouse.MoveAsync(target.X + target.Width / 2, target.Y + target.Height / 2, new() { Steps = 8 });
+        await page.Mouse.UpAsync();
+        await page.GetByTestId("inspector-title").GetByText("待复核").WaitForAsync();
+        await page.WaitForFunctionAsync("() => document.querySelector('[data-testid=connect-to]')?.value === 'accepting'");
+        await page.GetByTestId("connect-key").FillAsync("finish_review");
+        await page.GetByTestId("connect-name").FillAsync("复核完成");
+        await page.GetByTestId("connect-form").GetByLabel("平台").CheckAsync();
+        await page.GetByTestId("connect-add").ClickAsync();
         await Edge(page, "finish_review").WaitForAsync();
         await page.GetByTestId("no-problems").WaitForAsync();
 

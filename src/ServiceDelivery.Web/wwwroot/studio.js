@@ -6,13 +6,33 @@ export function enableDrag(svg, page) {
     svg.dataset.dragReady = "true";
     let drag = null;
     const toSvg = (e) => new DOMPoint(e.clientX, e.clientY).matrixTransform(svg.getScreenCTM().inverse());
+    let link = null;
     svg.addEventListener("pointerdown", (e) => {
+        if (svg.dataset.editable !== "true" || e.button !== 0) return;
+        const handle = e.target.closest(".connect-handle");
+        if (handle) {
+            // Dragging from a stage's handle to another stage adds an action between them.
+            const from = toSvg(e);
+            const line = document.createElementNS("http://www.w3.org/2000/svg", "line");
+            line.setAttribute("class", "connect-line");
+            line.setAttribute("x1", from.x); line.setAttribute("y1", from.y); line.setAttribute("x2", from.x); line.setAttribute("y2", from.y);
+            svg.appendChild(line);
+            link = { from: handle.dataset.connect, line, id: e.pointerId };
+            svg.setPointerCapture(e.pointerId);
+            e.stopPropagation();
+            return;
+        }
         const stage = e.target.closest("g.stage");
-        if (!stage || svg.dataset.editable !== "true" || e.button !== 0) return;
+        if (!stage) return;
         const rect = stage.querySelector("rect");
         drag = { stage, start: toSvg(e), x: +rect.getAttribute("x"), y: +rect.getAttribute("y"), moved: false, id: e.pointerId };
     });
     svg.addEventListener("pointermove", (e) => {
+        if (link && e.pointerId === link.id) {
+            const at = toSvg(e);
+            link.line.setAttribute("x2", at.x); link.line.setAttribute("y2", at.y);
+            return;
+        }
         if (!drag || e.pointerId !== drag.id) return;
         const at = toSvg(e);
         const dx = at.x - drag.start.x, dy = at.y - drag.start.y;
@@ -22,6 +42,16 @@ export function enableDrag(svg, page) {
         drag.stage.setAttribute("transform", `translate(${dx} ${dy})`);
     });
     const drop = (e) => {
+        if (link && e.pointerId === link.id) {
+            const done = link;
+            link = null;
+            done.line.remove();
+            svg.releasePointerCapture(e.pointerId);
+            const target = document.elementFromPoint(e.clientX, e.clientY)?.closest("g.stage");
+            svg.addEventListener("click", (c) => c.stopPropagation(), { capture: true, once: true });
+            if (target) page.invokeMethodAsync("StagesConnected", done.from, target.dataset.stage);
+            return;
+        }
         if (!drag || e.pointerId !== drag.id) return;
         const done = drag;
         drag = null;
