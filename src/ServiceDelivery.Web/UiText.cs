@@ -158,6 +158,7 @@ public static class UiText
         ["migrate.error.too_long"] = ("太长了。", "Too long."),
         ["studio.running"] = ("运行中的交付", "Running deliveries"),
         ["studio.connectHint"] = ("拖到另一个阶段：添加动作", "Drag to another stage to add an action"),
+        ["studio.jsonDiff"] = ("JSON 差异（+{0} 行，−{1} 行）", "JSON diff (+{0} lines, −{1} lines)"),
         ["studio.undo"] = ("撤销 (Ctrl+Z)", "Undo (Ctrl+Z)"),
         ["studio.redo"] = ("重做 (Ctrl+Y)", "Redo (Ctrl+Y)"),
         ["studio.autoLayout"] = ("自动布局", "Auto layout"),

@@ -41,6 +41,10 @@ public sealed class StudioCompareTests(HostProcess host, Browser browser) : ICla
         (await compare.Locator("[data-stage=reviewing]").GetAttributeAsync("class")).Should().Contain("diff-added");
         (await compare.Locator("[data-stage=accepting]").GetAttributeAsync("class")).Should().Contain("diff-changed");
         (await compare.Locator("[data-action=send_to_review]").First.GetAttributeAsync("class")).Should().Contain("diff-added");
+        await page.GetByTestId("json-diff").Locator("summary").ClickAsync();
+        var inserted = await page.Locator("[data-testid=json-diff] .diff-line.inserted").AllTextContentsAsync();
+        inserted.Should().Contain(l => l.Contains("\"after\": \"P10D\"", StringComparison.Ordinal)).And.Contain(l => l.Contains("\"send_to_review\"", StringComparison.Ordinal));
+        (await page.Locator("[data-testid=json-diff] .diff-line.deleted").AllTextContentsAsync()).Should().Contain(l => l.Contains("\"after\": \"P15D\"", StringComparison.Ordinal));
         await Browser.ScreenshotAsync(page, "studio-5-compare");
 
         // Swapping the sides reads the other way round.
