@@ -95,6 +95,7 @@ export function useDefinitionSchema(schemaText) {
         validate: true,
         allowComments: false,
         enableSchemaRequest: false,
+        schemaRequest: "ignore", // "$schema" names a file next to the document: never fetched, not a problem
         schemas: uris.map((uri, i) => ({ uri, fileMatch: i === 0 ? ["*"] : [], schema })),
     });
 }
