@@ -172,7 +172,10 @@ public sealed class WakeupTests
         var database = await TestDatabase.CreateAsync("notify-definitions");
         var (hubA, hubB) = (new CommitHub(), new CommitHub());
         var hostA = new PostgresWakeups(database, hubA, NullLogger<PostgresWakeups>.Instance);
-        var hostB = new PostgresWakeups(database, hubB, NullLogger<PostgresWakeups>.Instance);
+        // Two hosts in one process would share Npgsql's pool for the listener (one connection, held for good): give
+        // the second its own pool, as a second process has.
+        var otherProcess = new NpgsqlConnectionStringBuilder(database) { CommandTimeout = 31 }.ConnectionString;
+        var hostB = new PostgresWakeups(otherProcess, hubB, NullLogger<PostgresWakeups>.Instance);
         var seen = new TaskCompletionSource<IReadOnlyList<string>>(TaskCreationOptions.RunContinuationsAsynchronously);
         var listening = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         hubB.DefinitionsChanged += keys =>
@@ -189,10 +192,10 @@ public sealed class WakeupTests
         };
         await hostA.StartAsync(CancellationToken.None);
         await hostB.StartAsync(CancellationToken.None);
-        await listening.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        await listening.Task.WaitAsync(TimeSpan.FromSeconds(30));
 
         hubA.Committed(CommitNotice.DefinitionChanged("manual-service-delivery"));
-        var keys = await seen.Task.WaitAsync(TimeSpan.FromSeconds(5));
+        var keys = await seen.Task.WaitAsync(TimeSpan.FromSeconds(10));
 
         await hostA.StopAsync(CancellationToken.None);
         await hostB.StopAsync(CancellationToken.None);
