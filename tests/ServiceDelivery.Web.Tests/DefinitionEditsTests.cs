@@ -159,6 +159,20 @@ public sealed class DefinitionEditsTests
     }
 
     [Fact]
+    public void Process_level_properties_are_replaced_or_removed_and_the_lists_are_not_touched_that_way()
+    {
+        var interventions = DefinitionEdits.Property(Shipped, "interventions");
+        var without = Doc(DefinitionEdits.ReplaceProperty(Shipped, "interventions", string.Empty));
+        without["interventions"].Should().BeNull();
+
+        var back = Doc(DefinitionEdits.ReplaceProperty(without.ToJsonString(), "interventions", interventions));
+        DefinitionCommands.Validate(back.ToJsonString()).Errors.Should().BeEmpty();
+        DefinitionEdits.ReplaceProperty(Shipped, "stages", "[]").Refusal.Should().Be("edit.noElement");
+        DefinitionEdits.ReplaceProperty(Shipped, "onStart", "{").Refusal.Should().Be("edit.notJson");
+        DefinitionEdits.Keys(Shipped, "forms").Should().HaveCount(11).And.StartWith("requirement");
+    }
+
+    [Fact]
     public void A_document_that_is_not_json_is_refused_not_corrupted()
     {
         DefinitionEdits.AddStage("{ \"stages\": [", "x", "x", null).Refusal.Should().Be("edit.notJson");

@@ -85,4 +85,21 @@ public sealed class InspectorTests : BunitContext
         inspector.Find("[data-testid=delete-stage-confirm]").Click();
         edit!.Json.Should().NotContain("\"key\": \"completed\"");
     }
+
+    [Fact]
+    public void With_nothing_selected_the_process_its_forms_and_effects_are_edited()
+    {
+        EditResult? edit = null;
+        var inspector = Render<Inspector>(p => p
+            .Add(i => i.Json, Shipped)
+            .Add(i => i.Editable, true)
+            .Add(i => i.OnEdit, (EditResult r) => edit = r));
+
+        inspector.FindAll("[data-testid=form]").Should().HaveCount(11);
+        inspector.Find("[data-testid=initial-stage] option[selected]").GetAttribute("value").Should().Be("requirement_pending");
+
+        inspector.Find("[data-testid=initial-stage]").Change("requirement_confirming");
+
+        edit!.Json.Should().Contain("\"initialStage\": \"requirement_confirming\"");
+    }
 }

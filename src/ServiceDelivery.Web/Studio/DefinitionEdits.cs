@@ -326,6 +326,40 @@ public static partial class DefinitionEdits
             return null;
         });
 
+    /// <summary>Replaces (or, with empty text, removes) a top-level property such as <c>interventions</c> or <c>onStart</c>.</summary>
+    public static EditResult ReplaceProperty(string json, string name, string valueJson) =>
+        Edit(json, root =>
+        {
+            if (name is "key" or "stages" or "actions" or "forms")
+            {
+                return Refuse("edit.noElement", name);
+            }
+
+            if (string.IsNullOrWhiteSpace(valueJson))
+            {
+                root.Remove(name);
+                return null;
+            }
+
+            try
+            {
+                root[name] = JsonNode.Parse(valueJson);
+                return null;
+            }
+            catch (JsonException)
+            {
+                return Refuse("edit.notJson");
+            }
+        });
+
+    /// <summary>A top-level property as indented JSON (empty when absent), for the process inspector.</summary>
+    public static string Property(string json, string name) =>
+        Parse(json)?[name] is { } value ? value.ToJsonString(Written) : string.Empty;
+
+    /// <summary>The keys of a keyed list (<c>forms</c>, <c>stages</c>, <c>actions</c>), in document order.</summary>
+    public static IReadOnlyList<string> Keys(string json, string list) =>
+        Parse(json) is { } root ? [.. ListOf(root, list).OfType<JsonObject>().Select(i => Text(i["key"])).OfType<string>()] : [];
+
     /// <summary>Saves where the designer dropped a stage (rounded: positions are for people, not precision).</summary>
     public static EditResult Place(string json, string key, double x, double y) =>
         Edit(json, root =>
