@@ -1,5 +1,3 @@
-using System.Net.Http.Json;
-using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.Playwright;
 
@@ -53,23 +51,8 @@ public sealed class StudioCompareTests(HostProcess host, Browser browser) : ICla
         await page.GetByTestId("change").GetByText("删除").First.WaitForAsync();
 
         // A delivery started now runs on v2.
-        using var http = new HttpClient { BaseAddress = new Uri(host.BaseUrl) };
-        var token = (await (await http.PostAsJsonAsync("/api/v1/dev/tokens", new { sub = "marketplace", roles = new[] { "marketplace" } })).Content.ReadFromJsonAsync<JsonElement>()).GetProperty("token").GetString();
-        http.DefaultRequestHeaders.Authorization = new("Bearer", token);
-        var started = await http.PostAsJsonAsync("/api/v1/deliveries", new
-        {
-            orderId = "ORD-STUDIO-V2",
-            product = new { id = "prod-1", name = "数据库迁移服务", spec = "标准版" },
-            buyer = new { id = "u-1001", name = "张三", email = "buyer@example.com" },
-            provider = new { id = "p-2001", name = "云迁科技", email = "ops@provider.example" },
-            paidAmount = 1200.00m,
-            couponAmount = 0m,
-            currency = "CNY",
-            paidAt = "2026-11-26T10:00:00Z",
-            definitionKey = Key,
-        });
-        var delivery = await started.Content.ReadFromJsonAsync<JsonElement>();
-        started.IsSuccessStatusCode.Should().BeTrue(delivery.ToString());
-        delivery.GetProperty("definition").GetProperty("version").GetInt32().Should().Be(2);
+        var id = await host.StartDeliveryAsync(Key, "ORD-STUDIO-V2");
+        await using var check = ServiceDelivery.Testing.TestDatabase.Context(host.ConnectionString);
+        check.Deliveries.Single(d => d.Id == id).DefinitionVersion.Should().Be(2);
     }
 }

@@ -398,7 +398,8 @@ public static partial class DefinitionEdits
 
     private static EditResult Refuse(string refusal, string? argument = null) => EditResult.Refused(refusal, argument);
 
-    private static JsonObject? Parse(string json)
+    /// <summary>The document as a JSON object, or null when the text is not one (a draft may be mid-typing).</summary>
+    internal static JsonObject? Parse(string json)
     {
         try
         {

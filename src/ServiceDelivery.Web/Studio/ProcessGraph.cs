@@ -52,17 +52,7 @@ public sealed class ProcessGraph
 
     public static ProcessGraph Parse(string json)
     {
-        JsonObject? root;
-        try
-        {
-            root = JsonNode.Parse(json) as JsonObject;
-        }
-        catch (JsonException)
-        {
-            root = null;
-        }
-
-        if (root is null)
+        if (DefinitionEdits.Parse(json) is not { } root)
         {
             return new ProcessGraph(null, [], [], new Texts(string.Empty, string.Empty));
         }
