@@ -1,4 +1,5 @@
 using Microsoft.Playwright;
+using ServiceDelivery.Testing;
 
 namespace ServiceDelivery.Browser.Tests;
 

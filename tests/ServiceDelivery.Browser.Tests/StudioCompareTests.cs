@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using Microsoft.Playwright;
+using ServiceDelivery.Testing;
 
 namespace ServiceDelivery.Browser.Tests;
 

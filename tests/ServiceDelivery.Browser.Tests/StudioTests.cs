@@ -1,5 +1,6 @@
 using System.Net;
 using Microsoft.Playwright;
+using ServiceDelivery.Testing;
 
 namespace ServiceDelivery.Browser.Tests;
 

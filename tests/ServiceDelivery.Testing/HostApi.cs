@@ -2,7 +2,7 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
 
-namespace ServiceDelivery.Browser.Tests;
+namespace ServiceDelivery.Testing;
 
 /// <summary>The host's HTTP API as the marketplace, a buyer and a provider call it (development tokens).</summary>
 public static class HostApi

@@ -2,9 +2,9 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
-using ServiceDelivery.Testing;
+using Xunit;
 
-namespace ServiceDelivery.Browser.Tests;
+namespace ServiceDelivery.Testing;
 
 /// <summary>
 /// The real host, started from its build output on a loopback port (Development: the sign-in page and demo

@@ -1,0 +1,282 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using Microsoft.EntityFrameworkCore;
+using ServiceDelivery.Testing;
+
+namespace ServiceDelivery.Fault.Tests;
+
+/// <summary>
+/// Scenario 5 of the fault suite: thousands of malformed or hostile requests against every endpoint of a real host
+/// process (each one refused by construction: broken or mistyped JSON, unknown fields, huge or deep bodies, invalid
+/// UTF-8, NUL and lone surrogates, duplicate names, wrong content types, bad tokens, path tricks, header floods).
+/// Afterwards: no 5xx, not one row changed, the host healthy and still answering.
+/// </summary>
+public sealed class FloodAndFuzzTests(HostProcess host, Xunit.Abstractions.ITestOutputHelper output) : IClassFixture<HostProcess>
+{
+    private static readonly string[] Roles = ["buyer", "provider", "platform", "designer", "marketplace"];
+
+    [Fact]
+    public async Task Hostile_requests_across_every_endpoint_get_4xx_change_nothing_and_leave_the_host_healthy()
+    {
+        var requests = FaultScale.Full ? 10_000 : 2_000;
+        var delivery = await host.StartDeliveryAsync("manual-service-delivery", "FUZZ-1", "submit_requirement");
+        using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 16 }) { BaseAddress = new Uri(host.BaseUrl), Timeout = TimeSpan.FromSeconds(30) };
+        var tokens = new List<string?> { null, "garbage", "eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4Iiwicm9sZSI6InBsYXRmb3JtIn0.", new string('A', 5000) };
+        foreach (var role in Roles)
+        {
+            tokens.Add(await TokenAsync(http, role));
+        }
+
+        var endpoints = await EndpointsAsync(http);
+        endpoints.Should().HaveCountGreaterThan(20, "the OpenAPI document lists every endpoint");
+        var before = await SnapshotAsync();
+        var serverErrors = new ConcurrentQueue<string>();
+        var statuses = new ConcurrentDictionary<int, int>();
+        var accepted = new ConcurrentQueue<string>();
+        var dropped = new ConcurrentQueue<string>();
+
+        await Parallel.ForAsync(0, requests, new ParallelOptions { MaxDegreeOfParallelism = 16 }, async (i, cancellationToken) =>
+        {
+            var random = new Random(i);
+            var (method, template) = endpoints[random.Next(endpoints.Count)];
+            using var request = Hostile(random, host.BaseUrl, method, template, delivery, tokens[random.Next(tokens.Count)]);
+            var label = $"{request.Method} {request.RequestUri}";
+            var flood = request.Headers.Contains("X-Flood-0");
+            try
+            {
+                using var response = await http.SendAsync(request, cancellationToken);
+                statuses.AddOrUpdate((int)response.StatusCode, 1, (_, n) => n + 1);
+                if (response.IsSuccessStatusCode && method != "GET")
+                {
+                    accepted.Enqueue($"{(int)response.StatusCode} {label} (request {i})");
+                }
+
+                if ((int)response.StatusCode >= 500)
+                {
+                    serverErrors.Enqueue($"{(int)response.StatusCode} {label} (request {i}): {Truncate(await response.Content.ReadAsStringAsync(cancellationToken))}");
+                }
+            }
+            catch (HttpRequestException ex)
+            {
+                // A header flood is refused before it is read to the end: the server answers 431 and closes, and the
+                // client, still sending, may see the close instead. Anything else dropped is a failure.
+                statuses.AddOrUpdate(-1, 1, (_, n) => n + 1);
+                if (!flood)
+                {
+                    dropped.Enqueue($"{label} (request {i}): {ex.Message}");
+                }
+            }
+        });
+
+        output.WriteLine($"{requests} hostile requests to {endpoints.Count} endpoints; answers: " + string.Join(", ", statuses.OrderBy(s => s.Key).Select(s => $"{s.Key}×{s.Value}")));
+        serverErrors.Should().BeEmpty("no hostile request may make the server fail; answers: " + string.Join(", ", statuses.OrderBy(s => s.Key).Select(s => $"{s.Key}×{s.Value}")));
+        accepted.Should().BeEmpty("every write was invalid by construction");
+        dropped.Take(10).Should().BeEmpty("only a header flood may be cut off");
+        (await SnapshotAsync()).Should().Be(before, "a refused request changes nothing");
+        (await http.GetAsync("/health/ready")).StatusCode.Should().Be(HttpStatusCode.OK);
+        using var normal = new HttpRequestMessage(HttpMethod.Get, $"/api/v1/deliveries/{delivery}");
+        normal.Headers.Authorization = new AuthenticationHeaderValue("Bearer", tokens[^3]); // platform
+        (await http.SendAsync(normal)).StatusCode.Should().Be(HttpStatusCode.OK, "the host still serves ordinary requests");
+    }
+
+    [Fact]
+    public async Task A_body_or_header_beyond_the_limits_is_refused_early()
+    {
+        using var http = new HttpClient { BaseAddress = new Uri(host.BaseUrl) };
+        var buyer = await TokenAsync(http, "buyer");
+        var delivery = await host.StartDeliveryAsync("manual-service-delivery", "FUZZ-LIMITS");
+
+        using var huge = new HttpRequestMessage(HttpMethod.Post, $"/api/v1/deliveries/{delivery}/actions/submit_requirement")
+        {
+            Content = new StringContent("{\"description\":\"" + new string('x', 3 * 1024 * 1024) + "\"}", Encoding.UTF8, "application/json"),
+        };
+        huge.Headers.Authorization = new AuthenticationHeaderValue("Bearer", buyer);
+        (await http.SendAsync(huge)).StatusCode.Should().Be(HttpStatusCode.RequestEntityTooLarge);
+
+        using var header = new HttpRequestMessage(HttpMethod.Get, "/api/v1/deliveries");
+        header.Headers.Authorization = new AuthenticationHeaderValue("Bearer", buyer);
+        header.Headers.TryAddWithoutValidation("X-Flood", new string('h', 64 * 1024));
+        (await http.SendAsync(header)).StatusCode.Should().Be(HttpStatusCode.RequestHeaderFieldsTooLarge);
+    }
+
+    private static HttpRequestMessage Hostile(Random random, string baseUrl, string method, string template, Guid delivery, string? token)
+    {
+        var path = Path(random, template, delivery);
+        if (random.Next(4) == 0)
+        {
+            path += (path.Contains('?', StringComparison.Ordinal) ? "&" : "?") + Queries[random.Next(Queries.Length)];
+        }
+
+        // Absolute, so that "//api/…" stays a path on our host rather than a host named "api".
+        var request = new HttpRequestMessage(new HttpMethod(method), new Uri(baseUrl + path, UriKind.Absolute));
+        if (token is not null)
+        {
+            request.Headers.TryAddWithoutValidation("Authorization", "Bearer " + token);
+        }
+
+        if (method is "POST" or "PUT")
+        {
+            // Definition drafts take any JSON document (a draft may be invalid): only bodies that cannot be read go there.
+            var readableAllowed = !template.EndsWith("/draft", StringComparison.Ordinal) && !template.EndsWith("/validate", StringComparison.Ordinal);
+            request.Content = Body(random, readableAllowed);
+        }
+
+        switch (random.Next(8))
+        {
+            case 0:
+                request.Headers.TryAddWithoutValidation("Idempotency-Key", new string('k', random.Next(200, 10_000)));
+                break;
+            case 1:
+                request.Headers.TryAddWithoutValidation("If-Match", random.Next(2) == 0 ? "\"abc\"" : "W/\"-1\"");
+                break;
+            case 2:
+                request.Headers.TryAddWithoutValidation("Accept-Language", "xx-ZZ;q=abc, ,;;;q=-1, *;q=2");
+                break;
+            case 3:
+                for (var h = 0; h < 150; h++)
+                {
+                    request.Headers.TryAddWithoutValidation($"X-Flood-{h}", new string('f', 150));
+                }
+
+                break;
+        }
+
+        // Only with the JSON bodies that remain refused whatever the If-Match says.
+        if (request.Headers.Contains("If-Match") && request.Content is null)
+        {
+            request.Headers.Remove("If-Match");
+            request.Headers.TryAddWithoutValidation("If-Match", "\"not-a-number\"");
+        }
+
+        return request;
+    }
+
+    private static readonly string[] Queries =
+    [
+        "limit=abc", "limit=-5", "limit=99999999999", "limit=0", "cursor=%00", "cursor=not-a-cursor", "q=" + new string('q', 5000),
+        "q=a%00b", "status=%27%20OR%201%3D1--", "stage=%3Cscript%3E", "kind=%ff%fe", "status=lost",
+    ];
+
+    private static string Path(Random random, string template, Guid delivery)
+    {
+        var path = template;
+        var tricks = new[] { "..%2f..%2fetc%2fpasswd", "%2e%2e", "%00", "..", "%ff", new string('z', 300), "0", "-1" };
+        foreach (var parameter in new[] { "{id}", "{ticketId}", "{key}", "{n}", "{action}" })
+        {
+            if (!path.Contains(parameter, StringComparison.Ordinal))
+            {
+                continue;
+            }
+
+            var value = random.Next(3) switch
+            {
+                0 => tricks[random.Next(tricks.Length)],
+                _ => parameter switch
+                {
+                    "{id}" when template.Contains("notifications", StringComparison.Ordinal) => "999999999",
+                    "{id}" => random.Next(2) == 0 ? delivery.ToString() : Guid.NewGuid().ToString(),
+                    "{ticketId}" => Guid.NewGuid().ToString(),
+                    "{key}" => "manual-service-delivery",
+                    "{n}" => "1",
+                    _ => random.Next(2) == 0 ? "submit_requirement" : "confirm_requirement",
+                },
+            };
+            path = path.Replace(parameter, value, StringComparison.Ordinal);
+        }
+
+        return random.Next(20) == 0 ? "/" + path : path;
+    }
+
+    // Every body here is refused by construction: unreadable, mistyped, or carrying a field no form takes.
+    private static ByteArrayContent Body(Random random, bool readableAllowed)
+    {
+        var choice = random.Next(readableAllowed ? 11 : 8);
+        return choice switch
+        {
+            0 => Json("{\"description\": \"unterminated"),
+            1 => Json(new string('[', random.Next(100, 5000))),
+            2 => Raw([.. "{\"description\":\""u8.ToArray(), 0xC3, 0x28, 0xFF, .. "\"}"u8.ToArray()], "application/json"),
+            3 => Json("{\"description\":\"a\\u0000b\"}"),
+            4 => Json("{\"description\":\"\\ud800\"}"),
+            5 => Json("{\"description\":\"a\",\"description\":\"b\"}"),
+            6 => new StringContent("description=x&reason=y", Encoding.UTF8, random.Next(2) == 0 ? "text/plain" : "application/x-www-form-urlencoded"),
+            7 => Raw(Encoding.UTF8.GetBytes("--x\r\nContent-Disposition: form-data; name=\"nope\"\r\n\r\njunk\r\n--x--\r\n"), "multipart/form-data; boundary=x"),
+            8 => Json("{\"zz_fuzz\": 1, " + RandomMembers(random, depth: 0) + "}"),
+            9 => Json("{\"zz_fuzz\": " + new string('9', 400) + ", \"description\": {\"nested\": [1, 2, {\"x\": null}]}}"),
+            _ => Json("{\"reason\": 42, \"toStage\": [], \"amount\": \"lots\", \"zz_fuzz\": true}"),
+        };
+    }
+
+    // Random names and values of every JSON type, nested a little.
+    private static string RandomMembers(Random random, int depth)
+    {
+        string[] names = ["description", "reason", "note", "orderId", "toStage", "amount", "attachmentIds", "category", "by", "sub", "roles", "x" + random.Next(1000)];
+        var members = Enumerable.Range(0, random.Next(1, 6)).Select(_ => $"\"{names[random.Next(names.Length)]}{random.Next(3)}\": {RandomValue(random, depth + 1)}");
+        return string.Join(", ", members);
+    }
+
+    private static string RandomValue(Random random, int depth) => random.Next(depth > 3 ? 5 : 7) switch
+    {
+        0 => "null",
+        1 => random.Next(2) == 0 ? "true" : "false",
+        2 => (random.NextDouble() * 1e12 * (random.Next(2) == 0 ? -1 : 1)).ToString("R", System.Globalization.CultureInfo.InvariantCulture),
+        3 => JsonSerializer.Serialize(new string((char)random.Next(0x20, 0x9fff), random.Next(0, 50))),
+        4 => "\"\"",
+        5 => "[" + string.Join(", ", Enumerable.Range(0, random.Next(0, 4)).Select(_ => RandomValue(random, depth + 1))) + "]",
+        _ => "{" + RandomMembers(random, depth) + "}",
+    };
+
+    private static StringContent Json(string text) => new(text, Encoding.UTF8, "application/json");
+
+    private static ByteArrayContent Raw(byte[] bytes, string contentType)
+    {
+        var content = new ByteArrayContent(bytes);
+        content.Headers.ContentType = MediaTypeHeaderValue.Parse(contentType);
+        return content;
+    }
+
+    private static string Truncate(string text) => text.Length > 300 ? text[..300] + "…" : text;
+
+    private static async Task<string> TokenAsync(HttpClient http, string role)
+    {
+        var identity = role == "provider"
+            ? (object)new { sub = "s-2001", name = "李四", roles = new[] { role }, providerId = "p-2001" }
+            : new { sub = role == "buyer" ? "u-1001" : "fuzz-" + role, name = role, roles = new[] { role } };
+        using var response = await http.PostAsJsonAsync("/api/v1/dev/tokens", identity);
+        response.EnsureSuccessStatusCode();
+        return (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("token").GetString()!;
+    }
+
+    /// <summary>Every (method, path template) in the host's OpenAPI document, parameters as <c>{name}</c>.</summary>
+    private static async Task<List<(string Method, string Template)>> EndpointsAsync(HttpClient http)
+    {
+        var document = await http.GetFromJsonAsync<JsonElement>("/openapi/v1.json");
+        var endpoints = new List<(string, string)>();
+        foreach (var path in document.GetProperty("paths").EnumerateObject())
+        {
+            foreach (var operation in path.Value.EnumerateObject().Where(o => o.Name is "get" or "post" or "put" or "delete" or "patch"))
+            {
+                endpoints.Add((operation.Name.ToUpperInvariant(), path.Name));
+            }
+        }
+
+        return endpoints;
+    }
+
+    private async Task<string> SnapshotAsync()
+    {
+        await using var db = TestDatabase.Context(host.ConnectionString);
+        var deliveries = await db.Deliveries.OrderBy(d => d.Id).Select(d => d.Id + ":" + d.Version + ":" + d.Stage + ":" + d.InvoiceStatus).ToListAsync();
+        long[] counts =
+        [
+            await db.ProcessLog.CountAsync(), await db.Tasks.CountAsync(), await db.Timers.CountAsync(), await db.Outbox.CountAsync(),
+            await db.Tickets.CountAsync(), await db.TicketMessages.CountAsync(), await db.Attachments.CountAsync(), await db.IdempotencyKeys.CountAsync(),
+            await db.DefinitionDrafts.CountAsync(), await db.DefinitionVersions.CountAsync(), await db.DefinitionScenarios.CountAsync(), await db.MigrationBatches.CountAsync(),
+        ];
+        return string.Join('|', deliveries) + "#" + string.Join('#', counts);
+    }
+}
