@@ -107,16 +107,25 @@ public static class JsonText
 
             // Parsing the bytes also refuses invalid UTF-8, which a decoder would silently replace.
             var body = buffer.AsMemory(0, total);
+            // The parser also refuses a name given twice in one object (the serializer would keep the last silently).
             try
             {
-                using var document = JsonDocument.Parse(body);
-                if (FirstUnacceptable(document.RootElement, "$") is { } error)
+                using var document = JsonDocument.Parse(body, new JsonDocumentOptions { AllowDuplicateProperties = false });
+                // NUL and lone surrogates can only arrive escaped (\u0000, \ud800): look at the strings only then.
+                if (body.Span.IndexOf("\\u"u8) >= 0 && FirstUnacceptable(document.RootElement, "$") is { } error)
                 {
                     return (null, Failure.Invalid(error));
                 }
             }
             catch (JsonException ex)
             {
+                if (ex.Message.Contains("duplicate", StringComparison.OrdinalIgnoreCase))
+                {
+                    // The parser names the property in its message ("…property 'description'…") and the object in its path.
+                    var name = System.Text.RegularExpressions.Regex.Match(ex.Message, "'([^']*)'") is { Success: true } quoted ? "." + quoted.Groups[1].Value : string.Empty;
+                    return (null, Failure.Invalid(new InputError(JsonBody<object>.FieldOf((ex.Path ?? "$") + name), "duplicate_field")));
+                }
+
                 return (null, Failure.Invalid(new InputError(JsonBody<object>.FieldOf(ex.Path), "malformed_json")));
             }
 
@@ -128,10 +137,7 @@ public static class JsonText
         }
     }
 
-    /// <summary>
-    /// What JSON allows but we refuse: a name twice in one object (the serializer would silently keep the last) and
-    /// strings we cannot store (a NUL, a lone surrogate escaped as \ud800).
-    /// </summary>
+    /// <summary>Strings JSON allows but we cannot store: a NUL or a lone surrogate, both escaped (\u0000, \ud800).</summary>
     private static InputError? FirstUnacceptable(JsonElement element, string path)
     {
         switch (element.ValueKind)
@@ -150,22 +156,14 @@ public static class JsonText
 
                 return null;
             case JsonValueKind.Object:
-                var names = new HashSet<string>(StringComparer.Ordinal);
                 foreach (var property in element.EnumerateObject())
                 {
-                    var name = Storable(property) ? property.Name : null;
-                    var at = $"{path}.{name}";
-                    if (name is null)
+                    if (!Storable(property))
                     {
                         return new InputError(JsonBody<object>.FieldOf(path), StorableText.InvalidTextCode);
                     }
 
-                    if (!names.Add(name))
-                    {
-                        return new InputError(JsonBody<object>.FieldOf(at), "duplicate_field");
-                    }
-
-                    if (FirstUnacceptable(property.Value, at) is { } error)
+                    if (FirstUnacceptable(property.Value, $"{path}.{property.Name}") is { } error)
                     {
                         return error;
                     }
