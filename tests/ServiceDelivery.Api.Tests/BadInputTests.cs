@@ -242,6 +242,22 @@ public sealed class BadInputTests : IAsyncLifetime
         answer.Body.GetProperty("errors").GetProperty(field)[0].GetString().Should().MatchRegex("cannot be stored|more than once");
     }
 
+    [Fact]
+    public async Task A_body_that_is_not_utf8_is_malformed_json_even_where_any_json_document_is_accepted()
+    {
+        var bytes = (byte[])[.. "{\"key\":\"x\",\"description\":\""u8.ToArray(), 0xC3, 0x28, 0xFF, .. "\"}"u8.ToArray()];
+        HttpRequestMessage Request()
+        {
+            var content = new ByteArrayContent(bytes);
+            content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");
+            return new HttpRequestMessage(HttpMethod.Put, "/api/v1/definitions/x/draft") { Content = content };
+        }
+
+        var answer = await RefusedAsync(() => _api.As(Designer).SendAsync(Request()), HttpStatusCode.BadRequest, "validation_failed");
+
+        answer.Body.GetProperty("errors").GetProperty("$")[0].GetString().Should().Contain("JSON");
+    }
+
     [Theory]
     [InlineData("/api/v1/dev/clock/advance", "{\"by\":5}")]
     [InlineData("/api/v1/dev/clock/advance", "")]

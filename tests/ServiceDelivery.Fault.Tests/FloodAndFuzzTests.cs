@@ -52,7 +52,8 @@ public sealed class FloodAndFuzzTests(HostProcess host, Xunit.Abstractions.ITest
                 statuses.AddOrUpdate((int)response.StatusCode, 1, (_, n) => n + 1);
                 if (response.IsSuccessStatusCode && method != "GET")
                 {
-                    accepted.Enqueue($"{(int)response.StatusCode} {label} (request {i})");
+                    var sent = request.Content is null ? string.Empty : Truncate(await request.Content.ReadAsStringAsync(cancellationToken));
+                    accepted.Enqueue($"{(int)response.StatusCode} {label} (request {i}) {request.Content?.Headers.ContentType}: {sent}");
                 }
 
                 if ((int)response.StatusCode >= 500)

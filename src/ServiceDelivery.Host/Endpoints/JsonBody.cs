@@ -105,8 +105,14 @@ public static class JsonText
                 }
             }
 
-            // Parsing the bytes also refuses invalid UTF-8, which a decoder would silently replace.
             var body = buffer.AsMemory(0, total);
+            // JSON is UTF-8: a decoder would silently replace invalid bytes (and the parser only checks them in the
+            // strings it is asked to read), so check all of them first.
+            if (!System.Text.Unicode.Utf8.IsValid(body.Span))
+            {
+                return (null, Failure.Invalid(new InputError("$", "malformed_json")));
+            }
+
             // The parser also refuses a name given twice in one object (the serializer would keep the last silently).
             try
             {
