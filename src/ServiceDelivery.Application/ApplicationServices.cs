@@ -39,6 +39,11 @@ public static class ApplicationServices
         services.AddScoped<DeliveryQueries>();
         services.AddScoped<NotificationAdmin>();
         services.AddScoped<AttachmentCommands>();
+        services.TryAddSingleton<Operations.IJobServers, Operations.NoJobServers>();
+        services.AddScoped<Operations.OperationsOverview>();
+        services.AddScoped<Operations.DeliveryInsight>();
+        services.AddScoped<Operations.ProviderAnalytics>();
+        services.AddScoped<Operations.SavedFilters>();
         services.TryAddSingleton(new Maintenance.RetentionOptions());
         services.AddSingleton<Maintenance.RetentionSweep>();
         return services;

@@ -44,6 +44,7 @@ public static class InfrastructureServices
         var hangfireConnection = new Npgsql.NpgsqlConnectionStringBuilder(connectionString) { ApplicationName = "servicedelivery-hangfire", MaxPoolSize = 10 }.ConnectionString;
         var storage = new PostgreSqlStorage(new NpgsqlConnectionFactory(hangfireConnection, storageOptions), storageOptions);
         services.AddSingleton<JobStorage>(storage);
+        services.AddSingleton<ServiceDelivery.Application.Operations.IJobServers, HangfireJobServers>();
         services.AddHangfire((provider, configuration) => configuration
             .UseLogProvider(new HangfireLogProvider(provider.GetRequiredService<Microsoft.Extensions.Logging.ILoggerFactory>()))
             .SetDataCompatibilityLevel(CompatibilityLevel.Version_180)

@@ -36,6 +36,8 @@ public sealed class ServiceDeliveryDbContext(DbContextOptions<ServiceDeliveryDbC
 
     public DbSet<MigrationBatchRecord> MigrationBatches => Set<MigrationBatchRecord>();
 
+    public DbSet<SavedFilterRecord> SavedFilters => Set<SavedFilterRecord>();
+
     /// <summary>
     /// The delivery with its row locked (FOR UPDATE) until the transaction ends: every writer's first step. A
     /// function rather than FromSql, so the queries composed on it are cached like any other (EF regenerates the SQL

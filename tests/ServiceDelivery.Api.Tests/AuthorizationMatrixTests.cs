@@ -65,6 +65,13 @@ public sealed class AuthorizationMatrixTests(MatrixFixture fixture) : IClassFixt
         ["POST /api/v1/deliveries/{id:guid}/admin/complete"] = [401, 403, 403, 403, 403, 200, 403, 403],
         ["POST /api/v1/deliveries/{id:guid}/admin/refund"] = [401, 403, 403, 403, 403, 200, 403, 403],
         ["POST /api/v1/deliveries/{id:guid}/admin/migrate"] = [401, 403, 403, 403, 403, 200, 403, 403],
+        ["POST /api/v1/deliveries/{id:guid}/admin/preview"] = [401, 403, 403, 403, 403, 200, 403, 403],
+        ["GET /api/v1/deliveries/{id:guid}/timers"] = [401, 200, 404, 200, 404, 200, 403, 200],
+        ["GET /api/v1/deliveries/{id:guid}/tasks"] = [401, 200, 404, 200, 404, 200, 403, 200],
+        ["GET /api/v1/deliveries/{id:guid}/notifications"] = [401, 403, 403, 403, 403, 200, 403, 403],
+        ["GET /api/v1/operations/overview"] = [401, 403, 403, 403, 403, 200, 403, 403],
+        ["GET /api/v1/operations/providers"] = [401, 403, 403, 403, 403, 200, 403, 403],
+        ["POST /api/v1/notifications/retry"] = [401, 403, 403, 403, 403, 200, 403, 403],
         ["GET /api/v1/notifications/"] = [401, 403, 403, 403, 403, 200, 403, 403],
         ["POST /api/v1/notifications/{id:long}/retry"] = [401, 403, 403, 403, 403, 200, 403, 403],
         ["POST /api/v1/dev/tokens"] = [200, 200, 200, 200, 200, 200, 200, 200],
@@ -204,6 +211,20 @@ public sealed class AuthorizationMatrixTests(MatrixFixture fixture) : IClassFixt
                 return Json(HttpMethod.Post, $"/api/v1/deliveries/{await Delivery("accepting")}/admin/refund", new { amount = 100m, reason = "协商退款" });
             case "POST /api/v1/deliveries/{id:guid}/admin/migrate":
                 return Json(HttpMethod.Post, $"/api/v1/deliveries/{await Delivery()}/admin/migrate", new { toVersion = 1, reason = "回退版本" });
+            case "POST /api/v1/deliveries/{id:guid}/admin/preview":
+                return Json(HttpMethod.Post, $"/api/v1/deliveries/{await Delivery()}/admin/preview", new { kind = "move", toStage = "requirement_confirming" });
+            case "GET /api/v1/deliveries/{id:guid}/timers":
+                return new(HttpMethod.Get, $"/api/v1/deliveries/{await Delivery("accepting")}/timers");
+            case "GET /api/v1/deliveries/{id:guid}/tasks":
+                return new(HttpMethod.Get, $"/api/v1/deliveries/{await Delivery()}/tasks");
+            case "GET /api/v1/deliveries/{id:guid}/notifications":
+                return new(HttpMethod.Get, $"/api/v1/deliveries/{await Delivery()}/notifications");
+            case "GET /api/v1/operations/overview":
+                return new(HttpMethod.Get, "/api/v1/operations/overview?stuckDays=2");
+            case "GET /api/v1/operations/providers":
+                return new(HttpMethod.Get, "/api/v1/operations/providers?from=2026-01-01T00:00:00Z&to=2026-12-31T00:00:00Z");
+            case "POST /api/v1/notifications/retry":
+                return Json(HttpMethod.Post, "/api/v1/notifications/retry", new { ids = new[] { 1L, 2L } });
             case "GET /api/v1/notifications/":
                 return new(HttpMethod.Get, "/api/v1/notifications?status=pending");
             case "POST /api/v1/notifications/{id:long}/retry":

@@ -162,8 +162,8 @@ public sealed class WritePathTests : IAsyncLifetime
                 "every change to a delivery goes through the one owner of the write path (an upload's row and bytes are not a delivery)");
         sources.Where(s => s.Value.Contains("SaveChanges", StringComparison.Ordinal)).Select(s => s.Key)
             .Should().BeEquivalentTo(
-                ["DeliveryWriter.cs", "DefinitionCommands.cs", "DefinitionImporter.cs", "AttachmentCommands.cs", "NotificationAdmin.cs", "MigrationBatches.cs"],
-                "definitions, attachments, a notification retry and a migration batch's progress are not deliveries; anything else saving would bypass the writer");
+                ["DeliveryWriter.cs", "DefinitionCommands.cs", "DefinitionImporter.cs", "AttachmentCommands.cs", "NotificationAdmin.cs", "MigrationBatches.cs", "SavedFilters.cs"],
+                "definitions, attachments, a notification retry, a migration batch's progress and the console's saved filters are not deliveries; anything else saving would bypass the writer");
     }
 
     private async Task PublishShippedDefinitionAgainAsync(int version)

@@ -4,30 +4,46 @@ using System.Text.Json;
 
 namespace ServiceDelivery.Testing;
 
-/// <summary>The host's HTTP API as the marketplace, a buyer and a provider call it (development tokens).</summary>
+/// <summary>The host's HTTP API as the marketplace, a buyer, a provider and the platform call it (development tokens).</summary>
 public static class HostApi
 {
+    /// <summary>A provider organisation of a test's orders.</summary>
+    public sealed record Provider(string Id, string Name, string Email);
+
+    public static readonly Provider DefaultProvider = new("p-2001", "云迁科技", "ops@provider.example");
+
     private static readonly Dictionary<string, object> Forms = new()
     {
         ["submit_requirement"] = new { description = "把 MySQL 5.7 迁移到云数据库" },
         ["confirm_requirement"] = new { note = "已确认" },
+        ["reject_requirement"] = new { reason = "需求超出服务范围" },
+        ["post_progress"] = new { note = "已完成数据同步" },
         ["submit_for_acceptance"] = new { details = "迁移完成，校验通过" },
+        ["reject_delivery"] = new { details = "数据校验有差异" },
+        ["request_refund"] = new { reasonCode = "no_longer_needed", description = "项目取消" },
+        ["approve_refund"] = new { note = "同意退款" },
     };
 
+    private static readonly string[] BuyerActions = ["submit_requirement", "edit_requirement", "accept", "reject_delivery", "request_refund"];
+    private static readonly string[] PlatformActions = ["approve_refund", "reject_refund"];
+
     /// <summary>Starts a delivery of <paramref name="key"/> and performs <paramref name="actions"/> (buyer's or provider's, as the process says).</summary>
-    public static async Task<Guid> StartDeliveryAsync(this HostProcess host, string key, string orderId, params string[] actions)
+    public static Task<Guid> StartDeliveryAsync(this HostProcess host, string key, string orderId, params string[] actions) =>
+        host.StartDeliveryAsync(key, orderId, DefaultProvider, actions);
+
+    /// <summary>Starts a delivery for <paramref name="provider"/> and performs <paramref name="actions"/> (each by the role that may).</summary>
+    public static async Task<Guid> StartDeliveryAsync(this HostProcess host, string key, string orderId, Provider provider, params string[] actions)
     {
         ArgumentNullException.ThrowIfNull(host);
+        ArgumentNullException.ThrowIfNull(provider);
         using var http = new HttpClient { BaseAddress = new Uri(host.BaseUrl) };
         var marketplace = await TokenAsync(http, new { sub = "marketplace", name = "云市场", roles = new[] { "marketplace" } });
-        var buyer = await TokenAsync(http, new { sub = "u-1001", name = "张三", email = "buyer@example.com", roles = new[] { "buyer" } });
-        var provider = await TokenAsync(http, new { sub = "s-2001", name = "李四", roles = new[] { "provider" }, providerId = "p-2001" });
         var order = new
         {
             orderId,
             product = new { id = "prod-db-migration", name = "数据库迁移服务", spec = "标准版" },
             buyer = new { id = "u-1001", name = "张三", email = "buyer@example.com" },
-            provider = new { id = "p-2001", name = "云迁科技", email = "ops@provider.example" },
+            provider = new { id = provider.Id, name = provider.Name, email = provider.Email },
             paidAmount = 1200.00m,
             couponAmount = 0m,
             currency = "CNY",
@@ -38,11 +54,29 @@ public static class HostApi
         var id = started.GetProperty("id").GetGuid();
         foreach (var action in actions)
         {
-            var token = action is "submit_requirement" or "accept" ? buyer : provider;
-            await SendAsync(http, token, $"/api/v1/deliveries/{id}/actions/{action}", Forms.GetValueOrDefault(action) ?? new { });
+            await host.ActAsync(id, action, provider);
         }
 
         return id;
+    }
+
+    /// <summary>Performs <paramref name="action"/> as the buyer, the provider's staff or the platform, whoever the shipped process lets do it.</summary>
+    public static async Task ActAsync(this HostProcess host, Guid id, string action, Provider? provider = null)
+    {
+        ArgumentNullException.ThrowIfNull(host);
+        using var http = new HttpClient { BaseAddress = new Uri(host.BaseUrl) };
+        var token = await TokenForAsync(http, action, provider ?? DefaultProvider);
+        await SendAsync(http, token, $"/api/v1/deliveries/{id}/actions/{action}", Forms.GetValueOrDefault(action) ?? new { });
+    }
+
+    /// <summary>Opens a ticket on a delivery as its buyer.</summary>
+    public static async Task<Guid> OpenTicketAsync(this HostProcess host, Guid id, string category, string subject)
+    {
+        ArgumentNullException.ThrowIfNull(host);
+        using var http = new HttpClient { BaseAddress = new Uri(host.BaseUrl) };
+        var buyer = await TokenForAsync(http, "accept", DefaultProvider);
+        var ticket = await SendAsync(http, buyer, $"/api/v1/deliveries/{id}/tickets", new { category, subject, description = subject + "：请平台介入" });
+        return ticket.GetProperty("id").GetGuid();
     }
 
     /// <summary>Saves a definition draft over the API as another designer (d-4003), without a revision check.</summary>
@@ -56,6 +90,11 @@ public static class HostApi
         using var response = await http.SendAsync(request);
         response.EnsureSuccessStatusCode();
     }
+
+    private static Task<string> TokenForAsync(HttpClient http, string action, Provider provider) =>
+        BuyerActions.Contains(action) ? TokenAsync(http, new { sub = "u-1001", name = "张三", email = "buyer@example.com", roles = new[] { "buyer" } })
+        : PlatformActions.Contains(action) ? TokenAsync(http, new { sub = "op-3001", name = "王五（云市场服务监管）", roles = new[] { "platform" } })
+        : TokenAsync(http, new { sub = "s-" + provider.Id, name = "李四", roles = new[] { "provider" }, providerId = provider.Id });
 
     private static async Task<string> TokenAsync(HttpClient http, object identity)
     {

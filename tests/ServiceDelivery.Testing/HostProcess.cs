@@ -10,7 +10,7 @@ namespace ServiceDelivery.Testing;
 /// The real host, started from its build output on a loopback port (Development: the sign-in page and demo
 /// identities), on its own database of the test cluster. Pages are tested the way a person reaches them.
 /// </summary>
-public sealed class HostProcess : IAsyncLifetime
+public class HostProcess : IAsyncLifetime
 {
     private readonly StringBuilder _output = new();
     private Process? _process;
@@ -20,7 +20,7 @@ public sealed class HostProcess : IAsyncLifetime
 
     public string ConnectionString { get; private set; } = string.Empty;
 
-    public async Task InitializeAsync()
+    public virtual async Task InitializeAsync()
     {
         ConnectionString = await TestDatabase.CreateAsync("browser");
         _attachments = Directory.CreateTempSubdirectory("sd-browser-").FullName;
@@ -41,6 +41,7 @@ public sealed class HostProcess : IAsyncLifetime
         start.Environment["Demo__Seed"] = "false";
         start.Environment["Jobs__WorkerCount"] = "1";
         start.Environment["Logging__LogLevel__Default"] = "Warning";
+        Configure(start.Environment);
         _process = Process.Start(start)!;
         _process.OutputDataReceived += (_, e) => { lock (_output) { _output.AppendLine(e.Data); } };
         _process.ErrorDataReceived += (_, e) => { lock (_output) { _output.AppendLine(e.Data); } };
@@ -74,6 +75,11 @@ public sealed class HostProcess : IAsyncLifetime
         throw new TimeoutException("The host did not become ready:\n" + Log);
     }
 
+    /// <summary>Settings of a fixture's host (environment variables, e.g. <c>Demo__Seed</c>), after the defaults.</summary>
+    protected virtual void Configure(IDictionary<string, string?> environment)
+    {
+    }
+
     /// <summary>Stores a published version directly (what the importer or a designer's publish would leave).</summary>
     public async Task PublishAsync(string key, int version, string json, string? note = null)
     {
@@ -105,7 +111,7 @@ public sealed class HostProcess : IAsyncLifetime
         }
     }
 
-    public async Task DisposeAsync()
+    public virtual async Task DisposeAsync()
     {
         if (_process is { HasExited: false })
         {

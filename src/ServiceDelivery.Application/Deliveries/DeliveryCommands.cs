@@ -10,7 +10,7 @@ using ServiceDelivery.Persistence.Entities;
 namespace ServiceDelivery.Application.Deliveries;
 
 /// <summary>Starting deliveries, performing actions, invoice updates and platform interventions.</summary>
-public sealed class DeliveryCommands(ServiceDeliveryDbContext db, DefinitionCatalog catalog, DeliveryWriter writer, DeliveryOptions options)
+public sealed class DeliveryCommands(ServiceDeliveryDbContext db, DefinitionCatalog catalog, DeliveryWriter writer, DeliveryOptions options, TimeProvider clock)
 {
     /// <summary>
     /// Starts the delivery of a paid order. Idempotent per order id: the same order again returns the existing
@@ -157,11 +157,65 @@ public sealed class DeliveryCommands(ServiceDeliveryDbContext db, DefinitionCata
                 return ValueTask.FromResult<Failure?>(Failure.Invalid(finer));
             }
 
-            var form = InterventionForm(request.Reason, request.InternalNote);
-            var command = new Intervene(caller.As(ActorRole.Platform), kind, request.ToStage, form, request.Amount);
-            return ValueTask.FromResult(change.Decide(command));
+            return ValueTask.FromResult(change.Decide(InterventionCommand(caller, kind, request, request.Reason)));
         }, cancellationToken);
     }
+
+    /// <summary>
+    /// What an intervention would do to the delivery as it is now — the engine's own decision, nothing written:
+    /// tasks closed and opened, timers changed, notifications. Applying it with If-Match on the answered version
+    /// does exactly this or fails with version_conflict.
+    /// </summary>
+    public async Task<Result<InterventionPreview>> PreviewInterventionAsync(Caller caller, InterveneRequest request, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(caller);
+        ArgumentNullException.ThrowIfNull(request);
+        if (!caller.Is(Caller.Platform))
+        {
+            return Failure.Forbidden;
+        }
+
+        if (!TryParseIntervention(request.Kind, out var kind))
+        {
+            return Failure.Invalid(new InputError("kind", "not_allowed_value"));
+        }
+
+        var loaded = await DeliveryAggregate.LoadManyAsync(db, catalog, [request.DeliveryId], cancellationToken);
+        db.ChangeTracker.Clear(); // read only: nothing loaded here is ever saved
+        if (loaded.Count == 0)
+        {
+            return Failure.NotFound;
+        }
+
+        var delivery = loaded[0];
+        if (Money.Check("amount", request.Amount, delivery.Record.Currency) is { } finer)
+        {
+            return Failure.Invalid(finer);
+        }
+
+        // The reason is asked for after the preview; a placeholder lets the engine check everything else.
+        var reason = string.IsNullOrWhiteSpace(request.Reason) ? "preview" : request.Reason;
+        var outcome = WorkflowEngine.Decide(delivery.Definition, delivery.ToState(), InterventionCommand(caller, kind, request, reason), clock.GetUtcNow());
+        if (outcome is Rejection rejection)
+        {
+            return Failure.From(rejection);
+        }
+
+        var decision = (Decision)outcome;
+        return new InterventionPreview(
+            delivery.Record.Version,
+            decision.FromStage,
+            decision.ToStage,
+            delivery.Definition.TryGetStage(decision.ToStage, out var target) ? target.Status.ToKey() : string.Empty,
+            [.. decision.Tasks.Where(t => !t.Opened).Select(t => new PreviewTask(ActorRoles.ToKey(t.Task.Role), t.Task.Stage))],
+            [.. decision.Tasks.Where(t => t.Opened).Select(t => new PreviewTask(ActorRoles.ToKey(t.Task.Role), t.Task.Stage))],
+            [.. decision.Timers.Select(t => new PreviewTimer(t.Kind.ToString().ToLowerInvariant(), t.Timer.Key, t.Timer.Stage, t.Timer.DueAt, t.Timer.Remaining))],
+            [.. decision.Notifications.Select(n => new PreviewNotification(n.Template, [.. n.To.Select(ActorRoles.ToKey)]))],
+            decision.RefundAmount);
+    }
+
+    private static Intervene InterventionCommand(Caller caller, InterventionKind kind, InterveneRequest request, string? reason) =>
+        new(caller.As(ActorRole.Platform), kind, request.ToStage, InterventionForm(reason, request.InternalNote), request.Amount);
 
     /// <summary>Moves a running delivery to another published version of its definition (platform), logged with a reason.</summary>
     /// <remarks><paramref name="mapTo"/>: the stage a delivery enters when the target version no longer has its stage.</remarks>

@@ -13,10 +13,16 @@ namespace ServiceDelivery.Application.Deliveries;
 /// The delivery centre's reads: lists with keyset pagination, counts per stage, the process log, the task inbox.
 /// Each is a fixed number of queries whatever the page size (no N+1), on the indexes of the persistence model.
 /// </summary>
-public sealed class DeliveryQueries(ServiceDeliveryDbContext db, DefinitionCatalog catalog, DeliveryOptions options)
+public sealed class DeliveryQueries(ServiceDeliveryDbContext db, DefinitionCatalog catalog, DeliveryOptions options, TimeProvider clock)
 {
     public const int DefaultLimit = 20;
     public const int MaxLimit = 100;
+
+    /// <summary>"Due soon": the running action timer (auto-acceptance) falls due within this.</summary>
+    public static readonly TimeSpan DueSoonWindow = TimeSpan.FromHours(24);
+
+    /// <summary>Rows per round trip of an export.</summary>
+    private const int ExportBatch = 500;
 
     /// <summary>Deliveries the caller may see, newest first.</summary>
     public async Task<Result<Page<DeliveryView>>> ListAsync(Caller caller, DeliveryFilter filter, CancellationToken cancellationToken)
@@ -28,7 +34,52 @@ public sealed class DeliveryQueries(ServiceDeliveryDbContext db, DefinitionCatal
             return Failure.Invalid(filter.Limit is < 1 or > MaxLimit ? new InputError("limit", "out_of_range", MaxLimit) : new InputError("cursor", "invalid"));
         }
 
-        var query = db.Deliveries.AsNoTracking().VisibleTo(caller);
+        if (filter.Check() is { } invalid)
+        {
+            return Failure.Invalid(invalid);
+        }
+
+        return await PageAsync(caller, filter, cursor, filter.Limit ?? DefaultLimit, cancellationToken);
+    }
+
+    /// <summary>Every delivery of the filter, newest first, read in keyset batches: an export of any size in constant memory.</summary>
+    public async IAsyncEnumerable<DeliveryView> ExportAsync(Caller caller, DeliveryFilter filter, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(caller);
+        ArgumentNullException.ThrowIfNull(filter);
+        (DateTimeOffset At, Guid Id)? cursor = null;
+        do
+        {
+            var page = await PageAsync(caller, filter, cursor, ExportBatch, cancellationToken);
+            foreach (var item in page.Items)
+            {
+                yield return item;
+            }
+
+            cursor = page.Items.Count == ExportBatch ? (page.Items[^1].CreatedAt, page.Items[^1].Id) : null;
+        }
+        while (cursor is not null);
+    }
+
+    private async Task<Page<DeliveryView>> PageAsync(Caller caller, DeliveryFilter filter, (DateTimeOffset At, Guid Id)? cursor, int limit, CancellationToken cancellationToken)
+    {
+        var query = Filtered(db.Deliveries.AsNoTracking().VisibleTo(caller), filter, await ActionTimerKeysAsync(cancellationToken));
+        if (cursor is { } after)
+        {
+            query = query.Where(d => EF.Functions.LessThan(ValueTuple.Create(d.CreatedAt, d.Id), ValueTuple.Create(after.At, after.Id)));
+        }
+
+        var rows = await query.OrderByDescending(d => d.CreatedAt).ThenByDescending(d => d.Id).Take(limit + 1).ToListAsync(cancellationToken);
+        var page = rows.Take(limit).ToList();
+        db.ChangeTracker.Clear();
+        var due = await AutoAcceptAtAsync(page, cancellationToken);
+        var next = rows.Count > limit ? Cursor.Format(page[^1].CreatedAt, page[^1].Id) : null;
+        return new Page<DeliveryView>([.. page.Select(d => DeliveryAggregate.ToView(d, due.GetValueOrDefault(d.Id)))], next);
+    }
+
+    private IQueryable<DeliveryRecord> Filtered(IQueryable<DeliveryRecord> query, DeliveryFilter filter, string[] actionTimers)
+    {
+        var now = clock.GetUtcNow();
         if (!string.IsNullOrWhiteSpace(filter.Stage))
         {
             query = query.Where(d => d.Stage == filter.Stage);
@@ -39,23 +90,94 @@ public sealed class DeliveryQueries(ServiceDeliveryDbContext db, DefinitionCatal
             query = query.Where(d => d.Status == filter.Status);
         }
 
+        if (!string.IsNullOrWhiteSpace(filter.DefinitionKey))
+        {
+            query = query.Where(d => d.DefinitionKey == filter.DefinitionKey);
+        }
+
+        if (filter.DefinitionVersion is { } version)
+        {
+            query = query.Where(d => d.DefinitionVersion == version);
+        }
+
+        if (!string.IsNullOrWhiteSpace(filter.ProviderId))
+        {
+            query = query.Where(d => d.ProviderId == filter.ProviderId);
+        }
+
+        if (!string.IsNullOrWhiteSpace(filter.BuyerId))
+        {
+            query = query.Where(d => d.BuyerId == filter.BuyerId);
+        }
+
+        if (!string.IsNullOrWhiteSpace(filter.ProductId))
+        {
+            query = query.Where(d => d.ProductId == filter.ProductId);
+        }
+
+        if (!string.IsNullOrWhiteSpace(filter.OrderId))
+        {
+            query = query.Where(d => d.OrderId == filter.OrderId);
+        }
+
+        // PostgreSQL's timestamptz takes UTC instants; "2026-11-01T00:00+08:00" is the same instant in UTC.
+        if (filter.CreatedFrom is { } fromAt)
+        {
+            var from = fromAt.ToUniversalTime();
+            query = query.Where(d => d.CreatedAt >= from);
+        }
+
+        if (filter.CreatedTo is { } toAt)
+        {
+            var to = toAt.ToUniversalTime();
+            query = query.Where(d => d.CreatedAt < to);
+        }
+
+        if (filter.DueSoon == true)
+        {
+            var until = now + DueSoonWindow;
+            query = query.Where(d => db.Timers.Any(t => t.DeliveryId == d.Id && t.State == TimerRecord.States.Running && t.DueAt <= until && actionTimers.Contains(t.Key)));
+        }
+
+        if (filter.StuckDays is { } days)
+        {
+            var quietSince = now.AddDays(-days);
+            query = query.Where(d => d.Status == "active" && d.UpdatedAt < quietSince);
+        }
+
+        if (filter.OpenTicket == true)
+        {
+            query = query.Where(d => db.Tickets.Any(t => t.DeliveryId == d.Id && t.Status == TicketStatuses.Open));
+        }
+
+        if (filter.FailedNotification == true)
+        {
+            query = query.Where(d => db.Outbox.Any(o => o.DeliveryId == d.Id && o.Status == OutboxRecord.Statuses.Failed));
+        }
+
         if (!string.IsNullOrWhiteSpace(filter.Q))
         {
             var pattern = "%" + Escape(filter.Q.Trim()) + "%";
             query = query.Where(d => EF.Functions.ILike(d.OrderId, pattern, "\\") || EF.Functions.ILike(d.ProductName, pattern, "\\"));
         }
 
-        if (cursor is { } after)
+        return query;
+    }
+
+    /// <summary>Keys of the timers that perform an action (not reminders) in any published definition: auto-acceptance and its kind.</summary>
+    public async Task<string[]> ActionTimerKeysAsync(CancellationToken cancellationToken)
+    {
+        var versions = await db.DefinitionVersions.AsNoTracking().Select(v => new { v.Key, v.Version }).ToListAsync(cancellationToken);
+        var keys = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var v in versions)
         {
-            query = query.Where(d => EF.Functions.LessThan(ValueTuple.Create(d.CreatedAt, d.Id), ValueTuple.Create(after.At, after.Id)));
+            if (await catalog.GetAsync(db, v.Key, v.Version, cancellationToken) is { } definition)
+            {
+                keys.UnionWith(definition.Stages.SelectMany(s => s.Timers).Where(t => !t.IsReminder).Select(t => t.Key));
+            }
         }
 
-        var limit = filter.Limit ?? DefaultLimit;
-        var rows = await query.OrderByDescending(d => d.CreatedAt).ThenByDescending(d => d.Id).Take(limit + 1).ToListAsync(cancellationToken);
-        var page = rows.Take(limit).ToList();
-        var due = await AutoAcceptAtAsync(page, cancellationToken);
-        var next = rows.Count > limit ? Cursor.Format(page[^1].CreatedAt, page[^1].Id) : null;
-        return new Page<DeliveryView>([.. page.Select(d => DeliveryAggregate.ToView(d, due.GetValueOrDefault(d.Id)))], next);
+        return [.. keys.Order(StringComparer.Ordinal)];
     }
 
     /// <summary>How many of the caller's deliveries are in each stage (every stage of the default process listed).</summary>
@@ -208,8 +330,47 @@ public sealed class DeliveryQueries(ServiceDeliveryDbContext db, DefinitionCatal
         text.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("%", "\\%", StringComparison.Ordinal).Replace("_", "\\_", StringComparison.Ordinal);
 }
 
-/// <summary>List filters of <c>GET /api/v1/deliveries</c>.</summary>
-public sealed record DeliveryFilter(string? Stage = null, string? Status = null, string? Q = null, string? Cursor = null, int? Limit = null);
+/// <summary>List filters of <c>GET /api/v1/deliveries</c> and of the operations console (all combine with AND).</summary>
+public sealed record DeliveryFilter(string? Stage = null, string? Status = null, string? Q = null, string? Cursor = null, int? Limit = null)
+{
+    public const int MaxStuckDays = 3650;
+
+    public string? DefinitionKey { get; init; }
+
+    public int? DefinitionVersion { get; init; }
+
+    public string? ProviderId { get; init; }
+
+    public string? BuyerId { get; init; }
+
+    public string? ProductId { get; init; }
+
+    public string? OrderId { get; init; }
+
+    /// <summary>Created at or after.</summary>
+    public DateTimeOffset? CreatedFrom { get; init; }
+
+    /// <summary>Created before.</summary>
+    public DateTimeOffset? CreatedTo { get; init; }
+
+    /// <summary>Auto-acceptance (or another action timer) falls due within 24 hours.</summary>
+    public bool? DueSoon { get; init; }
+
+    /// <summary>Active and nothing written for this many days.</summary>
+    public int? StuckDays { get; init; }
+
+    public bool? OpenTicket { get; init; }
+
+    /// <summary>A mail or webhook of the delivery failed past its retries.</summary>
+    public bool? FailedNotification { get; init; }
+
+    /// <summary>The first filter value out of range, if any.</summary>
+    public InputError? Check() =>
+        StuckDays is < 1 or > MaxStuckDays ? new InputError("stuckDays", "out_of_range", MaxStuckDays)
+        : DefinitionVersion is < 1 ? new InputError("definitionVersion", "out_of_range")
+        : CreatedFrom is { } from && CreatedTo is { } to && to < from ? new InputError("createdTo", "out_of_range")
+        : null;
+}
 
 /// <summary>A page of a keyset-paginated list.</summary>
 public sealed record Page<T>(IReadOnlyList<T> Items, string? NextCursor);

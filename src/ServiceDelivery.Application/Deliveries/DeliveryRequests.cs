@@ -51,3 +51,23 @@ public sealed record InterveneRequest(
     string? InternalNote = null,
     decimal? Amount = null,
     int? ExpectedVersion = null);
+
+/// <summary>What an intervention would do (see <see cref="DeliveryCommands.PreviewInterventionAsync"/>).</summary>
+/// <param name="Version">The delivery's version the preview was made on: apply with If-Match on it.</param>
+public sealed record InterventionPreview(
+    int Version,
+    string? FromStage,
+    string ToStage,
+    string Status,
+    IReadOnlyList<PreviewTask> TasksClosed,
+    IReadOnlyList<PreviewTask> TasksOpened,
+    IReadOnlyList<PreviewTimer> Timers,
+    IReadOnlyList<PreviewNotification> Notifications,
+    decimal? RefundAmount);
+
+public sealed record PreviewTask(string Role, string Stage);
+
+/// <summary>A timer change: started, frozen, resumed, cancelled or fired.</summary>
+public sealed record PreviewTimer(string Change, string Key, string Stage, DateTimeOffset? DueAt, TimeSpan? Remaining);
+
+public sealed record PreviewNotification(string Template, IReadOnlyList<string> To);

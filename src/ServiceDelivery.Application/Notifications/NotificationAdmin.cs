@@ -72,7 +72,36 @@ public sealed class NotificationAdmin(ServiceDeliveryDbContext db, TimeProvider 
         return ToView(row);
     }
 
-    private static NotificationView ToView(OutboxRecord o) => new(
+    public const int MaxRetryBatch = 200;
+
+    /// <summary>Puts the failed ones among <paramref name="ids"/> back in the queue in one statement; answers how many.</summary>
+    public async Task<Result<int>> RetryManyAsync(Caller caller, IReadOnlyCollection<long> ids, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(caller);
+        ArgumentNullException.ThrowIfNull(ids);
+        if (!caller.Is(Caller.Platform))
+        {
+            return Failure.Forbidden;
+        }
+
+        if (ids.Count is 0 or > MaxRetryBatch)
+        {
+            return Failure.Invalid(new InputError("ids", ids.Count == 0 ? "required" : "out_of_range", MaxRetryBatch));
+        }
+
+        var now = clock.Now();
+        var retried = await db.Outbox
+            .Where(o => ids.Contains(o.Id) && o.Status == OutboxRecord.Statuses.Failed)
+            .ExecuteUpdateAsync(set => set.SetProperty(o => o.Status, OutboxRecord.Statuses.Pending).SetProperty(o => o.Attempts, 0).SetProperty(o => o.NextAttemptAt, now), cancellationToken);
+        if (retried > 0)
+        {
+            signal.Committed(CommitNotice.OutboxOnly);
+        }
+
+        return retried;
+    }
+
+    public static NotificationView ToView(OutboxRecord o) => new(
         o.Id, o.Kind, o.DeliveryId, o.Topic, o.RecipientRole, o.RecipientAddress, o.Culture, o.Status, o.Attempts, o.LastError, o.CreatedAt, o.NextAttemptAt, o.SentAt);
 }
 

@@ -77,7 +77,7 @@ public static class AttachmentEndpoints
         return Problems.From(http, Failure.Invalid(new InputError("file", "required")));
     }
 
-    private static async Task<Results<FileStreamHttpResult, ProblemHttpResult>> Download(Guid id, AttachmentCommands attachments, HttpContext http, CancellationToken cancellationToken)
+    internal static async Task<Results<FileStreamHttpResult, ProblemHttpResult>> Download(Guid id, AttachmentCommands attachments, HttpContext http, CancellationToken cancellationToken)
     {
         var result = await attachments.OpenAsync(http.User.ToCaller(), id, cancellationToken);
         if (result.Failure is { } failure)

@@ -1,7 +1,9 @@
 using System.Text.Json;
 using Microsoft.AspNetCore.Http.HttpResults;
 using ServiceDelivery.Application.Common;
+using Microsoft.AspNetCore.Mvc;
 using ServiceDelivery.Application.Deliveries;
+using ServiceDelivery.Application.Operations;
 using ServiceDelivery.Host.Auth;
 
 namespace ServiceDelivery.Host.Endpoints;
@@ -20,7 +22,7 @@ public static class DeliveryEndpoints
             .ProducesErrors(400, 401, 403, 409, 413, 415);
         group.MapGet("/", List).WithName("ListDeliveries")
             .WithSummary("The caller's deliveries, newest first (keyset pagination)")
-            .WithDescription("Buyers see their own, provider staff their provider's, the platform all. Filters: stage, status, q (order id or product name). Pass nextCursor back as cursor; limit 1–100 (default 20).")
+            .WithDescription("Buyers see their own, provider staff their provider's, the platform all. Filters (all combine): stage, status, q (order id or product name), definitionKey, definitionVersion, providerId, buyerId, productId, orderId, createdFrom / createdTo (ISO 8601; from inclusive, to exclusive), dueSoon=true (auto-acceptance within 24 h), stuckDays=N (active, nothing written for N days), openTicket=true, failedNotification=true. Pass nextCursor back as cursor; limit 1–100 (default 20).")
             .ProducesErrors(400, 401, 403);
         group.MapGet("/counts", Counts).WithName("CountDeliveries")
             .WithSummary("How many of the caller's deliveries are in each stage (delivery-centre tabs)")
@@ -37,6 +39,12 @@ public static class DeliveryEndpoints
             .WithDescription("Body: the action's form fields (strings) plus attachmentIds. Optional If-Match: \"<version>\" (409 version_conflict when stale) and Idempotency-Key (a repeat returns the first result; the same key with another body is 409 idempotency_key_reused).")
             .Accepts<Dictionary<string, JsonElement>>("application/json")
             .ProducesErrors(400, 401, 403, 404, 409, 413, 415);
+        group.MapGet("/{id:guid}/timers", Timers).WithName("GetDeliveryTimers")
+            .WithSummary("The delivery's timers: auto-acceptance and reminders, running, frozen (by whom), fired or cancelled")
+            .ProducesErrors(401, 403, 404);
+        group.MapGet("/{id:guid}/tasks", Tasks).WithName("GetDeliveryTasks")
+            .WithSummary("The delivery's tasks, open ones first")
+            .ProducesErrors(401, 403, 404);
         group.MapPut("/{id:guid}/invoice", SetInvoice).RequireAuthorization(Policies.Marketplace).WithName("SetInvoiceStatus")
             .WithSummary("Report the order's invoice status (marketplace): none, requested, issued, returned")
             .Accepts<InvoiceBody>("application/json")
@@ -98,10 +106,10 @@ public static class DeliveryEndpoints
     }
 
     private static async Task<Results<Ok<DeliveryList>, ProblemHttpResult>> List(
-        string? stage, string? status, string? q, string? cursor, int? limit, DeliveryQueries queries, DeliveryPresenter presenter, HttpContext http, CancellationToken cancellationToken)
+        [AsParameters] DeliveryListQuery query, DeliveryQueries queries, DeliveryPresenter presenter, HttpContext http, CancellationToken cancellationToken)
     {
         var caller = http.User.ToCaller();
-        var result = await queries.ListAsync(caller, new DeliveryFilter(stage, status, q, cursor, limit), cancellationToken);
+        var result = await queries.ListAsync(caller, query.ToFilter(), cancellationToken);
         if (result.Failure is { } failure)
         {
             return Problems.From(http, failure);
@@ -170,6 +178,12 @@ public static class DeliveryEndpoints
         return await Respond(http, presenter, result, cancellationToken);
     }
 
+    private static async Task<Results<Ok<IReadOnlyList<TimerView>>, ProblemHttpResult>> Timers(Guid id, DeliveryInsight insight, HttpContext http, CancellationToken cancellationToken) =>
+        Problems.OkOr(http, await insight.TimersAsync(http.User.ToCaller(), id, cancellationToken));
+
+    private static async Task<Results<Ok<IReadOnlyList<TaskView>>, ProblemHttpResult>> Tasks(Guid id, DeliveryInsight insight, HttpContext http, CancellationToken cancellationToken) =>
+        Problems.OkOr(http, await insight.TasksAsync(http.User.ToCaller(), id, cancellationToken));
+
     /// <summary>A delivery result as 200 with its ETag, or the failure as problem details.</summary>
     internal static async Task<Results<Ok<DeliveryResource>, ProblemHttpResult>> Respond(HttpContext http, DeliveryPresenter presenter, Result<DeliveryView> result, CancellationToken cancellationToken)
     {
@@ -218,4 +232,58 @@ public static class DeliveryEndpoints
 
         return errors.Count == 0;
     }
+}
+
+/// <summary>The query of <c>GET /api/v1/deliveries</c> (and of the console's CSV export).</summary>
+public sealed class DeliveryListQuery
+{
+    [FromQuery(Name = "stage")] public string? Stage { get; init; }
+
+    [FromQuery(Name = "status")] public string? Status { get; init; }
+
+    [FromQuery(Name = "q")] public string? Q { get; init; }
+
+    [FromQuery(Name = "definitionKey")] public string? DefinitionKey { get; init; }
+
+    [FromQuery(Name = "definitionVersion")] public int? DefinitionVersion { get; init; }
+
+    [FromQuery(Name = "providerId")] public string? ProviderId { get; init; }
+
+    [FromQuery(Name = "buyerId")] public string? BuyerId { get; init; }
+
+    [FromQuery(Name = "productId")] public string? ProductId { get; init; }
+
+    [FromQuery(Name = "orderId")] public string? OrderId { get; init; }
+
+    [FromQuery(Name = "createdFrom")] public DateTimeOffset? CreatedFrom { get; init; }
+
+    [FromQuery(Name = "createdTo")] public DateTimeOffset? CreatedTo { get; init; }
+
+    [FromQuery(Name = "dueSoon")] public bool? DueSoon { get; init; }
+
+    [FromQuery(Name = "stuckDays")] public int? StuckDays { get; init; }
+
+    [FromQuery(Name = "openTicket")] public bool? OpenTicket { get; init; }
+
+    [FromQuery(Name = "failedNotification")] public bool? FailedNotification { get; init; }
+
+    [FromQuery(Name = "cursor")] public string? Cursor { get; init; }
+
+    [FromQuery(Name = "limit")] public int? Limit { get; init; }
+
+    public DeliveryFilter ToFilter() => new(Stage, Status, Q, Cursor, Limit)
+    {
+        DefinitionKey = DefinitionKey,
+        DefinitionVersion = DefinitionVersion,
+        ProviderId = ProviderId,
+        BuyerId = BuyerId,
+        ProductId = ProductId,
+        OrderId = OrderId,
+        CreatedFrom = CreatedFrom,
+        CreatedTo = CreatedTo,
+        DueSoon = DueSoon,
+        StuckDays = StuckDays,
+        OpenTicket = OpenTicket,
+        FailedNotification = FailedNotification,
+    };
 }

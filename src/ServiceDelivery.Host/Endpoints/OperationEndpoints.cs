@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using ServiceDelivery.Application.Common;
 using ServiceDelivery.Application.Deliveries;
 using ServiceDelivery.Application.Notifications;
+using ServiceDelivery.Application.Operations;
 using ServiceDelivery.Host.Auth;
 
 namespace ServiceDelivery.Host.Endpoints;
@@ -25,6 +26,10 @@ public static class OperationEndpoints
             .WithSummary("Refund an amount up to the paid amount and end the delivery (platform); reason required, logged")
             .WithDescription("amount defaults to the paid amount and carries at most the currency's minor units. Refused with 409 invoice_blocks_refund while an invoice is requested or issued and not returned.")
             .Accepts<RefundBody>("application/json").ProducesErrors(400, 401, 403, 404, 409, 415);
+        admin.MapPost("/preview", Preview).WithName("PreviewIntervention")
+            .WithSummary("What an intervention would do, decided by the engine without writing anything (platform)")
+            .WithDescription("Body: kind (move, close, complete, refund), toStage, amount. Answers the stage and status after it, tasks closed and opened, timer changes, notifications and the delivery's version: apply with If-Match on that version to get exactly this, or 409 version_conflict.")
+            .Accepts<PreviewBody>("application/json").ProducesErrors(400, 401, 403, 404, 409, 415);
         admin.MapPost("/migrate", Migrate).WithName("MigrateDelivery")
             .WithSummary("Run a delivery on another published version of its definition (platform); logged")
             .WithDescription("Keeps the stage; tasks follow the new version; running clocks it keeps continue, clocks it removed are cancelled.")
@@ -36,6 +41,23 @@ public static class OperationEndpoints
             .ProducesErrors(400, 401, 403);
         notifications.MapPost("/{id:long}/retry", Retry).WithName("RetryNotification")
             .WithSummary("Send a failed notification again").ProducesErrors(401, 403, 404, 409);
+        notifications.MapPost("/retry", RetryMany).WithName("RetryNotifications")
+            .WithSummary("Send the failed ones among up to 200 notifications again; answers how many were queued")
+            .Accepts<RetryBody>("application/json").ProducesErrors(400, 401, 403, 415);
+        app.MapGet("/api/v1/deliveries/{id:guid}/notifications", DeliveryNotifications).WithTags("Operations").RequireAuthorization(Policies.Platform)
+            .WithName("GetDeliveryNotifications")
+            .WithSummary("The delivery's mails and webhooks with status, attempts and last error, newest first (platform)")
+            .ProducesErrors(401, 403, 404);
+
+        var operations = app.MapGroup("/api/v1/operations").WithTags("Operations").RequireAuthorization(Policies.Platform);
+        operations.MapGet("/overview", Overview).WithName("GetOperationsOverview")
+            .WithSummary("Counts per stage, due soon, refund reviews, open tickets, stuck deliveries, failed notifications, timer lag, job servers, per-day and per-stage figures (platform)")
+            .WithDescription("stuckDays (1–3650, default 3): active deliveries with nothing written for that long. Counts that could be large are capped at 10,001.")
+            .ProducesErrors(400, 401, 403);
+        operations.MapGet("/providers", Providers).WithName("GetProviderAnalytics")
+            .WithSummary("Service levels per provider over the deliveries started in [from, to) (platform)")
+            .WithDescription("from and to are ISO 8601 instants, at most 366 days apart. Rates are null when nothing was decided.")
+            .ProducesErrors(400, 401, 403);
         return app;
     }
 
@@ -46,6 +68,12 @@ public static class OperationEndpoints
     public sealed record RefundBody(decimal? Amount, string? Reason, string? InternalNote);
 
     public sealed record MigrateBody(int? ToVersion, string? Reason);
+
+    public sealed record PreviewBody(string? Kind, string? ToStage, decimal? Amount, string? Reason, string? InternalNote);
+
+    public sealed record RetryBody(IReadOnlyList<long>? Ids);
+
+    public sealed record RetryResult(int Retried);
 
     public sealed record NotificationList(IReadOnlyList<NotificationView> Items, string? NextCursor);
 
@@ -101,6 +129,37 @@ public static class OperationEndpoints
         var result = await admin.RetryAsync(http.User.ToCaller(), id, cancellationToken);
         return result.Failure is { } failure ? Problems.From(http, failure) : TypedResults.Ok(result.Value!);
     }
+
+    private static async Task<Results<Ok<InterventionPreview>, ProblemHttpResult>> Preview(Guid id, JsonBody<PreviewBody> body, DeliveryCommands commands, HttpContext http, CancellationToken cancellationToken)
+    {
+        if (body.Failure is { } invalid)
+        {
+            return Problems.From(http, invalid);
+        }
+
+        var b = body.Value!;
+        return Problems.OkOr(http, await commands.PreviewInterventionAsync(http.User.ToCaller(), new InterveneRequest(id, b.Kind ?? string.Empty, b.ToStage, b.Reason, b.InternalNote, b.Amount), cancellationToken));
+    }
+
+    private static async Task<Results<Ok<RetryResult>, ProblemHttpResult>> RetryMany(JsonBody<RetryBody> body, NotificationAdmin admin, HttpContext http, CancellationToken cancellationToken)
+    {
+        if (body.Failure is { } invalid)
+        {
+            return Problems.From(http, invalid);
+        }
+
+        var result = await admin.RetryManyAsync(http.User.ToCaller(), body.Value!.Ids ?? [], cancellationToken);
+        return result.Failure is { } failure ? Problems.From(http, failure) : TypedResults.Ok(new RetryResult(result.Value));
+    }
+
+    private static async Task<Results<Ok<IReadOnlyList<NotificationView>>, ProblemHttpResult>> DeliveryNotifications(Guid id, DeliveryInsight insight, HttpContext http, CancellationToken cancellationToken) =>
+        Problems.OkOr(http, await insight.NotificationsAsync(http.User.ToCaller(), id, cancellationToken));
+
+    private static async Task<Results<Ok<Overview>, ProblemHttpResult>> Overview(int? stuckDays, OperationsOverview overview, HttpContext http, CancellationToken cancellationToken) =>
+        Problems.OkOr(http, await overview.ReadAsync(http.User.ToCaller(), stuckDays ?? OperationsOverview.DefaultStuckDays, cancellationToken));
+
+    private static async Task<Results<Ok<IReadOnlyList<ProviderFigures>>, ProblemHttpResult>> Providers(DateTimeOffset? from, DateTimeOffset? to, ProviderAnalytics analytics, HttpContext http, CancellationToken cancellationToken) =>
+        Problems.OkOr(http, await analytics.ReadAsync(http.User.ToCaller(), from, to, cancellationToken));
 
     private static ProblemHttpResult? Invalid(HttpContext http, Failure? bodyFailure, out int? version)
     {

@@ -48,6 +48,10 @@ public static class Problems
             extensions: extensions);
     }
 
+    /// <summary>The value as 200, or the failure as problem details.</summary>
+    public static Results<Ok<T>, ProblemHttpResult> OkOr<T>(HttpContext http, Result<T> result) =>
+        result.Failure is { } failure ? From(http, failure) : TypedResults.Ok(result.Value!);
+
     public static int Status(string code) => code switch
     {
         Failure.ValidationFailedCode => StatusCodes.Status400BadRequest,

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using System.Diagnostics;
 using ServiceDelivery.Application.Common;
 using ServiceDelivery.Host.Endpoints;
@@ -54,8 +55,9 @@ public static partial class ProblemDetailsDefaults
     }
 
     // The framework's own wording, "Failed to bind parameter \"int? limit\" from \"abc\".", is the only place it names the parameter.
+    // A query bound into a class ([AsParameters]) is named by its property (Limit): the query's names are camelCase.
     private static string? UnboundParameter(BadHttpRequestException exception) =>
-        BindFailure().Match(exception.Message) is { Success: true } match ? match.Groups["name"].Value : null;
+        BindFailure().Match(exception.Message) is { Success: true } match ? JsonNamingPolicy.CamelCase.ConvertName(match.Groups["name"].Value) : null;
 
     [System.Text.RegularExpressions.GeneratedRegex("^Failed to bind parameter \"[^\"]* (?<name>[A-Za-z0-9_]+)\" from")]
     private static partial System.Text.RegularExpressions.Regex BindFailure();

@@ -129,6 +129,7 @@ public static class ServiceDeliveryHost
         app.MapOperationEndpoints();
 
         app.MapServiceDeliveryWeb();
+        app.MapConsoleEndpoints();
         return app;
     }
 

@@ -134,7 +134,8 @@ public static class WebPages
         app.UseStaticFiles();
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
 
-        app.MapGet("/", () => Results.Redirect("/studio")).ExcludeFromDescription();
+        // Operators land on their console, everyone else on the Studio.
+        app.MapGet("/", (HttpContext http) => Results.Redirect(http.User.IsInRole("platform") ? "/console" : "/studio")).ExcludeFromDescription();
         app.MapGet("/culture", (string? lang, string? returnUrl, HttpContext http) =>
         {
             var culture = lang == "en" ? "en" : "zh-CN";

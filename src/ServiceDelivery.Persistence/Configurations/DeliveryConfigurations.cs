@@ -45,6 +45,10 @@ internal sealed class DeliveryConfiguration : IEntityTypeConfiguration<DeliveryR
         builder.HasIndex(d => new { d.Stage, d.CreatedAt });
         builder.HasIndex(d => new { d.CreatedAt, d.Id }).IsDescending(true, true);
         builder.HasIndex(d => new { d.Status, d.CreatedAt, d.Id }).IsDescending(false, true, true);
+        // The operations console: deliveries finished per day (a terminal stage is entered once) and those stuck
+        // (active, nothing written for days).
+        builder.HasIndex(d => new { d.Status, d.StageEnteredAt });
+        builder.HasIndex(d => new { d.Status, d.UpdatedAt });
         builder.HasIndex(d => d.OrderId, "ix_deliveries_order_id_trgm").HasMethod("gin").HasOperators("gin_trgm_ops");
         builder.HasIndex(d => d.ProductName, "ix_deliveries_product_name_trgm").HasMethod("gin").HasOperators("gin_trgm_ops");
     }

@@ -154,3 +154,17 @@ internal sealed class MigrationBatchConfiguration : IEntityTypeConfiguration<Mig
         builder.HasIndex(b => new { b.Key, b.StartedAt });
     }
 }
+
+internal sealed class SavedFilterConfiguration : IEntityTypeConfiguration<SavedFilterRecord>
+{
+    public void Configure(EntityTypeBuilder<SavedFilterRecord> builder)
+    {
+        builder.ToTable("saved_filters");
+        builder.HasKey(f => f.Id);
+        builder.Property(f => f.Name).HasMaxLength(100);
+        builder.Property(f => f.Query).HasMaxLength(2000);
+        builder.Property(f => f.SavedBy).HasMaxLength(100);
+        builder.Property(f => f.SavedByName).HasMaxLength(200);
+        builder.HasIndex(f => f.SavedAt);
+    }
+}

@@ -401,6 +401,12 @@ namespace ServiceDelivery.Persistence.Migrations
                     b.HasIndex("Stage", "CreatedAt")
                         .HasDatabaseName("ix_deliveries_stage_created_at");
 
+                    b.HasIndex("Status", "StageEnteredAt")
+                        .HasDatabaseName("ix_deliveries_status_stage_entered_at");
+
+                    b.HasIndex("Status", "UpdatedAt")
+                        .HasDatabaseName("ix_deliveries_status_updated_at");
+
                     b.HasIndex("BuyerId", "CreatedAt", "Id")
                         .IsDescending(false, true, true)
                         .HasDatabaseName("ix_deliveries_buyer_id_created_at_id");
@@ -746,6 +752,50 @@ namespace ServiceDelivery.Persistence.Migrations
                         .HasFilter("kind = 'webhook' AND status IN ('pending', 'sending')");
 
                     b.ToTable("outbox", (string)null);
+                });
+
+            modelBuilder.Entity("ServiceDelivery.Persistence.Entities.SavedFilterRecord", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid")
+                        .HasColumnName("id");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)")
+                        .HasColumnName("name");
+
+                    b.Property<string>("Query")
+                        .IsRequired()
+                        .HasMaxLength(2000)
+                        .HasColumnType("character varying(2000)")
+                        .HasColumnName("query");
+
+                    b.Property<DateTimeOffset>("SavedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("saved_at");
+
+                    b.Property<string>("SavedBy")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)")
+                        .HasColumnName("saved_by");
+
+                    b.Property<string>("SavedByName")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)")
+                        .HasColumnName("saved_by_name");
+
+                    b.HasKey("Id")
+                        .HasName("pk_saved_filters");
+
+                    b.HasIndex("SavedAt")
+                        .HasDatabaseName("ix_saved_filters_saved_at");
+
+                    b.ToTable("saved_filters", (string)null);
                 });
 
             modelBuilder.Entity("ServiceDelivery.Persistence.Entities.TaskRecord", b =>

@@ -1,0 +1,98 @@
+using Microsoft.EntityFrameworkCore;
+using ServiceDelivery.Application.Common;
+using ServiceDelivery.Application.Deliveries;
+using ServiceDelivery.Application.Notifications;
+using ServiceDelivery.Engine.Timers;
+using ServiceDelivery.Persistence;
+using ServiceDelivery.Persistence.Entities;
+
+namespace ServiceDelivery.Application.Operations;
+
+/// <summary>
+/// What runs inside one delivery: its timers and tasks (for anyone who may see it) and its outgoing mails and
+/// webhooks (platform). The console's delivery page and the API read the same.
+/// </summary>
+public sealed class DeliveryInsight(ServiceDeliveryDbContext db, DefinitionCatalog catalog)
+{
+    /// <summary>Every timer, live ones first, then by creation.</summary>
+    public async Task<Result<IReadOnlyList<TimerView>>> TimersAsync(Caller caller, Guid deliveryId, CancellationToken cancellationToken)
+    {
+        if (await VisibleAsync(caller, deliveryId, cancellationToken) is not { } delivery)
+        {
+            return Failure.NotFound;
+        }
+
+        var definition = await catalog.GetAsync(db, delivery.DefinitionKey, delivery.DefinitionVersion, cancellationToken);
+        var rows = await db.Timers.AsNoTracking().Where(t => t.DeliveryId == deliveryId).OrderBy(t => t.CreatedAt).ThenBy(t => t.Key).ToListAsync(cancellationToken);
+        return rows
+            .OrderBy(t => t.State is TimerRecord.States.Running or TimerRecord.States.Frozen ? 0 : 1)
+            .Select(t =>
+            {
+                var known = definition is not null && definition.TryGetTimer(t.Key, out var d) ? d : null;
+                return new TimerView(t.Key, t.Stage, known is null ? null : known.IsReminder ? "reminder" : "action", known?.Perform, known?.Remind, t.State, t.DueAt, t.Remaining,
+                    FreezeNames((FreezeReasons)t.FrozenBy), t.CreatedAt, t.EndedAt);
+            })
+            .ToList();
+    }
+
+    /// <summary>Every task, open ones first.</summary>
+    public async Task<Result<IReadOnlyList<TaskView>>> TasksAsync(Caller caller, Guid deliveryId, CancellationToken cancellationToken)
+    {
+        if (await VisibleAsync(caller, deliveryId, cancellationToken) is null)
+        {
+            return Failure.NotFound;
+        }
+
+        var rows = await db.Tasks.AsNoTracking().Where(t => t.DeliveryId == deliveryId).OrderBy(t => t.ClosedAt != null).ThenBy(t => t.OpenedAt).ToListAsync(cancellationToken);
+        return rows.Select(t => new TaskView(t.Id, t.Role, t.AssigneeId, t.Stage, t.OpenedAt, t.ClosedAt)).ToList();
+    }
+
+    /// <summary>The delivery's mails and webhooks, newest first (platform).</summary>
+    public async Task<Result<IReadOnlyList<NotificationView>>> NotificationsAsync(Caller caller, Guid deliveryId, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(caller);
+        if (!caller.Is(Caller.Platform))
+        {
+            return Failure.Forbidden;
+        }
+
+        if (!await db.Deliveries.AnyAsync(d => d.Id == deliveryId, cancellationToken))
+        {
+            return Failure.NotFound;
+        }
+
+        var rows = await db.Outbox.AsNoTracking().Where(o => o.DeliveryId == deliveryId).OrderByDescending(o => o.Id).Take(500).ToListAsync(cancellationToken);
+        return rows.Select(NotificationAdmin.ToView).ToList();
+    }
+
+    private async Task<DeliveryRecord?> VisibleAsync(Caller caller, Guid deliveryId, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(caller);
+        var delivery = await db.Deliveries.AsNoTracking().FirstOrDefaultAsync(d => d.Id == deliveryId, cancellationToken);
+        return delivery is not null && DeliveryAccess.CanSee(caller, delivery) ? delivery : null;
+    }
+
+    private static IReadOnlyList<string> FreezeNames(FreezeReasons reasons) =>
+        [.. Enum.GetValues<FreezeReasons>().Where(r => r != FreezeReasons.None && reasons.HasFlag(r)).Select(r => r.ToString().ToLowerInvariant())];
+}
+
+/// <summary>A durable timer of a delivery.</summary>
+/// <param name="Kind">action (performs <see cref="Perform"/> when due) or reminder (sends <see cref="Remind"/>); null when its definition no longer has it.</param>
+/// <param name="State">running, frozen, fired or cancelled.</param>
+/// <param name="Remaining">While frozen: the time left when the clock runs again.</param>
+/// <param name="FrozenBy">While frozen: paused (refund review) and/or dispute.</param>
+public sealed record TimerView(
+    string Key,
+    string Stage,
+    string? Kind,
+    string? Perform,
+    string? Remind,
+    string State,
+    DateTimeOffset? DueAt,
+    TimeSpan? Remaining,
+    IReadOnlyList<string> FrozenBy,
+    DateTimeOffset CreatedAt,
+    DateTimeOffset? EndedAt);
+
+/// <summary>A human task; open while <see cref="ClosedAt"/> is null.</summary>
+public sealed record TaskView(Guid Id, string Role, string? AssigneeId, string Stage, DateTimeOffset OpenedAt, DateTimeOffset? ClosedAt);

@@ -1,0 +1,170 @@
+using Microsoft.EntityFrameworkCore;
+using ServiceDelivery.Application.Common;
+using ServiceDelivery.Application.Deliveries;
+using ServiceDelivery.Application.Tickets;
+using ServiceDelivery.Persistence;
+using ServiceDelivery.Persistence.Entities;
+
+namespace ServiceDelivery.Application.Operations;
+
+/// <summary>
+/// The operations console's overview: where deliveries stand and what needs the platform now. Every figure is an
+/// index read whatever the number of deliveries: lists are short, counts that could be large are capped.
+/// </summary>
+public sealed class OperationsOverview(ServiceDeliveryDbContext db, DeliveryQueries deliveries, DeliveryOptions options, TimeProvider clock, IJobServers jobServers)
+{
+    public const int DefaultStuckDays = 3;
+
+    /// <summary>Counts above this read as "more than" (a count of half a million rows costs more than it tells).</summary>
+    public const int CountCap = 10_000;
+
+    public const int ChartDays = 14;
+
+    /// <summary>Stage times are measured on the stage changes among the newest log rows (bounded work).</summary>
+    public const int RecentLogRows = 50_000;
+
+    private const int ListLength = 10;
+
+    public async Task<Result<Overview>> ReadAsync(Caller caller, int stuckDays, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(caller);
+        if (!caller.Is(Caller.Platform))
+        {
+            return Failure.Forbidden;
+        }
+
+        if (stuckDays is < 1 or > DeliveryFilter.MaxStuckDays)
+        {
+            return Failure.Invalid(new InputError("stuckDays", "out_of_range", DeliveryFilter.MaxStuckDays));
+        }
+
+        var now = clock.GetUtcNow();
+        var counts = await deliveries.CountsAsync(caller, cancellationToken);
+        var actionTimers = await deliveries.ActionTimerKeysAsync(cancellationToken);
+        var until = now + DeliveryQueries.DueSoonWindow;
+
+        var dueSoonTimers = db.Timers.AsNoTracking().Where(t => t.State == TimerRecord.States.Running && t.DueAt <= until && actionTimers.Contains(t.Key));
+        var dueSoonCount = await dueSoonTimers.Take(CountCap + 1).CountAsync(cancellationToken);
+        var dueSoon = await dueSoonTimers.OrderBy(t => t.DueAt).Take(ListLength)
+            .Join(db.Deliveries, t => t.DeliveryId, d => d.Id, (t, d) => new DueSoonItem(d.Id, d.OrderId, d.ProductName, d.ProviderName, d.Stage, t.DueAt!.Value))
+            .ToListAsync(cancellationToken);
+
+        var reviews = db.Tasks.AsNoTracking().Where(t => t.ClosedAt == null && t.Role == Caller.Platform);
+        var reviewCount = await reviews.Take(CountCap + 1).CountAsync(cancellationToken);
+        var oldestReviews = await reviews.OrderBy(t => t.OpenedAt).Take(ListLength)
+            .Join(db.Deliveries, t => t.DeliveryId, d => d.Id, (t, d) => new WaitingItem(d.Id, d.OrderId, d.ProductName, d.ProviderName, d.Stage, t.OpenedAt))
+            .ToListAsync(cancellationToken);
+
+        var tickets = await db.Tickets.AsNoTracking().Where(t => t.Status == TicketStatuses.Open)
+            .GroupBy(t => t.Category)
+            .Select(g => new TicketGroup(g.Key, g.Count(), g.Min(t => t.OpenedAt)))
+            .ToListAsync(cancellationToken);
+
+        var quietSince = now.AddDays(-stuckDays);
+        var stuck = await db.Deliveries.AsNoTracking().Where(d => d.Status == "active" && d.UpdatedAt < quietSince).Take(CountCap + 1).CountAsync(cancellationToken);
+
+        var failed = await db.Outbox.AsNoTracking().Where(o => o.Status == OutboxRecord.Statuses.Failed)
+            .GroupBy(o => o.Kind).Select(g => new { Kind = g.Key, Count = g.Count() })
+            .ToDictionaryAsync(g => g.Kind, g => g.Count, cancellationToken);
+
+        var oldestDue = await db.Timers.AsNoTracking().Where(t => t.State == TimerRecord.States.Running).MinAsync(t => t.DueAt, cancellationToken);
+        var lag = oldestDue is { } due && due < now ? now - due : TimeSpan.Zero;
+
+        return new Overview(
+            now,
+            counts,
+            dueSoonCount,
+            dueSoon,
+            reviewCount,
+            oldestReviews,
+            tickets.OrderByDescending(t => t.Count).ToList(),
+            stuckDays,
+            stuck,
+            failed.GetValueOrDefault(Outbox.OutboxWriter.Email),
+            failed.GetValueOrDefault(Outbox.OutboxWriter.Webhook),
+            lag,
+            jobServers.List(),
+            await PerDayAsync(now, cancellationToken),
+            await StageTimesAsync(cancellationToken));
+    }
+
+    /// <summary>Started, completed and refunded per day (in the service's time zone), the last <see cref="ChartDays"/> days.</summary>
+    private async Task<IReadOnlyList<DayCount>> PerDayAsync(DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var zone = TimeZoneInfo.FindSystemTimeZoneById(options.DefaultTimeZone);
+        var today = DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(now, zone).Date);
+        var firstDay = today.AddDays(1 - ChartDays);
+        var from = new DateTimeOffset(firstDay.ToDateTime(TimeOnly.MinValue), zone.GetUtcOffset(firstDay.ToDateTime(TimeOnly.MinValue))).ToUniversalTime();
+        var tz = options.DefaultTimeZone;
+        var started = await db.Database.SqlQuery<DayRow>($"""
+            SELECT (created_at AT TIME ZONE {tz})::date AS day, 'started' AS kind, count(*)::int AS count
+            FROM deliveries WHERE created_at >= {from} GROUP BY 1
+            UNION ALL
+            SELECT (stage_entered_at AT TIME ZONE {tz})::date, status, count(*)::int
+            FROM deliveries WHERE status IN ('completed', 'refunded') AND stage_entered_at >= {from} GROUP BY 1, 2
+            """).ToListAsync(cancellationToken);
+        var byDay = started.ToLookup(r => (r.Day, r.Kind));
+        return [.. Enumerable.Range(0, ChartDays).Select(i => firstDay.AddDays(i)).Select(day => new DayCount(
+            day,
+            byDay[(day, "started")].Sum(r => r.Count),
+            byDay[(day, "completed")].Sum(r => r.Count),
+            byDay[(day, "refunded")].Sum(r => r.Count)))];
+    }
+
+    /// <summary>
+    /// Median and p90 time spent in each stage, measured on the stage changes among the newest
+    /// <see cref="RecentLogRows"/> log rows: each against the step that entered the stage.
+    /// </summary>
+    private async Task<IReadOnlyList<StageTime>> StageTimesAsync(CancellationToken cancellationToken)
+    {
+        var rows = await db.Database.SqlQuery<StageTimeRow>($"""
+            WITH recent AS (SELECT delivery_id, seq, at, from_stage, to_stage FROM process_log ORDER BY id DESC LIMIT {RecentLogRows}),
+            left_stage AS (SELECT * FROM recent WHERE from_stage IS NOT NULL AND from_stage <> to_stage)
+            SELECT l.from_stage AS stage, count(*)::int AS count,
+                   percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM l.at - e.at))::float8 AS median,
+                   percentile_cont(0.9) WITHIN GROUP (ORDER BY extract(epoch FROM l.at - e.at))::float8 AS p90
+            FROM left_stage l
+            CROSS JOIN LATERAL (
+                SELECT p.at FROM process_log p
+                WHERE p.delivery_id = l.delivery_id AND p.seq < l.seq AND p.to_stage = l.from_stage AND p.from_stage IS DISTINCT FROM p.to_stage
+                ORDER BY p.seq DESC LIMIT 1) e
+            GROUP BY l.from_stage
+            """).ToListAsync(cancellationToken);
+        return [.. rows.Select(r => new StageTime(r.Stage, r.Count, TimeSpan.FromSeconds(r.Median), TimeSpan.FromSeconds(r.P90)))];
+    }
+
+    private sealed record DayRow(DateOnly Day, string Kind, int Count);
+
+    private sealed record StageTimeRow(string Stage, int Count, double Median, double P90);
+}
+
+/// <summary>The console's overview at <see cref="At"/>.</summary>
+/// <param name="DueSoonCount">Capped at <see cref="OperationsOverview.CountCap"/> + 1.</param>
+/// <param name="StuckCount">Active deliveries with nothing written for <see cref="StuckDays"/> days (capped).</param>
+/// <param name="TimerLag">How late the oldest due timer not yet fired is (zero when none is late).</param>
+public sealed record Overview(
+    DateTimeOffset At,
+    IReadOnlyDictionary<string, int> StageCounts,
+    int DueSoonCount,
+    IReadOnlyList<DueSoonItem> DueSoon,
+    int RefundReviewCount,
+    IReadOnlyList<WaitingItem> RefundReviews,
+    IReadOnlyList<TicketGroup> OpenTickets,
+    int StuckDays,
+    int StuckCount,
+    int FailedMails,
+    int FailedWebhooks,
+    TimeSpan TimerLag,
+    IReadOnlyList<JobServerView> JobServers,
+    IReadOnlyList<DayCount> PerDay,
+    IReadOnlyList<StageTime> StageTimes);
+
+public sealed record DueSoonItem(Guid DeliveryId, string OrderId, string ProductName, string ProviderName, string Stage, DateTimeOffset DueAt);
+
+public sealed record WaitingItem(Guid DeliveryId, string OrderId, string ProductName, string ProviderName, string Stage, DateTimeOffset Since);
+
+public sealed record TicketGroup(string Category, int Count, DateTimeOffset OldestOpenedAt);
+
+public sealed record DayCount(DateOnly Day, int Started, int Completed, int Refunded);
+
+public sealed record StageTime(string Stage, int Count, TimeSpan Median, TimeSpan P90);

@@ -1,0 +1,83 @@
+using Microsoft.Extensions.DependencyInjection;
+using ServiceDelivery.Application;
+using ServiceDelivery.Application.Common;
+using ServiceDelivery.Application.Deliveries;
+using ServiceDelivery.Application.Notifications;
+using ServiceDelivery.Application.Operations;
+using ServiceDelivery.Application.Tickets;
+using ServiceDelivery.Engine.Definitions;
+using ServiceDelivery.Persistence;
+using ServiceDelivery.Web.Studio;
+
+namespace ServiceDelivery.Web.Console;
+
+/// <summary>Everything the console's delivery page shows, read in one scope through the application's queries.</summary>
+public sealed record DeliveryPageData(
+    DeliveryView Delivery,
+    ProcessDefinition Definition,
+    ProcessGraph Graph,
+    DeliveryLog Log,
+    IReadOnlyList<TimerView> Timers,
+    IReadOnlyList<TaskView> Tasks,
+    IReadOnlyList<NotificationView> Notifications,
+    IReadOnlyList<TicketView> Tickets,
+    IReadOnlyList<ActionDefinition> PlatformActions,
+    DateTimeOffset Now)
+{
+    public static async Task<DeliveryPageData?> LoadAsync(IServiceProvider services, Caller caller, Guid id, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        var delivery = (await services.GetRequiredService<DeliveryCommands>().GetAsync(caller, id, cancellationToken)).Value;
+        if (delivery is null)
+        {
+            return null;
+        }
+
+        var db = services.GetRequiredService<ServiceDeliveryDbContext>();
+        var definition = await services.GetRequiredService<DefinitionCatalog>().GetAsync(db, delivery.Definition.Key, delivery.Definition.Version, cancellationToken);
+        if (definition is null)
+        {
+            return null;
+        }
+
+        var json = (await services.GetRequiredService<ServiceDelivery.Application.Definitions.DefinitionCommands>().GetVersionAsync(delivery.Definition.Key, delivery.Definition.Version, cancellationToken)).Value?.Json;
+        var insight = services.GetRequiredService<DeliveryInsight>();
+        var tickets = services.GetRequiredService<TicketQueries>();
+        var threads = new List<TicketView>();
+        foreach (var summary in (await tickets.ForDeliveryAsync(caller, id, cancellationToken)).Value ?? [])
+        {
+            if ((await tickets.GetAsync(caller, summary.Id, cancellationToken)).Value is { } ticket)
+            {
+                threads.Add(ticket);
+            }
+        }
+
+        return new DeliveryPageData(
+            delivery,
+            definition,
+            json is null ? ProcessGraph.Parse("{}") : ProcessGraph.Parse(json),
+            (await services.GetRequiredService<DeliveryQueries>().LogAsync(caller, id, cancellationToken)).Value!,
+            (await insight.TimersAsync(caller, id, cancellationToken)).Value ?? [],
+            (await insight.TasksAsync(caller, id, cancellationToken)).Value ?? [],
+            (await insight.NotificationsAsync(caller, id, cancellationToken)).Value ?? [],
+            threads,
+            DeliveryAccess.AvailableActions(caller, delivery, definition),
+            services.GetRequiredService<TimeProvider>().GetUtcNow());
+    }
+
+    /// <summary>The running or frozen action timer (auto-acceptance), if any.</summary>
+    public TimerView? Countdown => Timers.FirstOrDefault(t => t.Kind == "action" && t.State is "running" or "frozen");
+
+    /// <summary>Stages the delivery has been in, from its log.</summary>
+    public IReadOnlySet<string> Visited => Log.Entries.SelectMany(e => new[] { e.FromStage, e.ToStage }).OfType<string>().ToHashSet(StringComparer.Ordinal);
+
+    public string StageName(string stage) => Definition.TryGetStage(stage, out var s) ? s.Name.Get(UiText.Culture) : stage;
+
+    /// <summary>A timer in words: "自动动作（验收通过）" or "提醒（提前 3 天 提醒）".</summary>
+    public string TimerName(string key) =>
+        !Definition.TryGetTimer(key, out var timer) ? key
+        : timer.IsReminder ? UiText.T("console.timerKind.reminder") + "（" + UiText.T("timer.before", UiText.Span(timer.Before)) + "）"
+        : UiText.T("console.timerKind.action") + "（" + ActionName(timer.Perform!) + "）";
+
+    public string ActionName(string action) => ServiceDelivery.Application.Definitions.DisplayNames.Action(Definition, action, UiText.Culture);
+}

@@ -1,0 +1,288 @@
+using System.Net;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Playwright;
+using ServiceDelivery.Testing;
+
+namespace ServiceDelivery.Browser.Tests;
+
+/// <summary>The operations console as the platform uses it, in Chromium against the real host with the demo data.</summary>
+public sealed class ConsoleTests(ConsoleHost host, Browser browser) : IClassFixture<ConsoleHost>, IClassFixture<Browser>
+{
+    private const string Key = "manual-service-delivery";
+    private static readonly string[] ToAccepting = ["submit_requirement", "confirm_requirement", "submit_for_acceptance"];
+
+    private async Task<IPage> ConsoleAsync(string path)
+    {
+        var page = await browser.SignedInAsync(host, "platform");
+        await page.GotoAsync(host.BaseUrl + path);
+        await page.Locator("[data-testid=console-nav][data-interactive=true]").WaitForAsync();
+        return page;
+    }
+
+    private static string Order(string prefix) => $"{prefix}-{Guid.NewGuid():N}"[..24];
+
+    [Fact]
+    public async Task The_overview_counts_every_stage_as_the_database_does_and_lists_an_auto_acceptance_due_in_ten_hours()
+    {
+        var due = await host.StartDeliveryAsync(Key, Order("DUE"), ToAccepting);
+        await using (var db = TestDatabase.Context(host.ConnectionString))
+        {
+            // Fourteen days and fourteen hours into acceptance: the clock the engine started falls due in ten hours.
+            await db.Database.ExecuteSqlAsync($"UPDATE timers SET due_at = now() + interval '10 hours' WHERE delivery_id = {due} AND key = 'auto_accept'");
+        }
+
+        var page = await ConsoleAsync("/console");
+        await page.GetByTestId("due-soon").Locator($"[data-delivery='{due}']").WaitForAsync();
+
+        await using var check = TestDatabase.Context(host.ConnectionString);
+        var expected = await check.Deliveries.GroupBy(d => d.Stage).Select(g => new { g.Key, Count = g.Count() }).ToDictionaryAsync(g => g.Key, g => g.Count);
+        expected.Should().ContainKeys("requirement_pending", "accepting", "refunded", "closed"); // the demo data is there
+        var shown = new Dictionary<string, int>();
+        foreach (var badge in await page.Locator("[data-testid=stage-count]").AllAsync())
+        {
+            shown[(await badge.GetAttributeAsync("data-stage"))!] = int.Parse((await badge.GetAttributeAsync("data-count"))!, System.Globalization.CultureInfo.InvariantCulture);
+        }
+
+        shown.Where(s => s.Value > 0).Should().BeEquivalentTo(expected, "every stage's count on the graph is the database's");
+        (await page.GetByTestId("stat-due-soon").Locator(".stat-value").InnerTextAsync()).Should().NotBe("0");
+        await Browser.ScreenshotAsync(page, "console-1-overview");
+    }
+
+    [Fact]
+    public async Task A_filter_by_provider_and_stage_saved_on_the_server_opens_from_its_link_with_the_same_rows_and_exports_them_as_csv()
+    {
+        var provider = new HostApi.Provider("p-filter-" + Guid.NewGuid().ToString("N")[..6], "筛选测试服务商", "ops@filter.example");
+        var implementing = new List<string>();
+        for (var i = 0; i < 3; i++)
+        {
+            var order = Order("FLT");
+            implementing.Add(order);
+            await host.StartDeliveryAsync(Key, order, provider, "submit_requirement", "confirm_requirement");
+        }
+
+        await host.StartDeliveryAsync(Key, Order("FLT-OTHER"), provider, "submit_requirement"); // same provider, another stage
+
+        var page = await ConsoleAsync("/console/deliveries");
+        await page.GetByTestId("filter-provider").FillAsync(provider.Id);
+        await page.GetByTestId("filter-stage").ClickAsync();
+        await page.GetByRole(AriaRole.Option, new() { Name = "实施中" }).ClickAsync();
+        await page.GetByTestId("apply").ClickAsync();
+        await page.WaitForURLAsync(url => url.Contains("providerId=" + provider.Id, StringComparison.Ordinal) && url.Contains("stage=implementing", StringComparison.Ordinal));
+        var rows = page.GetByTestId("delivery-row");
+        await Expect(rows, 3);
+        var listed = await OrdersAsync(page);
+        listed.Should().BeEquivalentTo(implementing);
+
+        await page.GetByTestId("filter-name").FillAsync("筛选测试：实施中");
+        await page.GetByTestId("save-filter").ClickAsync();
+        await page.WaitForURLAsync(url => url.Contains("saved=", StringComparison.Ordinal));
+        await page.GetByTestId("saved-banner").WaitForAsync();
+        await Browser.ScreenshotAsync(page, "console-2-filtered-saved");
+
+        // Another operator opens the link.
+        var other = await browser.SignedInAsync(host, "platform");
+        await other.GotoAsync(page.Url);
+        await Expect(other.GetByTestId("delivery-row"), 3);
+        (await OrdersAsync(other)).Should().Equal(listed, "the saved filter's link gives the same rows in the same order");
+
+        var href = await other.GetByTestId("export-csv").GetAttributeAsync("href");
+        var csv = await other.APIRequest.GetAsync(host.BaseUrl + href);
+        csv.Status.Should().Be(200);
+        csv.Headers["content-type"].Should().StartWith("text/csv");
+        var lines = (await csv.TextAsync()).TrimStart('\uFEFF').Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        lines[0].Should().StartWith("订单号,");
+        lines.Skip(1).Select(l => l.Split(',')[0]).Should().Equal(listed, "the export has the rows of the list");
+    }
+
+    [Fact]
+    public async Task A_delivery_in_acceptance_shows_its_countdown_timeline_and_three_timers_and_the_clock_freezes_live_when_a_dispute_opens()
+    {
+        var id = await host.StartDeliveryAsync(Key, Order("ACC"), ToAccepting);
+        var page = await ConsoleAsync($"/console/deliveries/{id}");
+        await page.Locator("[data-testid=countdown][data-state=running]").WaitForAsync();
+        (await page.GetByTestId("countdown").InnerTextAsync()).Should().Contain("剩余 14 天 23 小时");
+        (await page.GetByTestId("stage-name").InnerTextAsync()).Should().Be("待验收");
+        await Expect(page.GetByTestId("log-entry"), 4); // start and the three steps
+        var steps = await page.GetByTestId("log-entry").EvaluateAllAsync<string[]>("es => es.map(e => e.dataset.action)");
+        steps.Should().Equal("start", "submit_requirement", "confirm_requirement", "submit_for_acceptance");
+
+        await page.GetByRole(AriaRole.Tab, new() { NameRegex = new System.Text.RegularExpressions.Regex("^时限") }).ClickAsync();
+        await Expect(page.Locator("[data-testid=timer][data-state=running]"), 3);
+        await Browser.ScreenshotAsync(page, "console-3-delivery");
+
+        // The buyer disputes the delivered work through the API; the page shows the clock frozen without a reload.
+        await host.OpenTicketAsync(id, "acceptance_dispute", "交付物与需求不符");
+        var started = DateTime.UtcNow;
+        await page.Locator("[data-testid=countdown][data-state=frozen]").WaitForAsync(new() { Timeout = 2000 });
+        (DateTime.UtcNow - started).Should().BeLessThan(TimeSpan.FromSeconds(2));
+        (await page.GetByTestId("countdown").InnerTextAsync()).Should().Contain("验收争议处理中");
+        await Browser.ScreenshotAsync(page, "console-3-frozen");
+    }
+
+    [Fact]
+    public async Task The_platform_approves_a_refund_and_moves_a_stuck_delivery_after_previewing_the_tasks_and_timers_it_changes()
+    {
+        var refund = await host.StartDeliveryAsync(Key, Order("RFD"), "submit_requirement", "request_refund");
+        var page = await ConsoleAsync($"/console/deliveries/{refund}");
+        await page.GetByTestId("field-approve_refund-note").FillAsync("核实无误，同意退款");
+        await page.GetByTestId("perform-approve_refund").ClickAsync();
+        await page.GetByTestId("stage-name").GetByText("已退款").WaitForAsync();
+
+        // A delivery in acceptance where nothing happened for ten days: the stuck filter finds it.
+        var stuck = await host.StartDeliveryAsync(Key, Order("STK"), ToAccepting);
+        await using (var db = TestDatabase.Context(host.ConnectionString))
+        {
+            await db.Database.ExecuteSqlAsync($"UPDATE deliveries SET updated_at = now() - interval '10 days' WHERE id = {stuck}");
+        }
+
+        await page.GotoAsync(host.BaseUrl + "/console/deliveries?stuckDays=7");
+        await page.Locator($"[data-testid=delivery-row] a[href='/console/deliveries/{stuck}']").ClickAsync();
+        await page.Locator("[data-testid=console-nav][data-interactive=true]").WaitForAsync();
+        await page.GetByTestId("stage-name").GetByText("待验收").WaitForAsync();
+        await page.GetByRole(AriaRole.Tab, new() { Name = "平台干预" }).ClickAsync();
+        await page.GetByTestId("intervene-kind").ClickAsync();
+        await page.GetByRole(AriaRole.Option, new() { Name = "调整交付状态" }).ClickAsync();
+        await page.GetByTestId("intervene-stage").ClickAsync();
+        await page.GetByRole(AriaRole.Option, new() { Name = "实施中", Exact = true }).ClickAsync();
+        await page.GetByTestId("intervene-preview").ClickAsync();
+        var preview = page.GetByTestId("intervene-preview-box");
+        await preview.WaitForAsync();
+        (await page.GetByTestId("preview-tasks-closed").InnerTextAsync()).Should().Contain("买家 · 待验收");
+        (await page.GetByTestId("preview-tasks-opened").InnerTextAsync()).Should().Contain("服务商 · 实施中");
+        var timers = await page.GetByTestId("preview-timers").InnerTextAsync();
+        timers.Should().Contain("取消 · 自动动作（验收通过）").And.Contain("取消 · 提醒（提前 3 天 提醒）").And.Contain("取消 · 提醒（提前 1 天 提醒）");
+        await Browser.ScreenshotAsync(page, "console-4-preview");
+
+        await page.GetByTestId("intervene-apply").ClickAsync();
+        await page.GetByText("请填写原因。").WaitForAsync(); // no reason, nothing applied
+        await page.GetByTestId("intervene-reason").FillAsync("服务商已恢复实施，买家同意延期验收");
+        await page.GetByTestId("intervene-apply").ClickAsync();
+        await page.GetByTestId("stage-name").GetByText("实施中").WaitForAsync();
+        await page.GetByTestId("interventions").GetByText("服务商已恢复实施，买家同意延期验收").WaitForAsync();
+        await Browser.ScreenshotAsync(page, "console-4-moved");
+
+        await using var check = TestDatabase.Context(host.ConnectionString);
+        var entry = await check.ProcessLog.SingleAsync(l => l.DeliveryId == stuck && l.Action == "admin_move");
+        entry.Data["reason"].Should().Be("服务商已恢复实施，买家同意延期验收");
+        (await check.Timers.CountAsync(t => t.DeliveryId == stuck && t.State == "running")).Should().Be(0, "the preview said the three clocks end");
+        (await check.Deliveries.SingleAsync(d => d.Id == refund)).Status.Should().Be("refunded");
+    }
+
+    [Fact]
+    public async Task A_mail_that_failed_while_smtp_was_down_is_listed_and_sent_once_by_retry()
+    {
+        await host.Smtp.StopAsync();
+        var order = Order("MAIL");
+        var id = await host.StartDeliveryAsync(Key, order, "submit_requirement");
+        await using var db = TestDatabase.Context(host.ConnectionString);
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        List<long> failed;
+        while (true)
+        {
+            failed = await db.Outbox.AsNoTracking().Where(o => o.DeliveryId == id && o.Kind == "email" && o.Status == "failed").Select(o => o.Id).ToListAsync();
+            var open = await db.Outbox.AsNoTracking().CountAsync(o => o.DeliveryId == id && o.Kind == "email" && o.Status != "failed");
+            if (failed.Count > 0 && open == 0)
+            {
+                break;
+            }
+
+            DateTime.UtcNow.Should().BeBefore(deadline, "the mails fail after their two attempts");
+            await Task.Delay(500);
+        }
+
+        var page = await ConsoleAsync("/console/queues?tab=failed");
+        foreach (var mail in failed)
+        {
+            await page.Locator($"[data-testid=notification][data-id='{mail}'][data-status=failed]").WaitForAsync();
+        }
+
+        await Browser.ScreenshotAsync(page, "console-5-failed");
+        host.Smtp.Resume();
+        foreach (var mail in failed)
+        {
+            await page.Locator($"[data-testid=notification][data-id='{mail}'] [data-testid=select-notification]").CheckAsync();
+        }
+
+        await page.GetByTestId("retry-selected").ClickAsync();
+        await page.GetByText($"已重新排队 {failed.Count} 条通知").WaitForAsync();
+        deadline = DateTime.UtcNow.AddSeconds(30);
+        while (await db.Outbox.AsNoTracking().CountAsync(o => failed.Contains(o.Id) && o.Status == "sent") < failed.Count)
+        {
+            DateTime.UtcNow.Should().BeBefore(deadline, "the retried mails are sent");
+            await Task.Delay(300);
+        }
+
+        await Task.Delay(1000); // anything sent twice would arrive now
+        host.Smtp.Messages.Count(m => (m.TextBody ?? m.HtmlBody ?? string.Empty).Contains(order, StringComparison.Ordinal) || (m.Subject ?? string.Empty).Contains(order, StringComparison.Ordinal))
+            .Should().Be(failed.Count, "each failed mail is sent once after the retry");
+    }
+
+    [Fact]
+    public async Task Provider_analytics_show_the_figures_of_a_known_data_set()
+    {
+        var provider = new HostApi.Provider("p-stats-" + Guid.NewGuid().ToString("N")[..6], "统计测试服务商", "ops@stats.example");
+        var accepted = await host.StartDeliveryAsync(Key, Order("ST1"), provider, "submit_requirement", "confirm_requirement", "submit_for_acceptance", "accept");
+        await host.StartDeliveryAsync(Key, Order("ST2"), provider, "submit_requirement", "reject_requirement");
+        var auto = await host.StartDeliveryAsync(Key, Order("ST3"), provider, "submit_requirement", "confirm_requirement", "submit_for_acceptance", "reject_delivery", "submit_for_acceptance");
+        await host.StartDeliveryAsync(Key, Order("ST4"), provider, "request_refund", "approve_refund");
+        await host.OpenTicketAsync(accepted, "other", "发票问题");
+
+        await using var db = TestDatabase.Context(host.ConnectionString);
+        // Confirmations two and four hours after the requirements reached the provider: the median is three hours.
+        await db.Database.ExecuteSqlAsync($"UPDATE process_log c SET at = s.at + interval '2 hours' FROM process_log s WHERE c.delivery_id = {accepted} AND s.delivery_id = c.delivery_id AND c.action = 'confirm_requirement' AND s.action = 'submit_requirement'");
+        await db.Database.ExecuteSqlAsync($"UPDATE process_log c SET at = s.at + interval '4 hours' FROM process_log s WHERE c.delivery_id = {auto} AND s.delivery_id = c.delivery_id AND c.action = 'confirm_requirement' AND s.action = 'submit_requirement'");
+        // The third delivery's fifteen days are over: the engine's timer accepts it.
+        await db.Database.ExecuteSqlAsync($"UPDATE timers SET due_at = now() - interval '1 second' WHERE delivery_id = {auto} AND key = 'auto_accept' AND state = 'running'");
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while ((await db.Deliveries.AsNoTracking().SingleAsync(d => d.Id == auto)).Status != "completed")
+        {
+            DateTime.UtcNow.Should().BeBefore(deadline, "the due timer fires");
+            await Task.Delay(500);
+        }
+
+        var page = await ConsoleAsync("/console/providers");
+        var row = page.Locator("tr").Filter(new() { Has = page.Locator($"[data-provider='{provider.Id}']") });
+        await row.WaitForAsync();
+        (await row.GetByTestId("deliveries").InnerTextAsync()).Should().Be("4");
+        (await row.GetByTestId("median-confirm").InnerTextAsync()).Should().Be("3 小时");
+        (await row.GetByTestId("requirement-rejection").InnerTextAsync()).Should().Be("33.3%", "one rejection against two confirmations");
+        (await row.GetByTestId("delivery-rejection").InnerTextAsync()).Should().Be("33.3%", "one rejection against two acceptances");
+        (await row.GetByTestId("auto-acceptance").InnerTextAsync()).Should().Be("50%", "one of two acceptances by the clock");
+        (await row.GetByTestId("refund-rate").InnerTextAsync()).Should().Be("25%");
+        (await row.GetByTestId("tickets-per-delivery").InnerTextAsync()).Should().Be("0.25");
+        await Browser.ScreenshotAsync(page, "console-6-providers");
+    }
+
+    [Fact]
+    public async Task A_provider_gets_403_on_the_console_and_on_the_jobs_dashboard()
+    {
+        var page = await browser.SignedInAsync(host, "provider");
+        foreach (var path in new[] { "/console", "/console/jobs", "/console/deliveries.csv" })
+        {
+            var response = await page.GotoAsync(host.BaseUrl + path);
+            response!.Status.Should().Be((int)HttpStatusCode.Forbidden, path);
+            (await page.GetByTestId("forbidden-title").InnerTextAsync()).Should().Contain("无权访问");
+        }
+
+        await Browser.ScreenshotAsync(page, "console-7-forbidden");
+
+        var platform = await browser.SignedInAsync(host, "platform");
+        var jobs = await platform.GotoAsync(host.BaseUrl + "/console/jobs");
+        jobs!.Status.Should().Be(200, "the platform sees the Hangfire dashboard");
+        (await platform.ContentAsync()).Should().Contain("ServiceDelivery · Hangfire", "the dashboard's own page");
+        await Browser.ScreenshotAsync(platform, "console-7-jobs");
+    }
+
+    private static async Task<List<string>> OrdersAsync(IPage page) =>
+        [.. await page.GetByTestId("delivery-row").EvaluateAllAsync<string[]>("rows => rows.map(r => r.dataset.order)")];
+
+    private static async Task Expect(ILocator locator, int count)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (await locator.CountAsync() != count)
+        {
+            DateTime.UtcNow.Should().BeBefore(deadline, $"{count} items appear");
+            await Task.Delay(200);
+        }
+    }
+}
