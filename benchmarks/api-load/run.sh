@@ -80,6 +80,9 @@ run "platform: list, status=active"            "$PLATFORM" "$API/deliveries?stat
 run "provider: download via a log entry"       "$OWNER"    "$API/attachments/$FILE"
 run "provider: task inbox"                     "$PROVIDER" "$API/tasks"
 run "buyer: one delivery"                      "$BUYER"    "$API/deliveries/$ONE"
+run "platform: operations overview"             "$PLATFORM" "$API/operations/overview"
+run "platform: list, provider + stage"          "$PLATFORM" "$API/deliveries?providerId=p-042&stage=implementing&limit=50"
+run "platform: list, stuck 3 days"              "$PLATFORM" "$API/deliveries?stuckDays=3&limit=50"
 }
 
 # A first pass warms up (JIT and tiered compilation, pools, PostgreSQL's caches) and is not measured.
@@ -88,3 +91,29 @@ echo "pgbench -S -c 8 -j 2 -T 15 (select-only, scale 10) on the same server: $PG
 echo "| scenario ($DELIVERIES deliveries, $((DELIVERIES * LOG_PER_DELIVERY)) log rows) | req/s | p50 | p99 | ÷ pgbench |"
 echo "|---|---:|---:|---:|---:|"
 scenarios
+
+# The operations console on the same data: each page as a browser first gets it (the server renders it with its
+# data before any script runs), signed in with the development cookie; 20 requests each, one at a time.
+JAR=$WORK/cookies
+SIGNIN=$(curl -s -c "$JAR" http://127.0.0.1:$PORT/signin)
+ANTIFORGERY=$(grep -o '__RequestVerificationToken"[^>]*value="[^"]*"' <<<"$SIGNIN" | head -1 | sed 's/.*value="\([^"]*\)"/\1/')
+curl -s -o /dev/null -b "$JAR" -c "$JAR" -X POST http://127.0.0.1:$PORT/signin \
+  --data-urlencode "sub=op-1" --data-urlencode "name=监管" --data-urlencode "roles=platform" --data-urlencode "returnUrl=/console" \
+  --data-urlencode "__RequestVerificationToken=$ANTIFORGERY"
+page() {
+  local name=$1 path=$2 times code
+  code=$(curl -s -o /dev/null -w '%{http_code}' -b "$JAR" "http://127.0.0.1:$PORT$path")
+  [ "$code" = 200 ] || { echo "$path answered $code" >&2; exit 1; }
+  times=$(for _ in $(seq 1 20); do curl -s -o /dev/null -w '%{time_total}\n' -b "$JAR" "http://127.0.0.1:$PORT$path"; done | sort -n)
+  printf '| %-46s | %6.0f ms | %6.0f ms | %6.0f ms |\n' "$name" \
+    "$(sed -n 10p <<<"$times" | awk '{print $1 * 1000}')" "$(sed -n 19p <<<"$times" | awk '{print $1 * 1000}')" "$(tail -1 <<<"$times" | awk '{print $1 * 1000}')"
+}
+echo
+echo "| console page, server-rendered with its data ($DELIVERIES deliveries) | p50 | p95 | max |"
+echo "|---|---:|---:|---:|"
+page "overview (/console)"                             "/console"
+page "list: provider + stage"                           "/console/deliveries?providerId=p-042&stage=implementing"
+page "list: stuck 3 days"                               "/console/deliveries?stuckDays=3"
+page "list: text search + status"                       "/console/deliveries?q=%E5%AE%89%E5%85%A8%E5%8A%A0%E5%9B%BA&status=active"
+page "one delivery (/console/deliveries/{id})"          "/console/deliveries/$ONE"
+

@@ -50,7 +50,8 @@ public sealed class FloodAndFuzzTests(HostProcess host, Xunit.Abstractions.ITest
             {
                 using var response = await http.SendAsync(request, cancellationToken);
                 statuses.AddOrUpdate((int)response.StatusCode, 1, (_, n) => n + 1);
-                if (response.IsSuccessStatusCode && method != "GET")
+                // A preview is a read sent as POST (it carries a body): a 200 there changes nothing, which the snapshot checks.
+                if (response.IsSuccessStatusCode && method != "GET" && !template.EndsWith("/admin/preview", StringComparison.Ordinal))
                 {
                     var sent = request.Content is null ? string.Empty : Truncate(await request.Content.ReadAsStringAsync(cancellationToken));
                     accepted.Enqueue($"{(int)response.StatusCode} {label} (request {i}) {request.Content?.Headers.ContentType}: {sent}");
