@@ -98,7 +98,7 @@ JAR=$WORK/cookies
 SIGNIN=$(curl -s -c "$JAR" http://127.0.0.1:$PORT/signin)
 ANTIFORGERY=$(grep -o '__RequestVerificationToken"[^>]*value="[^"]*"' <<<"$SIGNIN" | head -1 | sed 's/.*value="\([^"]*\)"/\1/')
 curl -s -o /dev/null -b "$JAR" -c "$JAR" -X POST http://127.0.0.1:$PORT/signin \
-  --data-urlencode "sub=op-1" --data-urlencode "name=监管" --data-urlencode "roles=platform" --data-urlencode "returnUrl=/console" \
+  --data-urlencode "sub=op-1" --data-urlencode "name=监管" --data-urlencode "roles=platform" --data-urlencode "providerId=" --data-urlencode "returnUrl=/console" \
   --data-urlencode "__RequestVerificationToken=$ANTIFORGERY"
 page() {
   local name=$1 path=$2 times code

@@ -48,6 +48,7 @@ public static class DatabasePreparation
             .AppendLine()
             .AppendLine("ServiceDelivery is running (Development).")
             .AppendLine(CultureInfo.InvariantCulture, $"  Studio       {url}/studio  (sign in at {url}/signin)")
+            .AppendLine(CultureInfo.InvariantCulture, $"  Console      {url}/console  (platform; background jobs at {url}/console/jobs)")
             .AppendLine(CultureInfo.InvariantCulture, $"  API          {url}/api/v1")
             .AppendLine(CultureInfo.InvariantCulture, $"  API docs     {url}/scalar (OpenAPI: {url}/openapi/v1.json)")
             .AppendLine(CultureInfo.InvariantCulture, $"  Health       {url}/health/ready")
