@@ -22,7 +22,7 @@ public class HostProcess : IAsyncLifetime
 
     public virtual async Task InitializeAsync()
     {
-        ConnectionString = await TestDatabase.CreateAsync("browser");
+        ConnectionString = await CreateDatabaseAsync();
         _attachments = Directory.CreateTempSubdirectory("sd-browser-").FullName;
         var port = FreePort();
         BaseUrl = $"http://127.0.0.1:{port}";
@@ -35,7 +35,7 @@ public class HostProcess : IAsyncLifetime
             UseShellExecute = false,
         };
         start.Environment["ASPNETCORE_ENVIRONMENT"] = "Development";
-        start.Environment["ConnectionStrings__ServiceDelivery"] = ConnectionString;
+        start.Environment["ConnectionStrings__ServiceDelivery"] = HostConnectionString(ConnectionString);
         start.Environment["Attachments__Root"] = _attachments;
         start.Environment["Workflows__Path"] = TestDatabase.WorkflowsFolder;
         start.Environment["Demo__Seed"] = "false";
@@ -74,6 +74,12 @@ public class HostProcess : IAsyncLifetime
 
         throw new TimeoutException("The host did not become ready:\n" + Log);
     }
+
+    /// <summary>The database the host runs on: a fresh one, unless a fixture shares another host's.</summary>
+    protected virtual Task<string> CreateDatabaseAsync() => TestDatabase.CreateAsync("browser");
+
+    /// <summary>The connection string the host process gets (a test may route it through a proxy); tests use <see cref="ConnectionString"/>.</summary>
+    protected virtual string HostConnectionString(string connectionString) => connectionString;
 
     /// <summary>Settings of a fixture's host (environment variables, e.g. <c>Demo__Seed</c>), after the defaults.</summary>
     protected virtual void Configure(IDictionary<string, string?> environment)

@@ -53,7 +53,7 @@ public sealed class TestWebhookReceiver : IAsyncDisposable
             var given = http.Request.Headers["X-ServiceDelivery-Signature"].ToString();
             var valid = CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(expected), Encoding.ASCII.GetBytes(given));
             var json = JsonDocument.Parse(body).RootElement.Clone();
-            var status = Interlocked.Decrement(ref receiver!._failNext) >= 0 ? 500 : valid ? 200 : 401;
+            var status = receiver!.Down ? 503 : Interlocked.Decrement(ref receiver._failNext) >= 0 ? 500 : valid ? 200 : 401;
             receiver.Requests.Enqueue(new Received(
                 json.GetProperty("id").GetGuid(), json.GetProperty("type").GetString()!, json.GetProperty("delivery").GetProperty("id").GetGuid(), json, valid, status));
             return Results.StatusCode(status);
@@ -63,6 +63,9 @@ public sealed class TestWebhookReceiver : IAsyncDisposable
         receiver = new TestWebhookReceiver(app, address + "/hooks", secret);
         return receiver;
     }
+
+    /// <summary>While true every request answers 503, as a receiver in maintenance would.</summary>
+    public bool Down { get; set; }
 
     /// <summary>The next <paramref name="count"/> requests answer 500.</summary>
     public void FailNext(int count) => Interlocked.Exchange(ref _failNext, count);

@@ -63,7 +63,8 @@ public sealed class DeliveryQueries(ServiceDeliveryDbContext db, DefinitionCatal
 
     private async Task<Page<DeliveryView>> PageAsync(Caller caller, DeliveryFilter filter, (DateTimeOffset At, Guid Id)? cursor, int limit, CancellationToken cancellationToken)
     {
-        var query = Filtered(db.Deliveries.AsNoTracking().VisibleTo(caller), filter, await ActionTimerKeysAsync(cancellationToken));
+        var actionTimers = filter.DueSoon == true ? await ActionTimerKeysAsync(cancellationToken) : [];
+        var query = Filtered(db.Deliveries.AsNoTracking().VisibleTo(caller), filter, actionTimers);
         if (cursor is { } after)
         {
             query = query.Where(d => EF.Functions.LessThan(ValueTuple.Create(d.CreatedAt, d.Id), ValueTuple.Create(after.At, after.Id)));
@@ -71,7 +72,6 @@ public sealed class DeliveryQueries(ServiceDeliveryDbContext db, DefinitionCatal
 
         var rows = await query.OrderByDescending(d => d.CreatedAt).ThenByDescending(d => d.Id).Take(limit + 1).ToListAsync(cancellationToken);
         var page = rows.Take(limit).ToList();
-        db.ChangeTracker.Clear();
         var due = await AutoAcceptAtAsync(page, cancellationToken);
         var next = rows.Count > limit ? Cursor.Format(page[^1].CreatedAt, page[^1].Id) : null;
         return new Page<DeliveryView>([.. page.Select(d => DeliveryAggregate.ToView(d, due.GetValueOrDefault(d.Id)))], next);

@@ -49,6 +49,7 @@ public static class Messages
         "payload_too_large" => ("请求体过大", "Payload too large"),
         "unsupported_media_type" => ("不支持的内容类型", "Unsupported media type"),
         "internal_error" => ("服务器内部错误", "Internal error"),
+        "service_unavailable" => ("服务暂不可用", "Service unavailable"),
         "attachment_type_not_allowed" => ("附件类型不允许", "Attachment type not allowed"),
         "attachment_unavailable" => ("附件暂不可用", "Attachment unavailable"),
         "dispute_already_open" => ("已有进行中的验收争议", "An acceptance dispute is already open"),
@@ -83,6 +84,7 @@ public static class Messages
             "unsupported_media_type" => ("请求体必须是 JSON（Content-Type: application/json）。", "The request body must be JSON (Content-Type: application/json)."),
             "attachment_type_not_allowed" => ("不支持该类型的附件。", "This file type is not allowed."),
             "attachment_unavailable" => ("附件文件暂时无法读取，请稍后再试或联系平台。", "The file cannot be read right now; try again later or contact the platform."),
+            "service_unavailable" => ("数据库暂时无法访问，请求没有执行。请稍后重试（Retry-After 秒后）。", "The database cannot be reached right now; nothing was done. Try again later (after Retry-After seconds)."),
             "dispute_already_open" => ("该交付已有一个未解决的验收争议工单，请在该工单中补充说明，平台会一并处理。", "This delivery already has an open acceptance dispute; add to that ticket and the platform will handle both."),
             _ => ("请求失败。", "The request failed."),
         });

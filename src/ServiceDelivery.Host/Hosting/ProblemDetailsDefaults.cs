@@ -44,10 +44,16 @@ public static partial class ProblemDetailsDefaults
             StatusCodes.Status405MethodNotAllowed => "method_not_allowed",
             StatusCodes.Status413PayloadTooLarge => "payload_too_large",
             StatusCodes.Status415UnsupportedMediaType => "unsupported_media_type",
+            StatusCodes.Status503ServiceUnavailable => "service_unavailable",
             >= 500 => "internal_error",
             _ => "error",
         };
         problem.Extensions["code"] = code;
+        if (code == "service_unavailable")
+        {
+            context.HttpContext.Response.Headers.RetryAfter = "5";
+        }
+
         problem.Title = Messages.Title(code, culture);
         problem.Detail = code == "internal_error"
             ? (culture == Messages.English ? "Something went wrong on our side; the trace id identifies it." : "服务器内部错误，请凭 traceId 联系我们。")

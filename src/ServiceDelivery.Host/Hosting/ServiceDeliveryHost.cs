@@ -108,7 +108,13 @@ public static class ServiceDeliveryHost
         ArgumentNullException.ThrowIfNull(app);
         // A request the framework cannot bind (limit=abc, a body over Kestrel's limit) is the caller's mistake: its own
         // status (400, 413), not 500.
-        app.UseExceptionHandler(new ExceptionHandlerOptions { StatusCodeSelector = ex => ex is BadHttpRequestException bad ? bad.StatusCode : StatusCodes.Status500InternalServerError });
+        // The database out of reach (stopped, network cut, pool exhausted) is a 503 the caller may retry, not a 500.
+        app.UseExceptionHandler(new ExceptionHandlerOptions
+        {
+            StatusCodeSelector = ex => ex is BadHttpRequestException bad ? bad.StatusCode
+                : DatabaseOutage.Is(ex) ? StatusCodes.Status503ServiceUnavailable
+                : StatusCodes.Status500InternalServerError,
+        });
         app.UseStatusCodePages();
         app.Use(StorableText.RefuseUnstorableQueryAsync);
         app.UseServiceDeliveryPageCulture();

@@ -11,7 +11,6 @@ namespace ServiceDelivery.Web.Console;
 /// </summary>
 public abstract class ConsolePage : ComponentBase, IDisposable
 {
-    private static readonly TimeSpan Coalesce = TimeSpan.FromMilliseconds(300);
     private int _reloadPending;
     private bool _disposed;
 
@@ -40,6 +39,9 @@ public abstract class ConsolePage : ComponentBase, IDisposable
 
     /// <summary>Reads what the page shows.</summary>
     protected abstract Task LoadAsync();
+
+    /// <summary>How long a reload waits for more changes: a burst of commits costs one reload.</summary>
+    protected virtual TimeSpan Coalesce => TimeSpan.FromMilliseconds(300);
 
     /// <summary>Whether a change of these deliveries (empty: possibly all) concerns the page.</summary>
     protected virtual bool Concerns(IReadOnlyList<Guid> deliveries) => true;
