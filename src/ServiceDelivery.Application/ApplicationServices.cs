@@ -41,6 +41,7 @@ public static class ApplicationServices
         services.AddScoped<AttachmentCommands>();
         services.TryAddSingleton<Operations.IJobServers, Operations.NoJobServers>();
         services.AddScoped<Operations.OperationsOverview>();
+        services.AddSingleton<Operations.OverviewCharts>();
         services.AddScoped<Operations.DeliveryInsight>();
         services.AddScoped<Operations.ProviderAnalytics>();
         services.AddScoped<Operations.SavedFilters>();

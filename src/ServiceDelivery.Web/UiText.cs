@@ -307,6 +307,7 @@ public static class UiText
         ["console.graph"] = ("流程图（当前阶段与已走过的阶段）", "Process (current stage and the path taken)"),
         ["console.log"] = ("流程日志", "Process log"),
         ["console.open.delivery"] = ("查看交付单", "Open delivery"),
+        ["console.chartsAt"] = ("统计于 {0}，每分钟更新", "as of {0}, refreshed every minute"),
         ["console.byTimer"] = ("由时限自动执行", "by the clock"),
         ["console.relative"] = ("相对时间", "Relative times"),
         ["console.tasks"] = ("任务", "Tasks"),

@@ -26,6 +26,22 @@ public class HostProcess : IAsyncLifetime
         _attachments = Directory.CreateTempSubdirectory("sd-browser-").FullName;
         var port = FreePort();
         BaseUrl = $"http://127.0.0.1:{port}";
+        await StartProcessAsync();
+    }
+
+    /// <summary>SIGKILL: the host dies mid-work, as on a power cut (nothing is flushed, no shutdown runs).</summary>
+    public void Kill()
+    {
+        _process?.Kill(entireProcessTree: true);
+        _process?.WaitForExit();
+    }
+
+    /// <summary>Starts the host again on the same port and database, and waits until it is ready.</summary>
+    public Task RestartAsync() => StartProcessAsync();
+
+    private async Task StartProcessAsync()
+    {
+        _process?.Dispose();
         var folder = HostFolder();
         var start = new ProcessStartInfo("dotnet", [Path.Combine(folder, "ServiceDelivery.Host.dll"), "--urls", BaseUrl])
         {

@@ -52,7 +52,15 @@ public sealed class TcpOutageProxy : IAsyncDisposable
         _listener?.Stop();
         foreach (var client in _open.Keys)
         {
-            client.Client.LingerState = new LingerOption(true, 0); // a reset, as when the server goes away
+            try
+            {
+                client.Client?.LingerState = new LingerOption(true, 0); // a reset, as when the server goes away
+            }
+            catch (ObjectDisposedException)
+            {
+                // Closed meanwhile.
+            }
+
             client.Dispose();
         }
 

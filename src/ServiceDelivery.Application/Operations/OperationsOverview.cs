@@ -11,7 +11,7 @@ namespace ServiceDelivery.Application.Operations;
 /// The operations console's overview: where deliveries stand and what needs the platform now. Every figure is an
 /// index read whatever the number of deliveries: lists are short, counts that could be large are capped.
 /// </summary>
-public sealed class OperationsOverview(ServiceDeliveryDbContext db, DeliveryQueries deliveries, DeliveryOptions options, TimeProvider clock, IJobServers jobServers)
+public sealed class OperationsOverview(ServiceDeliveryDbContext db, DeliveryQueries deliveries, DeliveryOptions options, TimeProvider clock, IJobServers jobServers, OverviewCharts charts)
 {
     public const int DefaultStuckDays = 3;
 
@@ -49,7 +49,8 @@ public sealed class OperationsOverview(ServiceDeliveryDbContext db, DeliveryQuer
             .Join(db.Deliveries, t => t.DeliveryId, d => d.Id, (t, d) => new DueSoonItem(d.Id, d.OrderId, d.ProductName, d.ProviderName, d.Stage, t.DueAt!.Value))
             .ToListAsync(cancellationToken);
 
-        var reviews = db.Tasks.AsNoTracking().Where(t => t.ClosedAt == null && t.Role == Caller.Platform);
+        // Platform tasks have no assignee: saying so lets the inbox index (role, assignee, opened_at) give them in order.
+        var reviews = db.Tasks.AsNoTracking().Where(t => t.ClosedAt == null && t.Role == Caller.Platform && t.AssigneeId == null);
         var reviewCount = await reviews.Take(CountCap + 1).CountAsync(cancellationToken);
         var oldestReviews = await reviews.OrderBy(t => t.OpenedAt).Take(ListLength)
             .Join(db.Deliveries, t => t.DeliveryId, d => d.Id, (t, d) => new WaitingItem(d.Id, d.OrderId, d.ProductName, d.ProviderName, d.Stage, t.OpenedAt))
@@ -66,6 +67,9 @@ public sealed class OperationsOverview(ServiceDeliveryDbContext db, DeliveryQuer
         var failed = await db.Outbox.AsNoTracking().Where(o => o.Status == OutboxRecord.Statuses.Failed)
             .GroupBy(o => o.Kind).Select(g => new { Kind = g.Key, Count = g.Count() })
             .ToDictionaryAsync(g => g.Kind, g => g.Count, cancellationToken);
+
+        // The charts sum hundreds of thousands of rows: computed at most once a minute per host, not per page view.
+        var chart = await charts.GetAsync(now, async () => new ChartFigures(now, await PerDayAsync(now, cancellationToken), await StageTimesAsync(cancellationToken)));
 
         var oldestDue = await db.Timers.AsNoTracking().Where(t => t.State == TimerRecord.States.Running).MinAsync(t => t.DueAt, cancellationToken);
         var lag = oldestDue is { } due && due < now ? now - due : TimeSpan.Zero;
@@ -84,8 +88,9 @@ public sealed class OperationsOverview(ServiceDeliveryDbContext db, DeliveryQuer
             failed.GetValueOrDefault(Outbox.OutboxWriter.Webhook),
             lag,
             jobServers.List(),
-            await PerDayAsync(now, cancellationToken),
-            await StageTimesAsync(cancellationToken));
+            chart.PerDay,
+            chart.StageTimes,
+            chart.At);
     }
 
     /// <summary>Started, completed and refunded per day (in the service's time zone), the last <see cref="ChartDays"/> days.</summary>
@@ -157,7 +162,44 @@ public sealed record Overview(
     TimeSpan TimerLag,
     IReadOnlyList<JobServerView> JobServers,
     IReadOnlyList<DayCount> PerDay,
-    IReadOnlyList<StageTime> StageTimes);
+    IReadOnlyList<StageTime> StageTimes,
+    DateTimeOffset ChartsAt);
+
+/// <summary>The overview's charts as of <see cref="At"/>.</summary>
+public sealed record ChartFigures(DateTimeOffset At, IReadOnlyList<DayCount> PerDay, IReadOnlyList<StageTime> StageTimes);
+
+/// <summary>
+/// The overview's charts, kept for a minute in this host (derived figures, not state: each host computes its own,
+/// and a lost cache costs one computation). One computation at a time, so a burst of page views runs it once.
+/// </summary>
+public sealed class OverviewCharts
+{
+    public static readonly TimeSpan MaxAge = TimeSpan.FromMinutes(1);
+
+    private readonly SemaphoreSlim _gate = new(1, 1);
+    private ChartFigures? _figures;
+
+    public async Task<ChartFigures> GetAsync(DateTimeOffset now, Func<Task<ChartFigures>> compute)
+    {
+        ArgumentNullException.ThrowIfNull(compute);
+        if (Fresh(now) is { } fresh)
+        {
+            return fresh;
+        }
+
+        await _gate.WaitAsync();
+        try
+        {
+            return Fresh(now) ?? (_figures = await compute());
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    private ChartFigures? Fresh(DateTimeOffset now) => _figures is { } f && now - f.At < MaxAge && now >= f.At ? f : null;
+}
 
 public sealed record DueSoonItem(Guid DeliveryId, string OrderId, string ProductName, string ProviderName, string Stage, DateTimeOffset DueAt);
 

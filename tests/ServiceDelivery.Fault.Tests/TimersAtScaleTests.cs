@@ -1,0 +1,100 @@
+using System.Diagnostics;
+using Microsoft.EntityFrameworkCore;
+using ServiceDelivery.Testing;
+
+namespace ServiceDelivery.Fault.Tests;
+
+/// <summary>
+/// Scenario 2 of the fault suite: many deliveries whose auto-acceptance falls due at the same moment, two host
+/// processes firing, one of them killed (SIGKILL) in the middle and started again. Each timer fires exactly once
+/// (one acceptance per delivery, by the clock), all within 60 s of when they fell due.
+/// </summary>
+public sealed class TimersAtScaleTests : IAsyncLifetime
+{
+    private SharedHost _first = null!;
+    private SharedHost _second = null!;
+
+    public async Task InitializeAsync()
+    {
+        var database = await TestDatabase.CreateAsync("timers");
+        _first = new SharedHost(database);
+        _second = new SharedHost(database);
+        await Task.WhenAll(_first.InitializeAsync(), _second.InitializeAsync());
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _second.DisposeAsync();
+        await _first.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task Timers_falling_due_together_fire_once_each_within_a_minute_while_one_host_is_killed_and_restarted()
+    {
+        var count = FaultScale.Full ? 100_000 : 3_000;
+        var started = Stopwatch.StartNew();
+        await using var db = TestDatabase.Context(_first.ConnectionString);
+        db.Database.SetCommandTimeout(TimeSpan.FromMinutes(10));
+        // Deliveries 15 days into acceptance, written the way the engine leaves them: the buyer's task and the
+        // running auto-acceptance clock, due a few seconds from now for all of them at once.
+        var due = DateTimeOffset.UtcNow.AddSeconds(FaultScale.Full ? 40 : 10);
+        await db.Database.ExecuteSqlAsync($"""
+            WITH made AS (
+                INSERT INTO deliveries (id, order_id, order_fingerprint, product_id, product_name, product_spec,
+                    buyer_id, buyer_name, buyer_email, buyer_locale, buyer_time_zone,
+                    provider_id, provider_name, provider_email, provider_locale, provider_time_zone,
+                    paid_amount, coupon_amount, currency, paid_at, invoice_status, definition_key, definition_version,
+                    stage, stage_entered_at, status, version, last_log_seq, created_at, updated_at)
+                SELECT gen_random_uuid(), 'TIMER-' || n, md5(n::text), 'prod-db-migration', '数据库迁移服务', '标准版',
+                    'u-1001', '张三', 'buyer@example.com', 'zh-CN', 'Asia/Shanghai',
+                    'p-2001', '云迁科技', 'ops@provider.example', 'zh-CN', 'Asia/Shanghai',
+                    1200.00, 0, 'CNY', now(), 'none', 'manual-service-delivery', 1,
+                    'accepting', now() - interval '15 days', 'active', 4, 4, now() - interval '15 days', now()
+                FROM generate_series(1, {count}) AS n
+                RETURNING id, buyer_id),
+            tasks_made AS (
+                INSERT INTO tasks (id, delivery_id, role, assignee_id, stage, opened_at)
+                SELECT gen_random_uuid(), id, 'buyer', buyer_id, 'accepting', now() - interval '15 days' FROM made)
+            INSERT INTO timers (id, delivery_id, key, stage, state, due_at, frozen_by, created_at)
+            SELECT gen_random_uuid(), id, 'auto_accept', 'accepting', 'running', {due}, 0, now() - interval '15 days' FROM made
+            """);
+        await db.Database.ExecuteSqlRawAsync("ANALYZE");
+
+        // Both hosts fire; a few seconds after the timers fall due one of them dies and comes back.
+        var wait = due - DateTimeOffset.UtcNow + TimeSpan.FromSeconds(2);
+        if (wait > TimeSpan.Zero)
+        {
+            await Task.Delay(wait);
+        }
+
+        _first.Kill();
+        var killedAt = DateTimeOffset.UtcNow;
+        await _first.RestartAsync();
+
+        var deadline = due.AddSeconds(90);
+        int completed;
+        while ((completed = await db.Deliveries.AsNoTracking().CountAsync(d => d.OrderId.StartsWith("TIMER-") && d.Status == "completed")) < count)
+        {
+            DateTimeOffset.UtcNow.Should().BeBefore(deadline, $"every timer fires ({completed} of {count} so far)");
+            await Task.Delay(500);
+        }
+
+        var accepts = await db.ProcessLog.AsNoTracking()
+            .Where(l => l.Action == "accept" && l.Timer == "auto_accept")
+            .GroupBy(l => l.DeliveryId).Select(g => g.Count()).ToListAsync();
+        accepts.Should().HaveCount(count, "every delivery was accepted by its clock").And.OnlyContain(n => n == 1, "each timer fired once");
+        var fired = await db.Timers.AsNoTracking().Where(t => t.Key == "auto_accept" && t.State == "fired").Select(t => t.EndedAt).ToListAsync();
+        fired.Should().HaveCount(count);
+        var latest = fired.Max()!.Value - due;
+        latest.Should().BeLessThan(TimeSpan.FromSeconds(60), "all within a minute of falling due");
+
+        Report.Add(new Report.Row("2. Timers at scale", $"{count:N0} auto-acceptances due at the same second, 2 hosts", $"one host SIGKILLed {(killedAt - due).TotalSeconds:0} s after they fell due, restarted",
+            $"{count:N0} timers fired (last {latest.TotalSeconds:0.0} s after due)", count - accepts.Count, accepts.Count(n => n > 1), started.Elapsed));
+    }
+
+    /// <summary>A host on a database another host uses too.</summary>
+    private sealed class SharedHost(string database) : HostProcess
+    {
+        protected override Task<string> CreateDatabaseAsync() => Task.FromResult(database);
+    }
+}
