@@ -172,7 +172,7 @@ public sealed record ChartFigures(DateTimeOffset At, IReadOnlyList<DayCount> Per
 /// The overview's charts, kept for a minute in this host (derived figures, not state: each host computes its own,
 /// and a lost cache costs one computation). One computation at a time, so a burst of page views runs it once.
 /// </summary>
-public sealed class OverviewCharts
+public sealed class OverviewCharts : IDisposable
 {
     public static readonly TimeSpan MaxAge = TimeSpan.FromMinutes(1);
 
@@ -197,6 +197,8 @@ public sealed class OverviewCharts
             _gate.Release();
         }
     }
+
+    public void Dispose() => _gate.Dispose();
 
     private ChartFigures? Fresh(DateTimeOffset now) => _figures is { } f && now - f.At < MaxAge && now >= f.At ? f : null;
 }
