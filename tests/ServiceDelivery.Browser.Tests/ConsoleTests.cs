@@ -64,8 +64,7 @@ public sealed class ConsoleTests(ConsoleHost host, Browser browser) : IClassFixt
 
         var page = await ConsoleAsync("/console/deliveries");
         await page.GetByTestId("filter-provider").FillAsync(provider.Id);
-        await page.GetByTestId("filter-stage").ClickAsync();
-        await page.GetByRole(AriaRole.Option, new() { Name = "实施中" }).ClickAsync();
+        await ChooseAsync(page, "filter-stage", "实施中");
         await page.GetByTestId("apply").ClickAsync();
         await page.WaitForURLAsync(url => url.Contains("providerId=" + provider.Id, StringComparison.Ordinal) && url.Contains("stage=implementing", StringComparison.Ordinal));
         var rows = page.GetByTestId("delivery-row");
@@ -140,10 +139,8 @@ public sealed class ConsoleTests(ConsoleHost host, Browser browser) : IClassFixt
         await page.Locator("[data-testid=console-nav][data-interactive=true]").WaitForAsync();
         await page.GetByTestId("stage-name").GetByText("待验收").WaitForAsync();
         await page.GetByRole(AriaRole.Tab, new() { Name = "平台干预" }).ClickAsync();
-        await page.GetByTestId("intervene-kind").ClickAsync();
-        await page.GetByRole(AriaRole.Option, new() { Name = "调整交付状态" }).ClickAsync();
-        await page.GetByTestId("intervene-stage").ClickAsync();
-        await page.GetByRole(AriaRole.Option, new() { Name = "实施中", Exact = true }).ClickAsync();
+        await ChooseAsync(page, "intervene-kind", "调整交付状态");
+        await ChooseAsync(page, "intervene-stage", "实施中");
         await page.GetByTestId("intervene-preview").ClickAsync();
         var preview = page.GetByTestId("intervene-preview-box");
         await preview.WaitForAsync();
@@ -271,6 +268,27 @@ public sealed class ConsoleTests(ConsoleHost host, Browser browser) : IClassFixt
         jobs!.Status.Should().Be(200, "the platform sees the Hangfire dashboard");
         (await platform.ContentAsync()).Should().Contain("ServiceDelivery · Hangfire", "the dashboard's own page");
         await Browser.ScreenshotAsync(platform, "console-7-jobs");
+    }
+
+    /// <summary>Picks an option of a select and waits until the select shows it (a click during a render can be lost).</summary>
+    private static async Task ChooseAsync(IPage page, string testId, string option)
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            await page.GetByTestId(testId).ClickAsync();
+            await page.GetByRole(AriaRole.Option, new() { Name = option, Exact = true }).ClickAsync();
+            try
+            {
+                await page.WaitForFunctionAsync(
+                    "([id, text]) => { const el = document.querySelector(`[data-testid=${id}]`); const input = el && (el.matches('input') ? el : el.querySelector('input')); return !!input && input.value === text; }",
+                    new[] { testId, option }, new() { Timeout = 5000 });
+                return;
+            }
+            catch (TimeoutException) when (attempt < 3)
+            {
+                await page.Keyboard.PressAsync("Escape");
+            }
+        }
     }
 
     private static async Task<List<string>> OrdersAsync(IPage page) =>
