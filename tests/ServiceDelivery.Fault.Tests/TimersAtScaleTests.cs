@@ -71,7 +71,8 @@ public sealed class TimersAtScaleTests : IAsyncLifetime
         var killedAt = DateTimeOffset.UtcNow;
         await _first.RestartAsync();
 
-        var deadline = due.AddSeconds(90);
+        // Waited for well past the minute, so that a slow run still shows whether each timer fired once.
+        var deadline = due.AddMinutes(5);
         int completed;
         while ((completed = await db.Deliveries.AsNoTracking().CountAsync(d => d.OrderId.StartsWith("TIMER-") && d.Status == "completed")) < count)
         {
@@ -86,10 +87,10 @@ public sealed class TimersAtScaleTests : IAsyncLifetime
         var fired = await db.Timers.AsNoTracking().Where(t => t.Key == "auto_accept" && t.State == "fired").Select(t => t.EndedAt).ToListAsync();
         fired.Should().HaveCount(count);
         var latest = fired.Max()!.Value - due;
-        latest.Should().BeLessThan(TimeSpan.FromSeconds(60), "all within a minute of falling due");
-
+        var withinMinute = fired.Count(f => f!.Value - due < TimeSpan.FromSeconds(60));
         Report.Add(new Report.Row("2. Timers at scale", $"{count:N0} auto-acceptances due at the same second, 2 hosts", $"one host SIGKILLed {(killedAt - due).TotalSeconds:0} s after they fell due, restarted",
-            $"{count:N0} timers fired (last {latest.TotalSeconds:0.0} s after due)", count - accepts.Count, accepts.Count(n => n > 1), started.Elapsed));
+            $"{count:N0} timers fired, {withinMinute:N0} within 60 s of due, the last {latest.TotalSeconds:0.0} s after", count - accepts.Count, accepts.Count(n => n > 1), started.Elapsed));
+        latest.Should().BeLessThan(TimeSpan.FromSeconds(60), "all within a minute of falling due");
     }
 
     /// <summary>A host on a database another host uses too.</summary>
