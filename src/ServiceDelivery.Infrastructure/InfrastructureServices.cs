@@ -54,10 +54,13 @@ public static class InfrastructureServices
 
         if (options.RunServer)
         {
-            services.AddHangfireServer(server =>
+            services.AddHangfireServer((provider, server) =>
             {
                 server.WorkerCount = options.WorkerCount;
                 server.SchedulePollingInterval = options.SchedulePollingInterval;
+                // This host's own services build its jobs: Hangfire's global activator is whichever host configured
+                // it last, which in a process with several hosts (tests) may be one already disposed.
+                server.Activator = new Hangfire.AspNetCore.AspNetCoreJobActivator(provider.GetRequiredService<IServiceScopeFactory>());
             });
         }
 

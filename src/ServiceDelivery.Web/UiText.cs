@@ -117,6 +117,7 @@ public static class UiText
         ["duration.days"] = ("{0} 天", "{0} days"),
         ["duration.hours"] = ("{0} 小时", "{0} hours"),
         ["duration.minutes"] = ("{0} 分钟", "{0} minutes"),
+        ["duration.underMinute"] = ("不到 1 分钟", "under a minute"),
         ["timer.before"] = ("提前 {0} 提醒", "reminder {0} before"),
         ["sim.saveScenario"] = ("保存为场景", "Save as scenario"),
         ["sim.scenarioName"] = ("场景名称", "Scenario name"),
@@ -458,7 +459,7 @@ public static class UiText
             parts.Add(T("duration.minutes", span.Minutes));
         }
 
-        return parts.Count == 0 ? T("duration.minutes", 0) : string.Join(' ', parts.Take(2));
+        return parts.Count == 0 ? T("duration.underMinute") : string.Join(' ', parts.Take(2));
     }
 
     /// <summary>"3 小时前" / "3 小时后", or "刚刚" within a minute.</summary>
