@@ -106,7 +106,7 @@ public sealed class KilledHostTests : IAsyncLifetime
             for (var n = 0; !stop.IsCancellationRequested; n++)
             {
                 var order = $"KILL-{client:D3}-{n:D4}";
-                var started = await WriteAsync(client, "marketplace", "/api/v1/deliveries", OrderOf(order));
+                var started = await WriteAsync(client, "marketplace", "/api/v1/deliveries", HostApi.Order(order));
                 if (started is not { } delivery)
                 {
                     continue;
@@ -124,7 +124,7 @@ public sealed class KilledHostTests : IAsyncLifetime
                 {
                     var done = step == "ticket"
                         ? await WriteAsync(client, "buyer", $"/api/v1/deliveries/{id}/tickets", new { category = "other", subject = "发票", description = "请开发票" })
-                        : await WriteAsync(client, step.Split(':')[0], $"/api/v1/deliveries/{id}/actions/{step.Split(':')[1]}", Form(step.Split(':')[1]));
+                        : await WriteAsync(client, step.Split(':')[0], $"/api/v1/deliveries/{id}/actions/{step.Split(':')[1]}", HostApi.Form(step.Split(':')[1]));
                     if (done is null)
                     {
                         break;
@@ -164,24 +164,12 @@ public sealed class KilledHostTests : IAsyncLifetime
 
         // A message a killed host handed over but did not record as sent goes again with the same Message-Id / event
         // id, which receivers drop (at-least-once with stable ids): every id arrives, and only such re-sends repeat one.
-        var mails = await db.Outbox.AsNoTracking().Where(o => o.Kind == "email").Select(o => o.Id).ToListAsync();
-        var received = _smtp.Messages.Select(m => long.Parse(m.MessageId!.Split('-')[1], CultureInfo.InvariantCulture)).ToList();
-        received.Distinct().Should().BeEquivalentTo(mails, "every mail arrives, under its own Message-Id");
-        var hooks = (await db.Outbox.AsNoTracking().Where(o => o.Kind == "webhook").OrderBy(o => o.Id).Select(o => new { o.DeliveryId, o.Payload }).ToListAsync())
-            .Select(o => (Delivery: o.DeliveryId!.Value, Event: JsonDocument.Parse(o.Payload).RootElement.GetProperty("id").GetGuid())).ToList();
-        var accepted = _hooks.Accepted;
-        accepted.Select(a => a.EventId).Distinct().Should().BeEquivalentTo(hooks.Select(h => h.Event), "every event arrives, under its own id");
-        foreach (var delivery in ids)
-        {
-            accepted.Where(a => a.DeliveryId == delivery).Select(a => a.EventId).Distinct().Should().Equal(hooks.Where(h => h.Delivery == delivery).Select(h => h.Event), "in the order of its steps");
-        }
-
-        var resent = (received.Count - mails.Count) + (accepted.Count - hooks.Count);
-        resent.Should().BeLessThan(clients * 4, "only what was in flight when the host died can go twice");
+        var (mails, webhooks, resent) = await Delivered.CheckAsync(db, _smtp, _hooks, ids);
+        resent.Should().BeLessThan(clients * 4, "only what was in flight at the kill, or outlived the short lease under load, goes twice");
 
         Report.Add(new Report.Row("1. Two hosts, one killed", $"{clients} clients × whole deliveries for {run.TotalSeconds:0} s (refunds, tickets), round robin",
             $"SIGKILL of one host at {killedAfter.TotalSeconds:0} s, restarted 2 s later; {retries} retried requests",
-            $"{ledger.Count} steps, {mails.Count} mails, {hooks.Count} webhooks ({resent} re-sent under the same id after the kill)", lost, doubled, watch.Elapsed));
+            $"{ledger.Count} steps, {mails} mails, {webhooks} webhooks ({resent} re-sent under the same id after the kill)", lost, doubled, watch.Elapsed));
     }
 
     private async Task<string> TokenAsync(HttpClient http, object identity)
@@ -191,28 +179,7 @@ public sealed class KilledHostTests : IAsyncLifetime
         return (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("token").GetString()!;
     }
 
-    private static object OrderOf(string orderId) => new
-    {
-        orderId,
-        product = new { id = "prod-db-migration", name = "数据库迁移服务", spec = "标准版" },
-        buyer = new { id = "u-1001", name = "张三", email = "buyer@example.com" },
-        provider = new { id = "p-2001", name = "云迁科技", email = "ops@provider.example" },
-        paidAmount = 1200.00m,
-        couponAmount = 0m,
-        currency = "CNY",
-        paidAt = "2026-11-26T10:00:00Z",
-    };
 
-    private static object Form(string action) => action switch
-    {
-        "submit_requirement" => new { description = "迁移数据库" },
-        "confirm_requirement" => new { note = "已确认" },
-        "post_progress" => new { note = "进行中" },
-        "submit_for_acceptance" => new { details = "已完成" },
-        "request_refund" => new { reasonCode = "no_longer_needed", description = "项目取消" },
-        "approve_refund" => new { note = "同意" },
-        _ => new { },
-    };
 
     /// <summary>A host on a shared database, mailing the test's SMTP server and posting to its webhook receiver.</summary>
     private sealed class NotifyingHost(string database, TestSmtpServer smtp, TestWebhookReceiver hooks) : HostProcess
@@ -221,12 +188,7 @@ public sealed class KilledHostTests : IAsyncLifetime
 
         protected override void Configure(IDictionary<string, string?> environment)
         {
-            environment["Smtp__Host"] = "127.0.0.1";
-            environment["Smtp__Port"] = smtp.Port.ToString(CultureInfo.InvariantCulture);
-            environment["Webhooks__Endpoints__0__Url"] = hooks.Url;
-            environment["Webhooks__Endpoints__0__Secret"] = hooks.Secret;
-            environment["Notifications__RetryBaseDelay"] = "00:00:01";
-            environment["Notifications__PollInterval"] = "00:00:01";
+            Delivered.SendTo(environment, smtp, hooks);
             // A message a killed host had claimed is taken over once its lease ends: short here, so the test sees it.
             environment["Notifications__Lease"] = "00:00:10";
             environment["Notifications__SendTimeout"] = "00:00:05";

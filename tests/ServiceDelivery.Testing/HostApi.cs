@@ -12,7 +12,7 @@ public static class HostApi
 
     public static readonly Provider DefaultProvider = new("p-2001", "云迁科技", "ops@provider.example");
 
-    private static readonly Dictionary<string, object> Forms = new()
+    private static readonly Dictionary<string, object> Forms = new(StringComparer.Ordinal)
     {
         ["submit_requirement"] = new { description = "把 MySQL 5.7 迁移到云数据库" },
         ["confirm_requirement"] = new { note = "已确认" },
@@ -38,7 +38,21 @@ public static class HostApi
         ArgumentNullException.ThrowIfNull(provider);
         using var http = new HttpClient { BaseAddress = new Uri(host.BaseUrl) };
         var marketplace = await TokenAsync(http, new { sub = "marketplace", name = "云市场", roles = new[] { "marketplace" } });
-        var order = new
+        var started = await SendAsync(http, marketplace, "/api/v1/deliveries", Order(orderId, key, provider));
+        var id = started.GetProperty("id").GetGuid();
+        foreach (var action in actions)
+        {
+            await host.ActAsync(id, action, provider);
+        }
+
+        return id;
+    }
+
+    /// <summary>A paid order of buyer u-1001 as the marketplace sends it.</summary>
+    public static object Order(string orderId, string? key = null, Provider? provider = null)
+    {
+        provider ??= DefaultProvider;
+        return new
         {
             orderId,
             product = new { id = "prod-db-migration", name = "数据库迁移服务", spec = "标准版" },
@@ -50,15 +64,10 @@ public static class HostApi
             paidAt = "2026-11-26T10:00:00Z",
             definitionKey = key,
         };
-        var started = await SendAsync(http, marketplace, "/api/v1/deliveries", order);
-        var id = started.GetProperty("id").GetGuid();
-        foreach (var action in actions)
-        {
-            await host.ActAsync(id, action, provider);
-        }
-
-        return id;
     }
+
+    /// <summary>A valid form of <paramref name="action"/> in the shipped process (empty when it needs none).</summary>
+    public static object Form(string action) => Forms.GetValueOrDefault(action) ?? new { };
 
     /// <summary>Performs <paramref name="action"/> as the buyer, the provider's staff or the platform, whoever the shipped process lets do it.</summary>
     public static async Task ActAsync(this HostProcess host, Guid id, string action, Provider? provider = null)

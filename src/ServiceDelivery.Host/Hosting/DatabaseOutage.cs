@@ -17,6 +17,11 @@ public static class DatabaseOutage
                 // No answer at all: refused, reset, timed out, pool exhausted.
                 case NpgsqlException:
                     return true;
+
+                // Thrown by Npgsql itself about a connection the outage broke ("connection is not open", a transaction
+                // that completed with its connection, a disposed stream), without being an NpgsqlException.
+                case InvalidOperationException or ObjectDisposedException or IOException when e.Source == "Npgsql":
+                    return true;
             }
         }
 
