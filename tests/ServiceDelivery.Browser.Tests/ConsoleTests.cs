@@ -60,11 +60,17 @@ public sealed class ConsoleTests(ConsoleHost host, Browser browser) : IClassFixt
             await host.StartDeliveryAsync(Key, order, provider, "submit_requirement", "confirm_requirement");
         }
 
-        await host.StartDeliveryAsync(Key, Order("FLT-OTHER"), provider, "submit_requirement"); // same provider, another stage
-
         var page = await ConsoleAsync("/console/deliveries");
         await page.GetByTestId("filter-provider").FillAsync(provider.Id);
         await ChooseAsync(page, "filter-stage", "实施中");
+
+        // A delivery starts before the operator applies (same provider, another stage): the list follows it live
+        // and the filters being edited stay as they are.
+        var other = Order("FLT-OTHER");
+        await host.StartDeliveryAsync(Key, other, provider, "submit_requirement");
+        await page.Locator($"[data-testid=delivery-row][data-order='{other}']").WaitForAsync();
+        (await InputValueAsync(page, "filter-provider")).Should().Be(provider.Id);
+        (await InputValueAsync(page, "filter-stage")).Should().Be("实施中");
         await page.GetByTestId("apply").ClickAsync();
         await page.WaitForURLAsync(url => url.Contains("providerId=" + provider.Id, StringComparison.Ordinal) && url.Contains("stage=implementing", StringComparison.Ordinal));
         var rows = page.GetByTestId("delivery-row");
@@ -79,13 +85,14 @@ public sealed class ConsoleTests(ConsoleHost host, Browser browser) : IClassFixt
         await Browser.ScreenshotAsync(page, "console-2-filtered-saved");
 
         // Another operator opens the link.
-        var other = await browser.SignedInAsync(host, "platform");
-        await other.GotoAsync(page.Url);
-        await Expect(other.GetByTestId("delivery-row"), 3);
-        (await OrdersAsync(other)).Should().Equal(listed, "the saved filter's link gives the same rows in the same order");
+        var colleague = await browser.SignedInAsync(host, "platform");
+        await colleague.GotoAsync(page.Url);
+        await colleague.Locator("[data-testid=console-nav][data-interactive=true]").WaitForAsync();
+        await Expect(colleague.GetByTestId("delivery-row"), 3);
+        (await OrdersAsync(colleague)).Should().Equal(listed, "the saved filter's link gives the same rows in the same order");
 
-        var href = await other.GetByTestId("export-csv").GetAttributeAsync("href");
-        var csv = await other.APIRequest.GetAsync(host.BaseUrl + href);
+        var href = await colleague.GetByTestId("export-csv").GetAttributeAsync("href");
+        var csv = await colleague.APIRequest.GetAsync(host.BaseUrl + href);
         csv.Status.Should().Be(200);
         csv.Headers["content-type"].Should().StartWith("text/csv");
         var lines = (await csv.TextAsync()).TrimStart('\uFEFF').Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
@@ -134,8 +141,11 @@ public sealed class ConsoleTests(ConsoleHost host, Browser browser) : IClassFixt
             await db.Database.ExecuteSqlAsync($"UPDATE deliveries SET updated_at = now() - interval '10 days' WHERE id = {stuck}");
         }
 
+        // Clicked only once the list is interactive: a click while the prerendered page hands over to the circuit can be lost.
         await page.GotoAsync(host.BaseUrl + "/console/deliveries?stuckDays=7");
+        await page.Locator("[data-testid=console-nav][data-interactive=true]").WaitForAsync();
         await page.Locator($"[data-testid=delivery-row] a[href='/console/deliveries/{stuck}']").ClickAsync();
+        await page.WaitForURLAsync(url => url.EndsWith($"/console/deliveries/{stuck}", StringComparison.Ordinal));
         await page.Locator("[data-testid=console-nav][data-interactive=true]").WaitForAsync();
         await page.GetByTestId("stage-name").GetByText("待验收").WaitForAsync();
         await page.GetByRole(AriaRole.Tab, new() { Name = "平台干预" }).ClickAsync();
@@ -271,6 +281,10 @@ public sealed class ConsoleTests(ConsoleHost host, Browser browser) : IClassFixt
     }
 
     /// <summary>Picks an option of a select and waits until the select shows it (a click during a render can be lost).</summary>
+    /// <summary>The text of a field's input, whether the test id is on the input or on the field around it.</summary>
+    private static Task<string> InputValueAsync(IPage page, string testId) =>
+        page.EvaluateAsync<string>("id => { const el = document.querySelector(`[data-testid=${id}]`); const input = el.matches('input') ? el : el.querySelector('input'); return input.value; }", testId);
+
     private static async Task ChooseAsync(IPage page, string testId, string option)
     {
         for (var attempt = 0; ; attempt++)

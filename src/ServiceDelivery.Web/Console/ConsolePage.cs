@@ -40,6 +40,9 @@ public abstract class ConsolePage : ComponentBase, IDisposable
     /// <summary>Reads what the page shows.</summary>
     protected abstract Task LoadAsync();
 
+    /// <summary>What a live change re-reads: by default everything, a page with a form being edited keeps the form.</summary>
+    protected virtual Task RefreshAsync() => LoadAsync();
+
     /// <summary>How long a reload waits for more changes: a burst of commits costs one reload.</summary>
     protected virtual TimeSpan Coalesce => TimeSpan.FromMilliseconds(300);
 
@@ -74,7 +77,7 @@ public abstract class ConsolePage : ComponentBase, IDisposable
             {
                 await InvokeAsync(async () =>
                 {
-                    await LoadAsync();
+                    await RefreshAsync();
                     StateHasChanged();
                 });
             }
