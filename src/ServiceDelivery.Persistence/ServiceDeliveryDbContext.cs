@@ -45,6 +45,14 @@ public sealed class ServiceDeliveryDbContext(DbContextOptions<ServiceDeliveryDbC
     /// </summary>
     public IQueryable<DeliveryRecord> LockDelivery(Guid id) => FromExpression(() => LockDelivery(id));
 
+    /// <summary>
+    /// Makes the rest of the transaction plan each statement for the table sizes of now. Statements are prepared
+    /// (Max Auto Prepare), and a prepared statement's generic plan is kept until the statistics change: a queue
+    /// claim first planned on an empty outbox would keep scanning the whole table through a burst that fills it.
+    /// </summary>
+    public Task PlanForCurrentSizeAsync(CancellationToken cancellationToken) =>
+        Database.ExecuteSqlRawAsync("SET LOCAL plan_cache_mode = force_custom_plan", cancellationToken);
+
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
         ArgumentNullException.ThrowIfNull(modelBuilder);

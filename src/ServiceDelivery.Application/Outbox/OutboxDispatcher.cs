@@ -37,7 +37,8 @@ public sealed partial class OutboxDispatcher(
         var handled = 0;
         while (handled < limit && !cancellationToken.IsCancellationRequested)
         {
-            var batch = await ClaimAsync(Math.Min(options.BatchSize, limit - handled), cancellationToken);
+            var size = Math.Min(options.BatchSize, limit - handled);
+            var batch = await ClaimAsync(size, cancellationToken);
             if (batch.Count == 0)
             {
                 break;
@@ -45,6 +46,13 @@ public sealed partial class OutboxDispatcher(
 
             handled += batch.Count;
             sent += await SendBatchAsync(batch, cancellationToken);
+            if (batch.Count < size && batch.TrueForAll(r => r.Kind != OutboxWriter.Webhook))
+            {
+                // Nothing more was due at the claim, and sending this batch unblocks nothing (a webhook sent lets the
+                // delivery's next one go): the next commit's wake-up (or the poll) brings the sender back, rather
+                // than another claim walking the queue for nothing.
+                break;
+            }
         }
 
         return sent;
@@ -55,11 +63,16 @@ public sealed partial class OutboxDispatcher(
         var now = clock.Now();
         var lockedUntil = now + options.Lease;
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
-        return await db.Outbox.FromSql($"""
-            UPDATE outbox SET status = 'sending', locked_until = {lockedUntil}, attempts = attempts + 1
-            WHERE id IN (
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        await db.PlanForCurrentSizeAsync(cancellationToken);
+
+        // The rows are chosen and locked once (a materialized CTE), then updated by id: an IN (subquery) form lets
+        // the planner re-run the locking subquery for every outbox row it scans.
+        var claimed = await db.Outbox.FromSql($"""
+            WITH claimed AS MATERIALIZED (
                 SELECT o.id FROM outbox o
-                WHERE ((o.status = 'pending' AND o.next_attempt_at <= {now}) OR (o.status = 'sending' AND o.locked_until < {now}))
+                WHERE o.status IN ('pending', 'sending')
+                  AND ((o.status = 'pending' AND o.next_attempt_at <= {now}) OR (o.status = 'sending' AND o.locked_until < {now}))
                   AND (o.kind <> 'webhook' OR NOT EXISTS (
                         SELECT 1 FROM outbox e
                         WHERE e.kind = 'webhook' AND e.delivery_id = o.delivery_id AND e.recipient_address = o.recipient_address
@@ -67,8 +80,12 @@ public sealed partial class OutboxDispatcher(
                 ORDER BY o.id
                 LIMIT {size}
                 FOR UPDATE SKIP LOCKED)
-            RETURNING *
+            UPDATE outbox SET status = 'sending', locked_until = {lockedUntil}, attempts = outbox.attempts + 1
+            FROM claimed WHERE outbox.id = claimed.id
+            RETURNING outbox.*
             """).AsNoTracking().ToListAsync(cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        return claimed;
     }
 
     private async Task<int> SendBatchAsync(List<OutboxRecord> batch, CancellationToken cancellationToken)
@@ -194,6 +211,8 @@ public sealed partial class OutboxDispatcher(
         var now = clock.Now();
         var lease = batch[0].LockedUntil;
         await using var db = await contexts.CreateDbContextAsync(CancellationToken.None);
+        await using var transaction = await db.Database.BeginTransactionAsync(CancellationToken.None);
+        await db.PlanForCurrentSizeAsync(CancellationToken.None); // by id, however small the outbox was when first planned
         var sent = batch.Where((_, i) => outcomes[i].Status == OutboxRecord.Statuses.Sent).Select(r => r.Id).ToList();
         if (sent.Count > 0)
         {
@@ -225,6 +244,8 @@ public sealed partial class OutboxDispatcher(
                     .SetProperty(o => o.LockedUntil, (DateTimeOffset?)null), CancellationToken.None);
             }
         }
+
+        await transaction.CommitAsync(CancellationToken.None);
     }
 
     private static IQueryable<OutboxRecord> Held(ServiceDeliveryDbContext db, List<long> ids, DateTimeOffset? lease) =>

@@ -109,6 +109,8 @@ public sealed partial class TimerFirer(IDbContextFactory<ServiceDeliveryDbContex
 
         public async Task<IReadOnlyCollection<Guid>> ClaimAsync(ServiceDeliveryDbContext db, DateTimeOffset now, CancellationToken cancellationToken)
         {
+            await db.PlanForCurrentSizeAsync(cancellationToken);
+
             // The earliest due timers with their deliveries, skipping any whose timer or delivery another transaction
             // holds: a firer never waits, so it can never be part of a deadlock.
             Claimed = await db.Database.SqlQuery<ClaimedTimer>($"""

@@ -14,6 +14,8 @@ public sealed partial class OutboxPump(OutboxDispatcher dispatcher, CommitHub hu
     /// <summary>Rows one pass handles at most before it looks at the clock again.</summary>
     private const int PassLimit = 10_000;
 
+    private static readonly TimeSpan YieldToTimers = TimeSpan.FromSeconds(1);
+
     protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
         // A few loops, each with its own batch: while one waits on the database, another sends.
         Task.WhenAll(Enumerable.Range(0, Math.Max(1, options.Senders)).Select(_ => SendLoopAsync(stoppingToken)));
@@ -24,6 +26,15 @@ public sealed partial class OutboxPump(OutboxDispatcher dispatcher, CommitHub hu
         {
             try
             {
+                if (hub.TimersBehind)
+                {
+                    // Deadlines first: while the firer is behind, one batch a second keeps mail moving without
+                    // taking the database from the timers.
+                    await dispatcher.DispatchDueAsync(options.BatchSize, stoppingToken);
+                    await Task.Delay(YieldToTimers, stoppingToken);
+                    continue;
+                }
+
                 await dispatcher.DispatchDueAsync(PassLimit, stoppingToken);
                 if (await hub.Outbox.WaitAsync(options.PollInterval, stoppingToken))
                 {

@@ -12,6 +12,9 @@ namespace ServiceDelivery.Infrastructure.Wakeups;
 /// </summary>
 public sealed partial class TimerPump(TimerFirer firer, CommitHub hub, TimeProvider clock, JobOptions options, ILogger<TimerPump> logger) : BackgroundService
 {
+    /// <summary>Timers one call fires at most; a full pass means more are due (the host is behind).</summary>
+    private const int PassLimit = TimerFirer.BatchSize * 5;
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         while (!stoppingToken.IsCancellationRequested)
@@ -20,7 +23,12 @@ public sealed partial class TimerPump(TimerFirer firer, CommitHub hub, TimeProvi
             try
             {
                 hub.PlanTimerWake(DateTimeOffset.MinValue); // while firing, every new timer is worth another look
-                await firer.FireDueAsync(int.MaxValue, stoppingToken);
+                while (await firer.FireDueAsync(PassLimit, stoppingToken) == PassLimit)
+                {
+                    hub.TimersBehind = true;
+                }
+
+                hub.TimersBehind = false;
                 if (await firer.NextDueAsync(stoppingToken) is { } next)
                 {
                     var until = next - clock.GetUtcNow();
@@ -35,6 +43,7 @@ public sealed partial class TimerPump(TimerFirer firer, CommitHub hub, TimeProvi
             }
             catch (Exception ex)
             {
+                hub.TimersBehind = false;
                 LogPassFailed(logger, ex.GetType().Name, ex.Message);
             }
 

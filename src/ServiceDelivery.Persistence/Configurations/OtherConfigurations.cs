@@ -93,10 +93,14 @@ internal sealed class OutboxConfiguration : IEntityTypeConfiguration<OutboxRecor
         builder.Property(o => o.LastError).HasMaxLength(2000);
         builder.HasOne<DeliveryRecord>().WithMany().HasForeignKey(o => o.DeliveryId).OnDelete(DeleteBehavior.Cascade);
 
-        // Pending rows, oldest due first: what the senders scan; and each delivery's webhooks in order.
-        builder.HasIndex(o => o.NextAttemptAt).HasFilter("status IN ('pending', 'sending')");
+        // Unsent rows in id order: what the senders scan (without it a claim walks past every sent row, which
+        // grows without bound); and each delivery's webhooks in order.
+        builder.HasIndex(o => o.Id, "ix_outbox_unsent").HasDatabaseName("ix_outbox_unsent").HasFilter("status IN ('pending', 'sending')");
         builder.HasIndex(o => new { o.DeliveryId, o.RecipientAddress, o.Id }).HasFilter("kind = 'webhook' AND status IN ('pending', 'sending')");
-        builder.HasIndex(o => new { o.Status, o.CreatedAt });
+        // Failed rows for the console's queue, sent rows by age for retention. Partial, so that a claim has only the
+        // unsent index to choose from (with estimates lagging a burst, a status index led it to sort the whole backlog).
+        builder.HasIndex(o => o.Id, "ix_outbox_failed").HasDatabaseName("ix_outbox_failed").HasFilter("status = 'failed'");
+        builder.HasIndex(o => o.CreatedAt).HasDatabaseName("ix_outbox_sent_created_at").HasFilter("status = 'sent'");
         builder.HasIndex(o => o.DeliveryId);
     }
 }

@@ -737,19 +737,24 @@ namespace ServiceDelivery.Persistence.Migrations
                     b.HasKey("Id")
                         .HasName("pk_outbox");
 
+                    b.HasIndex("CreatedAt")
+                        .HasDatabaseName("ix_outbox_sent_created_at")
+                        .HasFilter("status = 'sent'");
+
                     b.HasIndex("DeliveryId")
                         .HasDatabaseName("ix_outbox_delivery_id");
-
-                    b.HasIndex("NextAttemptAt")
-                        .HasDatabaseName("ix_outbox_next_attempt_at")
-                        .HasFilter("status IN ('pending', 'sending')");
-
-                    b.HasIndex("Status", "CreatedAt")
-                        .HasDatabaseName("ix_outbox_status_created_at");
 
                     b.HasIndex("DeliveryId", "RecipientAddress", "Id")
                         .HasDatabaseName("ix_outbox_delivery_id_recipient_address_id")
                         .HasFilter("kind = 'webhook' AND status IN ('pending', 'sending')");
+
+                    b.HasIndex(new[] { "Id" }, "ix_outbox_failed")
+                        .HasDatabaseName("ix_outbox_failed")
+                        .HasFilter("status = 'failed'");
+
+                    b.HasIndex(new[] { "Id" }, "ix_outbox_unsent")
+                        .HasDatabaseName("ix_outbox_unsent")
+                        .HasFilter("status IN ('pending', 'sending')");
 
                     b.ToTable("outbox", (string)null);
                 });
