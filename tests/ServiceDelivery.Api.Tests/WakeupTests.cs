@@ -50,6 +50,41 @@ public sealed class WakeupTests
     }
 
     [Fact]
+    public async Task While_the_firer_is_behind_the_senders_hold_back_to_a_batch_a_second_and_send_the_rest_once_it_caught_up()
+    {
+        await using var smtp = TestSmtpServer.Start();
+        await using var host = await HostFactory.CreateAsync(new Dictionary<string, string?>
+        {
+            ["Jobs:RunServer"] = "true",
+            ["Notifications:BatchSize"] = "1",
+            ["Smtp:Host"] = "127.0.0.1",
+            ["Smtp:Port"] = smtp.Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        });
+        await using var api = new ApiWith(host);
+        var hub = host.Services.GetRequiredService<CommitHub>();
+        hub.TimersBehind = true; // what the firer says when a pass left due timers behind
+        var watched = System.Diagnostics.Stopwatch.StartNew();
+        for (var i = 0; i < 8; i++)
+        {
+            var id = (await api.As(Api.Marketplace).StartAsync($"ORD-BEHIND-{i}")).GetProperty("id").GetGuid();
+            (await api.As(Api.Buyer).ActAsync(id, "submit_requirement")).ShouldBe(HttpStatusCode.OK);
+        }
+
+        await using var db = TestDatabase.Context(host.ConnectionString);
+        var mails = await db.Outbox.CountAsync(o => o.Kind == "email");
+        mails.Should().BeGreaterThanOrEqualTo(24, "three mails per submitted requirement");
+        await Task.Delay(TimeSpan.FromSeconds(1));
+        var sent = smtp.Messages.Count;
+        var seconds = (int)Math.Ceiling(watched.Elapsed.TotalSeconds);
+        // Two sender loops, one batch of one mail each per second (and one more each when the second began).
+        sent.Should().BeLessThanOrEqualTo(2 * (seconds + 1), "while timers are behind, mail takes a batch a second")
+            .And.BeLessThan(mails, "some of it waits");
+
+        hub.TimersBehind = false;
+        (await smtp.WaitForAsync(mails, TimeSpan.FromSeconds(30))).Should().HaveCount(mails, "once the firer caught up the rest goes out");
+    }
+
+    [Fact]
     public async Task A_commit_on_one_host_wakes_the_sender_of_another_within_a_moment()
     {
         await using var smtp = TestSmtpServer.Start();
