@@ -205,11 +205,26 @@ public sealed class TestSmtpServer : IAsyncDisposable
 
         public override async Task<SmtpResponse> SaveAsync(ISessionContext context, IMessageTransaction transaction, ReadOnlySequence<byte> buffer, CancellationToken cancellationToken)
         {
-            Interlocked.Increment(ref _received);
+            MimeMessage? message = null;
             if (Keep)
             {
-                using var stream = new MemoryStream(buffer.ToArray());
-                Messages.Enqueue(await MimeMessage.LoadAsync(stream, cancellationToken));
+                try
+                {
+                    using var stream = new MemoryStream(buffer.ToArray());
+                    message = await MimeMessage.LoadAsync(stream, cancellationToken);
+                }
+                catch (OperationCanceledException)
+                {
+                    // Stopped mid-transaction: a real server going down answers 421 (try again later). Letting the
+                    // exception through made the library answer 554, which a sender rightly takes as final.
+                    return new SmtpResponse(SmtpReplyCode.ServiceUnavailable, "shutting down");
+                }
+            }
+
+            Interlocked.Increment(ref _received);
+            if (message is not null)
+            {
+                Messages.Enqueue(message);
             }
 
             return SmtpResponse.Ok;
