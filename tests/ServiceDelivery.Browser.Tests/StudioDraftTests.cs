@@ -58,7 +58,8 @@ public sealed class StudioDraftTests(HostProcess host, Browser browser) : IClass
 
         await second.GetByTestId("conflict-reload").ClickAsync();
         await Browser.JsonContainsAsync(second, "\"P12D\"");
-        (await second.GetByTestId("draft-state").TextContentAsync()).Should().Contain("第 2 次", "reloading shows the draft saved last");
+        // The editor's text and the state line come in separate renders: wait for the line rather than read it once.
+        await second.GetByTestId("draft-state").Filter(new() { HasText = "第 2 次" }).WaitForAsync(new() { Timeout = 5000 }); // reloading shows the draft saved last
 
         // The first designer had nothing unsaved: their page followed along and can publish what is there.
         await Browser.OpenTabAsync(first, "画布", first.Locator("[data-testid=stage][data-stage=accepting]:visible"));
