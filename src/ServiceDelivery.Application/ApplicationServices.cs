@@ -30,6 +30,7 @@ public static class ApplicationServices
         services.AddSingleton<DefinitionCatalog>();
         services.AddSingleton<DeliveryWriter>();
         services.AddSingleton<TimerFirer>();
+        services.AddSingleton<TimerBacklog>();
         services.AddScoped<DefinitionImporter>();
         services.AddScoped<DefinitionCommands>();
         services.AddScoped<MigrationBatches>();

@@ -1,6 +1,7 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using ServiceDelivery.Application.Outbox;
+using ServiceDelivery.Application.Timers;
 using ServiceDelivery.Infrastructure;
 using ServiceDelivery.Infrastructure.Notifications;
 using ServiceDelivery.Persistence;
@@ -40,6 +41,22 @@ public sealed class QueueClaimTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_claim_planned_for_the_current_size_leaves_the_rest_of_its_transaction_to_cached_plans()
+    {
+        // Forced custom plans for the whole timer batch made every insert's foreign-key checks plan afresh.
+        await using var db = _app.Db();
+        await using var transaction = await db.Database.BeginTransactionAsync();
+        var during = await db.PlanForCurrentSizeAsync(() => PlanCacheModeAsync(db), CancellationToken.None);
+        var after = await PlanCacheModeAsync(db);
+
+        during.Should().Be("force_custom_plan");
+        after.Should().Be("auto");
+    }
+
+    private static Task<string> PlanCacheModeAsync(ServiceDeliveryDbContext db) =>
+        db.Database.SqlQuery<string>($"SELECT current_setting('plan_cache_mode') AS \"Value\"").SingleAsync();
+
+    [Fact]
     public async Task A_claim_after_the_outbox_grew_from_empty_reads_the_unsent_rows_not_the_sent_history()
     {
         var dispatcher = _app.Services.GetRequiredService<OutboxDispatcher>();
@@ -65,6 +82,26 @@ public sealed class QueueClaimTests : IAsyncLifetime
         var after = await ReadsAsync(until: r => r.Updated > before.Updated);
 
         (after.Sequential - before.Sequential).Should().BeLessThan(1_000, "the claim reads the unsent rows through their index, not the 50,000 sent ones");
+    }
+
+    [Fact]
+    public async Task While_this_hosts_timers_are_behind_a_sending_pass_takes_one_batch_and_the_next_pass_the_rest()
+    {
+        await using var app = await AppHarness.CreateAsync(services =>
+        {
+            services.AddServiceDeliveryNotifications(new SmtpOptions { Host = "127.0.0.1", Port = _smtp.Port, From = "noreply@market.example" }, NotificationTests.TemplatesRoot);
+            services.AddSingleton(new NotificationOptions { BatchSize = 2 });
+        });
+        await app.AtAsync("requirement_confirming");
+        await app.AtAsync("requirement_confirming");
+        var dispatcher = app.Services.GetRequiredService<OutboxDispatcher>();
+        var backlog = app.Services.GetRequiredService<TimerBacklog>();
+
+        backlog.Behind = true;
+        (await dispatcher.DispatchDueAsync(100, CancellationToken.None)).Should().Be(2, "one batch of two while deadlines come first");
+
+        backlog.Behind = false;
+        (await dispatcher.DispatchDueAsync(100, CancellationToken.None)).Should().Be(4, "the other four mails of the two deliveries, batch after batch");
     }
 
     private async Task ExecuteAsync(string sql)

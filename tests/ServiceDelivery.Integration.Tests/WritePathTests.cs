@@ -121,7 +121,13 @@ public sealed class WritePathTests : IAsyncLifetime
         _app.Clock.Advance(TimeSpan.FromDays(12) + TimeSpan.FromSeconds(1));
         _statements.Reset();
 
-        var fired = await _app.Services.GetRequiredService<TimerFirer>().FireDueAsync(int.MaxValue, CancellationToken.None);
+        var firer = _app.Services.GetRequiredService<TimerFirer>();
+        var backlog = _app.Services.GetRequiredService<TimerBacklog>();
+
+        var fired = await firer.FireDueAsync(TimerFirer.BatchSize, CancellationToken.None);
+        backlog.Behind.Should().BeTrue("a full batch: more are due, and this host's senders hold back meanwhile");
+        fired += await firer.FireDueAsync(int.MaxValue, CancellationToken.None);
+        backlog.Behind.Should().BeFalse("the last claim came up short: the firer caught up");
 
         fired.Should().Be(Count, "each delivery's 3-day reminder is due");
         _statements.Count("SKIP LOCKED").Should().BeLessThanOrEqualTo(Count / TimerFirer.BatchSize + 2, "one claim (and one transaction) per batch of up to 200, plus the one that finds none");

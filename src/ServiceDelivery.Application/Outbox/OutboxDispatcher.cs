@@ -2,6 +2,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
 using ServiceDelivery.Application.Common;
 using ServiceDelivery.Application.Deliveries;
+using ServiceDelivery.Application.Timers;
 using ServiceDelivery.Engine.Definitions;
 using ServiceDelivery.Persistence;
 using ServiceDelivery.Persistence.Entities;
@@ -25,12 +26,16 @@ public sealed partial class OutboxDispatcher(
     NotificationOptions options,
     DeliveryOptions deliveryOptions,
     TimeProvider clock,
+    TimerBacklog timers,
     ILogger<OutboxDispatcher> logger)
 {
     /// <summary>Rows claimed per statement.</summary>
     public const int DefaultBatchSize = 200;
 
-    /// <summary>Sends due messages until none is due or <paramref name="limit"/> were handled; returns how many were sent.</summary>
+    /// <summary>
+    /// Sends due messages until none is due or <paramref name="limit"/> were handled, or after one batch while this
+    /// host's timers are behind (<see cref="TimerBacklog"/>); returns how many were sent.
+    /// </summary>
     public async Task<int> DispatchDueAsync(int limit, CancellationToken cancellationToken)
     {
         var sent = 0;
@@ -46,6 +51,11 @@ public sealed partial class OutboxDispatcher(
 
             handled += batch.Count;
             sent += await SendBatchAsync(batch, cancellationToken);
+            if (timers.Behind)
+            {
+                break; // deadlines first
+            }
+
             if (batch.Count < size && batch.TrueForAll(r => r.Kind != OutboxWriter.Webhook))
             {
                 // Nothing more was due at the claim, and sending this batch unblocks nothing (a webhook sent lets the

@@ -15,7 +15,7 @@ namespace ServiceDelivery.Application.Timers;
 /// its delivery. A batch that throws is rolled back and fired one timer at a time, so one broken timer cannot hold
 /// back the others.
 /// </summary>
-public sealed partial class TimerFirer(IDbContextFactory<ServiceDeliveryDbContext> contexts, DeliveryWriter writer, TimeProvider clock, ILogger<TimerFirer> logger)
+public sealed partial class TimerFirer(IDbContextFactory<ServiceDeliveryDbContext> contexts, DeliveryWriter writer, TimerBacklog backlog, TimeProvider clock, ILogger<TimerFirer> logger)
 {
     /// <summary>How long a timer whose action the engine refuses (a guard) waits before it is tried again.</summary>
     public static readonly TimeSpan RetryAfterRefusal = TimeSpan.FromHours(1);
@@ -48,7 +48,11 @@ public sealed partial class TimerFirer(IDbContextFactory<ServiceDeliveryDbContex
             var batch = new Batch(logger, Math.Min(BatchSize, limit - fired), only: null);
             try
             {
-                if (await writer.ChangeManyAsync(batch.ClaimAsync, batch.Fire, cancellationToken) == 0)
+                var claimed = await writer.ChangeManyAsync(batch.ClaimAsync, batch.Fire, cancellationToken);
+
+                // A full batch: more are likely due, and the senders hold back until a claim comes up short.
+                backlog.Behind = batch.Claimed.Count == BatchSize;
+                if (claimed == 0)
                 {
                     break;
                 }
@@ -109,17 +113,17 @@ public sealed partial class TimerFirer(IDbContextFactory<ServiceDeliveryDbContex
 
         public async Task<IReadOnlyCollection<Guid>> ClaimAsync(ServiceDeliveryDbContext db, DateTimeOffset now, CancellationToken cancellationToken)
         {
-            await db.PlanForCurrentSizeAsync(cancellationToken);
-
             // The earliest due timers with their deliveries, skipping any whose timer or delivery another transaction
             // holds: a firer never waits, so it can never be part of a deadlock.
-            Claimed = await db.Database.SqlQuery<ClaimedTimer>($"""
-                SELECT t.id, t.delivery_id, t.key, t.due_at
-                FROM timers t JOIN deliveries d ON d.id = t.delivery_id
-                WHERE t.state = 'running' AND t.due_at <= {now} AND ({only}::uuid IS NULL OR t.id = {only})
-                ORDER BY t.due_at LIMIT {size}
-                FOR UPDATE OF t, d SKIP LOCKED
-                """).ToListAsync(cancellationToken);
+            Claimed = await db.PlanForCurrentSizeAsync(
+                () => db.Database.SqlQuery<ClaimedTimer>($"""
+                    SELECT t.id, t.delivery_id, t.key, t.due_at
+                    FROM timers t JOIN deliveries d ON d.id = t.delivery_id
+                    WHERE t.state = 'running' AND t.due_at <= {now} AND ({only}::uuid IS NULL OR t.id = {only})
+                    ORDER BY t.due_at LIMIT {size}
+                    FOR UPDATE OF t, d SKIP LOCKED
+                    """).ToListAsync(cancellationToken),
+                cancellationToken);
             return [.. Claimed.Select(t => t.DeliveryId).Distinct()];
         }
 

@@ -1,18 +1,16 @@
 using Hangfire;
 using ServiceDelivery.Application.Outbox;
-using ServiceDelivery.Infrastructure.Wakeups;
 
 namespace ServiceDelivery.Infrastructure.Jobs;
 
 /// <summary>
 /// The Hangfire side of the outbox: the minute sweep that sends whatever is due, in case a host's sender loop is
-/// stopped or wedged. No arguments, safe to run twice or on many hosts at once. Like the loops, it takes one batch
-/// only while this host's firer is behind.
+/// stopped or wedged. No arguments, safe to run twice or on many hosts at once.
 /// </summary>
-public sealed class OutboxJobs(OutboxDispatcher dispatcher, CommitHub hub, NotificationOptions options)
+public sealed class OutboxJobs(OutboxDispatcher dispatcher)
 {
     public const string SweepJobId = "outbox-sweep";
 
     [AutomaticRetry(Attempts = 0)]
-    public Task<int> DispatchAsync(CancellationToken cancellationToken) => dispatcher.DispatchDueAsync(hub.TimersBehind ? options.BatchSize : 10_000, cancellationToken);
+    public Task<int> DispatchAsync(CancellationToken cancellationToken) => dispatcher.DispatchDueAsync(10_000, cancellationToken);
 }

@@ -72,18 +72,6 @@ public sealed class CommitHub : ICommitSignal, ICommitFeed
         DefinitionsChanged?.Invoke([]);
     }
 
-    /// <summary>
-    /// Set while this host's firer has more due timers than one pass fires: the senders then hold back to a batch
-    /// a second, so a burst of deadlines is not slowed by the mails it produces (they follow once it is fired).
-    /// </summary>
-    public bool TimersBehind
-    {
-        get => Volatile.Read(ref _timersBehind);
-        set => Volatile.Write(ref _timersBehind, value);
-    }
-
-    private bool _timersBehind;
-
     /// <summary>The firer says when it will look again on its own; earlier timers wake it.</summary>
     public void PlanTimerWake(DateTimeOffset at) => Interlocked.Exchange(ref _plannedTimerWakeTicks, at.UtcTicks);
 

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using ServiceDelivery.Application.Outbox;
+using ServiceDelivery.Application.Timers;
 
 namespace ServiceDelivery.Infrastructure.Wakeups;
 
@@ -9,7 +10,7 @@ namespace ServiceDelivery.Infrastructure.Wakeups;
 /// poll interval passes (retries fall due that way). Any number of hosts run one each; the batch claim keeps them
 /// from sending a row twice.
 /// </summary>
-public sealed partial class OutboxPump(OutboxDispatcher dispatcher, CommitHub hub, NotificationOptions options, ILogger<OutboxPump> logger) : BackgroundService
+public sealed partial class OutboxPump(OutboxDispatcher dispatcher, CommitHub hub, TimerBacklog timers, NotificationOptions options, ILogger<OutboxPump> logger) : BackgroundService
 {
     /// <summary>Rows one pass handles at most before it looks at the clock again.</summary>
     private const int PassLimit = 10_000;
@@ -18,19 +19,23 @@ public sealed partial class OutboxPump(OutboxDispatcher dispatcher, CommitHub hu
 
     protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
         // A few loops, each with its own batch: while one waits on the database, another sends.
-        Task.WhenAll(Enumerable.Range(0, Math.Max(1, options.Senders)).Select(_ => SendLoopAsync(stoppingToken)));
+        Task.WhenAll(Enumerable.Range(0, Math.Max(1, options.Senders)).Select(loop => SendLoopAsync(loop, stoppingToken)));
 
-    private async Task SendLoopAsync(CancellationToken stoppingToken)
+    private async Task SendLoopAsync(int loop, CancellationToken stoppingToken)
     {
         while (!stoppingToken.IsCancellationRequested)
         {
             try
             {
-                if (hub.TimersBehind)
+                if (timers.Behind)
                 {
-                    // Deadlines first: while the firer is behind, one batch a second keeps mail moving without
-                    // taking the database from the timers.
-                    await dispatcher.DispatchDueAsync(options.BatchSize, stoppingToken);
+                    // Deadlines first: while the firer is behind, this host sends one batch a second (a pass is one
+                    // batch then), which keeps mail moving without taking the machine from the timers.
+                    if (loop == 0)
+                    {
+                        await dispatcher.DispatchDueAsync(PassLimit, stoppingToken);
+                    }
+
                     await Task.Delay(YieldToTimers, stoppingToken);
                     continue;
                 }

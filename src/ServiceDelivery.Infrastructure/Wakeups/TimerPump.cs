@@ -10,13 +10,16 @@ namespace ServiceDelivery.Infrastructure.Wakeups;
 /// poll interval), or until a commit on any host starts a timer that falls due earlier. Any number of hosts run
 /// one each; the batch claim fires each timer once.
 /// </summary>
-public sealed partial class TimerPump(TimerFirer firer, CommitHub hub, TimeProvider clock, JobOptions options, ILogger<TimerPump> logger) : BackgroundService
+public sealed partial class TimerPump(TimerFirer firer, TimerBacklog backlog, CommitHub hub, TimeProvider clock, JobOptions options, ILogger<TimerPump> logger) : BackgroundService
 {
-    /// <summary>Timers one call fires at most; a full pass means more are due (the host is behind).</summary>
+    /// <summary>Timers one call fires at most before the firer looks at the clock again; a full pass means more are due.</summary>
     private const int PassLimit = TimerFirer.BatchSize * 5;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        // Until its first claim tells, a starting firer counts as behind: a host (re)started into a burst of due
+        // timers fires them before it sends the mail that piled up.
+        backlog.Behind = true;
         while (!stoppingToken.IsCancellationRequested)
         {
             var wait = options.TimerPollInterval;
@@ -25,10 +28,9 @@ public sealed partial class TimerPump(TimerFirer firer, CommitHub hub, TimeProvi
                 hub.PlanTimerWake(DateTimeOffset.MinValue); // while firing, every new timer is worth another look
                 while (await firer.FireDueAsync(PassLimit, stoppingToken) == PassLimit)
                 {
-                    hub.TimersBehind = true;
+                    // More are due: fire on (the firer tells the senders to hold back meanwhile).
                 }
 
-                hub.TimersBehind = false;
                 if (await firer.NextDueAsync(stoppingToken) is { } next)
                 {
                     var until = next - clock.GetUtcNow();
@@ -43,7 +45,7 @@ public sealed partial class TimerPump(TimerFirer firer, CommitHub hub, TimeProvi
             }
             catch (Exception ex)
             {
-                hub.TimersBehind = false;
+                backlog.Behind = false; // a firer that cannot fire holds nothing back
                 LogPassFailed(logger, ex.GetType().Name, ex.Message);
             }
 
