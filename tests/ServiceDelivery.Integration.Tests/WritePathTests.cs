@@ -46,6 +46,30 @@ public sealed class WritePathTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Commands_beyond_the_hosts_limit_wait_for_a_turn_and_then_all_succeed()
+    {
+        await using var app = await AppHarness.CreateAsync(services => services.AddSingleton(new DeliveryOptions { MaxConcurrentCommands = 2 }));
+        var busy = await app.AtAsync("implementing");
+        var other = await app.AtAsync("implementing");
+        var note = new Dictionary<string, string> { ["note"] = "进度" };
+
+        // Someone else holds the busy delivery's row: two commands on it take both turns and wait for the row.
+        await using var db = app.Db();
+        var holder = await db.Database.BeginTransactionAsync();
+        await db.Database.ExecuteSqlAsync($"SELECT 1 FROM deliveries WHERE id = {busy.Id} FOR UPDATE");
+        var waiting = Enumerable.Range(0, 2).Select(_ => Task.Run(() => app.TryActAsync(Provider, busy.Id, "post_progress", note))).ToList();
+        await Task.Delay(500);
+
+        var queued = Task.Run(() => app.TryActAsync(Provider, other.Id, "post_progress", note));
+        (await Task.WhenAny(queued, Task.Delay(1500))).Should().NotBeSameAs(queued, "a third command, on another delivery, waits for a turn");
+
+        await holder.RollbackAsync();
+        (await queued).IsSuccess.Should().BeTrue("its turn came once one of the two was done");
+        (await Task.WhenAll(waiting)).Should().OnlyContain(r => r.IsSuccess, "the two waited for the row, then went one after the other");
+        await holder.DisposeAsync();
+    }
+
+    [Fact]
     public async Task Every_kind_of_change_commits_through_the_writer_and_signals_once_with_what_it_wrote()
     {
         // Start: the delivery and its first mails.

@@ -469,4 +469,11 @@ public sealed class DeliveryOptions
 
     /// <summary>Time zone for parties that do not state one.</summary>
     public string DefaultTimeZone { get; set; } = "Asia/Shanghai";
+
+    /// <summary>
+    /// People's commands one host runs against the database at once; more wait their turn, first come first
+    /// served. A few per core keep the server busy; dozens at once only make each one slower and the slowest much
+    /// slower (the server's cores switch between them, and they queue on its locks instead of here).
+    /// </summary>
+    public int MaxConcurrentCommands { get; set; } = 4 * Environment.ProcessorCount;
 }

@@ -21,9 +21,16 @@ public sealed partial class DeliveryWriter(
     TimeProvider clock,
     OutboxWriter outbox,
     ICommitSignal signal,
-    ILogger<DeliveryWriter> logger)
+    DeliveryOptions options,
+    ILogger<DeliveryWriter> logger) : IDisposable
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+
+    // Admission for people's commands (DeliveryOptions.MaxConcurrentCommands). Timer batches do not queue here:
+    // there is one firer per host, and it never waits for a row.
+    private readonly SemaphoreSlim _turns = new(Math.Max(1, options.MaxConcurrentCommands));
+
+    public void Dispose() => _turns.Dispose();
 
     /// <summary>Runs <paramref name="change"/> on an existing delivery and commits what it wrote; answers the delivery after it.</summary>
     internal Task<Result<DeliveryView>> ChangeAsync(
@@ -42,6 +49,25 @@ public sealed partial class DeliveryWriter(
     /// <param name="answer">What the caller gets once the change is made; kept with the Idempotency-Key and replayed for repeats.</param>
     /// <param name="cancellationToken">Cancels.</param>
     internal async Task<Result<TAnswer>> ChangeAsync<TAnswer>(
+        Caller caller,
+        Guid deliveryId,
+        WriteConditions conditions,
+        Func<DeliveryChange, ValueTask<Failure?>> change,
+        Func<DeliveryChange, TAnswer> answer,
+        CancellationToken cancellationToken)
+    {
+        await _turns.WaitAsync(cancellationToken);
+        try
+        {
+            return await ChangeInTurnAsync(caller, deliveryId, conditions, change, answer, cancellationToken);
+        }
+        finally
+        {
+            _turns.Release();
+        }
+    }
+
+    private async Task<Result<TAnswer>> ChangeInTurnAsync<TAnswer>(
         Caller caller,
         Guid deliveryId,
         WriteConditions conditions,
@@ -104,6 +130,19 @@ public sealed partial class DeliveryWriter(
     /// start of the same order committed first, the answer is <see cref="Failure.OrderConflict"/> and nothing is written.
     /// </summary>
     internal async Task<Result<DeliveryView>> StartAsync(ProcessDefinition definition, Func<DateTimeOffset, DeliveryRecord> create, Func<DeliveryChange, Failure?> start, CancellationToken cancellationToken)
+    {
+        await _turns.WaitAsync(cancellationToken);
+        try
+        {
+            return await StartInTurnAsync(definition, create, start, cancellationToken);
+        }
+        finally
+        {
+            _turns.Release();
+        }
+    }
+
+    private async Task<Result<DeliveryView>> StartInTurnAsync(ProcessDefinition definition, Func<DateTimeOffset, DeliveryRecord> create, Func<DeliveryChange, Failure?> start, CancellationToken cancellationToken)
     {
         await using var db = await OpenAsync(cancellationToken);
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
