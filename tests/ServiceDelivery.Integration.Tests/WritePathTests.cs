@@ -70,6 +70,31 @@ public sealed class WritePathTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_command_that_gets_no_turn_in_time_is_refused_as_busy_and_changes_nothing()
+    {
+        await using var app = await AppHarness.CreateAsync(services =>
+            services.AddSingleton(new DeliveryOptions { MaxConcurrentCommands = 1, CommandTurnTimeout = TimeSpan.FromMilliseconds(300) }));
+        var busy = await app.AtAsync("implementing");
+        var other = await app.AtAsync("implementing");
+        var note = new Dictionary<string, string> { ["note"] = "进度" };
+
+        await using var db = app.Db();
+        var holder = await db.Database.BeginTransactionAsync();
+        await db.Database.ExecuteSqlAsync($"SELECT 1 FROM deliveries WHERE id = {busy.Id} FOR UPDATE");
+        var waiting = Task.Run(() => app.TryActAsync(Provider, busy.Id, "post_progress", note));
+        await Task.Delay(300);
+
+        var refused = await app.TryActAsync(Provider, other.Id, "post_progress", note);
+
+        refused.Failure!.Code.Should().Be(Failure.BusyCode);
+        await holder.RollbackAsync();
+        await holder.DisposeAsync();
+        (await waiting).IsSuccess.Should().BeTrue("the command that had the turn went on once the row was free");
+        await using var check = app.Db();
+        (await check.Deliveries.SingleAsync(d => d.Id == other.Id)).Version.Should().Be(other.Version, "the refused command wrote nothing");
+    }
+
+    [Fact]
     public async Task Every_kind_of_change_commits_through_the_writer_and_signals_once_with_what_it_wrote()
     {
         // Start: the delivery and its first mails.

@@ -18,6 +18,7 @@ public sealed record Failure(string Code)
     public const string ValidationFailedCode = "validation_failed";
     public const string ForbiddenActionCode = "forbidden_action";
     public const string IdempotencyKeyReusedCode = "idempotency_key_reused";
+    public const string BusyCode = "server_busy";
 
     /// <summary>The delivery's stage, for transition problems.</summary>
     public string? Stage { get; init; }
@@ -40,6 +41,9 @@ public sealed record Failure(string Code)
     public static Failure Forbidden { get; } = new(ForbiddenActionCode);
 
     public static Failure IdempotencyKeyReused { get; } = new(IdempotencyKeyReusedCode);
+
+    /// <summary>The host had no turn for the command in time (DeliveryOptions.CommandTurnTimeout); nothing was done.</summary>
+    public static Failure Busy { get; } = new(BusyCode);
 
     public static Failure Invalid(params InputError[] errors) => new(ValidationFailedCode) { Errors = errors };
 

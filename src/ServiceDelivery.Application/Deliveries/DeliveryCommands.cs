@@ -476,4 +476,7 @@ public sealed class DeliveryOptions
     /// slower (the server's cores switch between them, and they queue on its locks instead of here).
     /// </summary>
     public int MaxConcurrentCommands { get; set; } = 4 * Environment.ProcessorCount;
+
+    /// <summary>How long a command waits for its turn before it is refused (503 server_busy, nothing done): no request hangs on a queue.</summary>
+    public TimeSpan CommandTurnTimeout { get; set; } = TimeSpan.FromSeconds(5);
 }

@@ -56,7 +56,11 @@ public sealed partial class DeliveryWriter(
         Func<DeliveryChange, TAnswer> answer,
         CancellationToken cancellationToken)
     {
-        await _turns.WaitAsync(cancellationToken);
+        if (!await _turns.WaitAsync(options.CommandTurnTimeout, cancellationToken))
+        {
+            return Failure.Busy;
+        }
+
         try
         {
             return await ChangeInTurnAsync(caller, deliveryId, conditions, change, answer, cancellationToken);
@@ -131,7 +135,11 @@ public sealed partial class DeliveryWriter(
     /// </summary>
     internal async Task<Result<DeliveryView>> StartAsync(ProcessDefinition definition, Func<DateTimeOffset, DeliveryRecord> create, Func<DeliveryChange, Failure?> start, CancellationToken cancellationToken)
     {
-        await _turns.WaitAsync(cancellationToken);
+        if (!await _turns.WaitAsync(options.CommandTurnTimeout, cancellationToken))
+        {
+            return Failure.Busy;
+        }
+
         try
         {
             return await StartInTurnAsync(definition, create, start, cancellationToken);

@@ -16,6 +16,11 @@ public static class Problems
         ArgumentNullException.ThrowIfNull(failure);
         var status = Status(failure.Code);
         var culture = Messages.Culture(http);
+        if (failure.Code == Failure.BusyCode)
+        {
+            http.Response.Headers.RetryAfter = "1";
+        }
+
         var extensions = new Dictionary<string, object?>
         {
             ["code"] = failure.Code,
@@ -63,6 +68,7 @@ public static class Problems
         "attachment_too_large" => StatusCodes.Status413PayloadTooLarge,
         "attachment_type_not_allowed" => StatusCodes.Status415UnsupportedMediaType,
         "attachment_unavailable" => StatusCodes.Status503ServiceUnavailable,
+        Failure.BusyCode => StatusCodes.Status503ServiceUnavailable,
         _ => StatusCodes.Status409Conflict,
     };
 }
