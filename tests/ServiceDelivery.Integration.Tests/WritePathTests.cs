@@ -55,8 +55,7 @@ public sealed class WritePathTests : IAsyncLifetime
 
         // Someone else holds the busy delivery's row: two commands on it take both turns and wait for the row.
         await using var db = app.Db();
-        var holder = await db.Database.BeginTransactionAsync();
-        await db.Database.ExecuteSqlAsync($"SELECT 1 FROM deliveries WHERE id = {busy.Id} FOR UPDATE");
+        var holder = await HoldRowAsync(db, busy.Id);
         var waiting = Enumerable.Range(0, 2).Select(_ => Task.Run(() => app.TryActAsync(Provider, busy.Id, "post_progress", note))).ToList();
         await Task.Delay(500);
 
@@ -79,8 +78,7 @@ public sealed class WritePathTests : IAsyncLifetime
         var note = new Dictionary<string, string> { ["note"] = "进度" };
 
         await using var db = app.Db();
-        var holder = await db.Database.BeginTransactionAsync();
-        await db.Database.ExecuteSqlAsync($"SELECT 1 FROM deliveries WHERE id = {busy.Id} FOR UPDATE");
+        var holder = await HoldRowAsync(db, busy.Id);
         var waiting = Task.Run(() => app.TryActAsync(Provider, busy.Id, "post_progress", note));
         await Task.Delay(300);
 
@@ -92,6 +90,14 @@ public sealed class WritePathTests : IAsyncLifetime
         (await waiting).IsSuccess.Should().BeTrue("the command that had the turn went on once the row was free");
         await using var check = app.Db();
         (await check.Deliveries.SingleAsync(d => d.Id == other.Id)).Version.Should().Be(other.Version, "the refused command wrote nothing");
+    }
+
+    /// <summary>Locks a delivery's row the way another writer would, until the returned transaction ends.</summary>
+    private static async Task<Microsoft.EntityFrameworkCore.Storage.IDbContextTransaction> HoldRowAsync(ServiceDeliveryDbContext db, Guid deliveryId)
+    {
+        var holder = await db.Database.BeginTransactionAsync();
+        await db.Database.ExecuteSqlAsync($"SELECT 1 FROM deliveries WHERE id = {deliveryId} FOR UPDATE");
+        return holder;
     }
 
     [Fact]

@@ -48,28 +48,14 @@ public sealed partial class DeliveryWriter(
     /// <param name="change">Decides and writes; a failure writes nothing.</param>
     /// <param name="answer">What the caller gets once the change is made; kept with the Idempotency-Key and replayed for repeats.</param>
     /// <param name="cancellationToken">Cancels.</param>
-    internal async Task<Result<TAnswer>> ChangeAsync<TAnswer>(
+    internal Task<Result<TAnswer>> ChangeAsync<TAnswer>(
         Caller caller,
         Guid deliveryId,
         WriteConditions conditions,
         Func<DeliveryChange, ValueTask<Failure?>> change,
         Func<DeliveryChange, TAnswer> answer,
-        CancellationToken cancellationToken)
-    {
-        if (!await _turns.WaitAsync(options.CommandTurnTimeout, cancellationToken))
-        {
-            return Failure.Busy;
-        }
-
-        try
-        {
-            return await ChangeInTurnAsync(caller, deliveryId, conditions, change, answer, cancellationToken);
-        }
-        finally
-        {
-            _turns.Release();
-        }
-    }
+        CancellationToken cancellationToken) =>
+        InTurnAsync(() => ChangeInTurnAsync(caller, deliveryId, conditions, change, answer, cancellationToken), cancellationToken);
 
     private async Task<Result<TAnswer>> ChangeInTurnAsync<TAnswer>(
         Caller caller,
@@ -133,7 +119,11 @@ public sealed partial class DeliveryWriter(
     /// Inserts a new delivery and runs its start through the engine. The unique order id is its lock: when another
     /// start of the same order committed first, the answer is <see cref="Failure.OrderConflict"/> and nothing is written.
     /// </summary>
-    internal async Task<Result<DeliveryView>> StartAsync(ProcessDefinition definition, Func<DateTimeOffset, DeliveryRecord> create, Func<DeliveryChange, Failure?> start, CancellationToken cancellationToken)
+    internal Task<Result<DeliveryView>> StartAsync(ProcessDefinition definition, Func<DateTimeOffset, DeliveryRecord> create, Func<DeliveryChange, Failure?> start, CancellationToken cancellationToken) =>
+        InTurnAsync(() => StartInTurnAsync(definition, create, start, cancellationToken), cancellationToken);
+
+    /// <summary>Runs a person's command once it has a turn; refuses it as <see cref="Failure.Busy"/> when none comes in time.</summary>
+    private async Task<Result<T>> InTurnAsync<T>(Func<Task<Result<T>>> command, CancellationToken cancellationToken)
     {
         if (!await _turns.WaitAsync(options.CommandTurnTimeout, cancellationToken))
         {
@@ -142,7 +132,7 @@ public sealed partial class DeliveryWriter(
 
         try
         {
-            return await StartInTurnAsync(definition, create, start, cancellationToken);
+            return await command();
         }
         finally
         {
