@@ -13,7 +13,10 @@ public sealed record CanvasEdge(ActionEdge Action, string Path, double LabelX, d
     /// Routes every edge: right-going edges leave the right side, back edges bow below the rows, self-loops arc over
     /// the node, and parallel edges between the same two stages are spread apart so their labels do not overlap.
     /// </summary>
-    public static IReadOnlyList<CanvasEdge> Route(ProcessGraph graph, IReadOnlyDictionary<string, Position> at)
+    /// <param name="graph">The process.</param>
+    /// <param name="at">Where each stage is drawn.</param>
+    /// <param name="culture">The labels' language (their width decides where they fit).</param>
+    public static IReadOnlyList<CanvasEdge> Route(ProcessGraph graph, IReadOnlyDictionary<string, Position> at, string culture)
     {
         ArgumentNullException.ThrowIfNull(graph);
         ArgumentNullException.ThrowIfNull(at);
@@ -92,14 +95,43 @@ public sealed record CanvasEdge(ActionEdge Action, string Path, double LabelX, d
                 p2 = (p3.x + 30, (p0.y + p3.y) / 2);
             }
 
-            // The label sits on the curve's midpoint (t = 1/2 of the cubic Bézier).
-            var lx = 0.125 * p0.x + 0.375 * p1.x + 0.375 * p2.x + 0.125 * p3.x;
-            var ly = 0.125 * p0.y + 0.375 * p1.y + 0.375 * p2.y + 0.125 * p3.y;
+            var (lx, ly) = LabelSpot(LabelWidth(edge, culture) / 2, p0, p1, p2, p3, at.Values);
             var d = Invariant($"M {p0.x} {p0.y} C {p1.x} {p1.y} {p2.x} {p2.y} {p3.x} {p3.y}");
             routed.Add(new CanvasEdge(edge, d, lx, ly - 4, false, null));
         }
 
         return routed;
+    }
+
+    /// <summary>Along the curve from its midpoint outwards, the first spot where the label covers no stage.</summary>
+    private static (double X, double Y) LabelSpot(double half, (double x, double y) p0, (double x, double y) p1, (double x, double y) p2, (double x, double y) p3, IEnumerable<Position> stages)
+    {
+        double[] along = [0.5, 0.4, 0.6, 0.3, 0.7, 0.22, 0.78, 0.15, 0.85];
+        (double X, double Y) At(double t)
+        {
+            var u = 1 - t;
+            return (u * u * u * p0.x + 3 * u * u * t * p1.x + 3 * u * t * t * p2.x + t * t * t * p3.x,
+                    u * u * u * p0.y + 3 * u * u * t * p1.y + 3 * u * t * t * p2.y + t * t * t * p3.y);
+        }
+
+        foreach (var t in along)
+        {
+            var (x, y) = At(t);
+            // The text's box: centred on x, from a line above its baseline (y - 4) to just below it.
+            if (!stages.Any(s => x + half > s.X && x - half < s.X + W && y > s.Y && y - 16 < s.Y + H))
+            {
+                return (x, y);
+            }
+        }
+
+        return At(0.5);
+    }
+
+    /// <summary>About how wide the label is drawn (12 px type, CJK characters full width, the roles in 10 px after it).</summary>
+    public static double LabelWidth(ActionEdge edge, string culture)
+    {
+        ArgumentNullException.ThrowIfNull(edge);
+        return edge.Name.Get(culture).Sum(c => c > '\u2E80' ? 12.0 : 6.5) + 4 + 10 * (2 + 2 * Math.Max(1, edge.Roles.Count));
     }
 
     private static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
