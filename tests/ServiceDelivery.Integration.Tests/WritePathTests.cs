@@ -186,6 +186,8 @@ public sealed class WritePathTests : IAsyncLifetime
 
         fired.Should().Be(Count, "each delivery's 3-day reminder is due");
         _statements.Count("SKIP LOCKED").Should().BeLessThanOrEqualTo(Count / TimerFirer.BatchSize + 2, "one claim (and one transaction) per batch of up to 200, plus the one that finds none");
+        (_statements.Occurrences("UPDATE deliveries") + _statements.Occurrences("UPDATE \"deliveries\"")).Should().Be(Count / TimerFirer.BatchSize + 1, "each batch writes its deliveries in one statement, not one per row");
+        (_statements.Occurrences("INSERT INTO outbox") + _statements.Occurrences("INSERT INTO \"outbox\"")).Should().Be(Count / TimerFirer.BatchSize + 1, "and the reminders' mails in another");
     }
 
     [Fact]
@@ -223,8 +225,8 @@ public sealed class WritePathTests : IAsyncLifetime
                 "every change to a delivery goes through the one owner of the write path (an upload's row and bytes are not a delivery, nor are the outbox's claims)");
         sources.Where(s => s.Value.Contains("SaveChanges", StringComparison.Ordinal)).Select(s => s.Key)
             .Should().BeEquivalentTo(
-                ["DeliveryWriter.cs", "DefinitionCommands.cs", "DefinitionImporter.cs", "AttachmentCommands.cs", "NotificationAdmin.cs", "MigrationBatches.cs", "SavedFilters.cs"],
-                "definitions, attachments, a notification retry, a migration batch's progress and the console's saved filters are not deliveries; anything else saving would bypass the writer");
+                ["DeliveryWriter.cs", "SetBasedSave.cs", "DefinitionCommands.cs", "DefinitionImporter.cs", "AttachmentCommands.cs", "NotificationAdmin.cs", "MigrationBatches.cs", "SavedFilters.cs"],
+                "the writer saves through the set-based save; definitions, attachments, a notification retry, a migration batch's progress and the console's saved filters are not deliveries; anything else saving would bypass the writer");
     }
 
     private async Task PublishShippedDefinitionAgainAsync(int version)
@@ -289,6 +291,9 @@ public sealed class WritePathTests : IAsyncLifetime
         public void Reset() => _texts.Clear();
 
         public int Count(string containing) => _texts.Count(t => t.Contains(containing, StringComparison.Ordinal));
+
+        /// <summary>How many statements contain <paramref name="text"/>, counting each statement of a multi-statement command.</summary>
+        public int Occurrences(string text) => _texts.Sum(t => (t.Length - t.Replace(text, string.Empty, StringComparison.Ordinal).Length) / text.Length);
 
         public override ValueTask<InterceptionResult<DbDataReader>> ReaderExecutingAsync(DbCommand command, CommandEventData eventData, InterceptionResult<DbDataReader> result, CancellationToken cancellationToken = default)
         {

@@ -205,10 +205,15 @@ public sealed partial class DeliveryWriter(
         var notice = Notice(db, changed);
         try
         {
-            await db.SaveChangesAsync(cancellationToken);
+            if (!await db.SaveSetBasedAsync(cancellationToken))
+            {
+                await transaction.RollbackAsync(CancellationToken.None);
+                return false;
+            }
+
             await transaction.CommitAsync(cancellationToken);
         }
-        catch (DbUpdateException ex) when (ex is DbUpdateConcurrencyException || ex.IsUniqueViolation())
+        catch (Exception ex) when (ex is DbUpdateConcurrencyException || ex.IsUniqueViolation())
         {
             await transaction.RollbackAsync(CancellationToken.None);
             return false;
