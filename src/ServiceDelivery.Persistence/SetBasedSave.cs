@@ -39,6 +39,22 @@ public static class SetBasedSave
             throw new InvalidOperationException("A set-based save runs inside the writer's transaction.");
         }
 
+        // Changes are detected once here; listing the entries and EF's save would each detect them again.
+        db.ChangeTracker.DetectChanges();
+        var autoDetect = db.ChangeTracker.AutoDetectChangesEnabled;
+        db.ChangeTracker.AutoDetectChangesEnabled = false;
+        try
+        {
+            return await SaveDetectedAsync(db, cancellationToken);
+        }
+        finally
+        {
+            db.ChangeTracker.AutoDetectChangesEnabled = autoDetect;
+        }
+    }
+
+    private static async Task<bool> SaveDetectedAsync(ServiceDeliveryDbContext db, CancellationToken cancellationToken)
+    {
         var groups = new Dictionary<(IEntityType, EntityState), List<EntityEntry>>();
         foreach (var entry in db.ChangeTracker.Entries())
         {
@@ -62,9 +78,9 @@ public static class SetBasedSave
         // In table order, changed rows before new ones: a timer that ends frees its key for a new one of the same name.
         foreach (var type in Tables)
         {
+            var entityType = db.Model.FindEntityType(type)!;
             foreach (var state in (ReadOnlySpan<EntityState>)[EntityState.Modified, EntityState.Added])
             {
-                var entityType = db.Model.FindEntityType(type)!;
                 if (groups.TryGetValue((entityType, state), out var rows))
                 {
                     var statement = Statements.GetOrAdd((entityType, state), static key => Statement.For(key.Item1, key.Item2));
