@@ -18,7 +18,8 @@ public static class ServiceDeliveryDbContextOptions
         builder
             // One query: a delivery's few tasks and timers come back with it in a single round trip.
             .UseNpgsql(Tuned(connectionString), npgsql => npgsql.MigrationsHistoryTable("__ef_migrations").UseQuerySplittingBehavior(QuerySplittingBehavior.SingleQuery))
-            .UseSnakeCaseNamingConvention();
+            .UseSnakeCaseNamingConvention()
+            .AddInterceptors(FreshCommands.Instance);
     }
 
     /// <summary>
