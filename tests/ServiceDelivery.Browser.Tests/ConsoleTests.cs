@@ -261,6 +261,28 @@ public sealed class ConsoleTests(ConsoleHost host, Browser browser) : IClassFixt
     }
 
     [Fact]
+    public async Task A_deliverys_tickets_show_newest_first_with_their_threads_and_the_platform_replies_on_its_page()
+    {
+        var id = await host.StartDeliveryAsync(Key, Order("TKT"), "submit_requirement", "confirm_requirement");
+        var older = await host.OpenTicketAsync(id, "other", "发票抬头需要更改");
+        var newer = await host.OpenTicketAsync(id, "other", "实施进度咨询");
+
+        var page = await ConsoleAsync($"/console/deliveries/{id}");
+        await page.GetByRole(AriaRole.Tab, new() { NameRegex = new System.Text.RegularExpressions.Regex("^工单 \\(2\\)") }).ClickAsync();
+        await Expect(page.GetByTestId("ticket"), 2);
+        var shown = await page.GetByTestId("ticket").EvaluateAllAsync<string[]>("es => es.map(e => e.dataset.ticket)");
+        shown.Should().Equal([newer.ToString(), older.ToString()], "newest first");
+
+        var ticket = page.Locator($"[data-testid=ticket][data-ticket='{older}']");
+        await ticket.Locator("input[data-testid=ticket-reply-text], [data-testid=ticket-reply-text] input").FillAsync("已转财务处理，三个工作日内重开发票");
+        await ticket.GetByTestId("ticket-reply").ClickAsync();
+        await ticket.GetByTestId("ticket-message").Filter(new() { HasText = "已转财务处理，三个工作日内重开发票" }).WaitForAsync();
+        (await ticket.GetByTestId("ticket-message").InnerTextAsync()).Should().Contain("王五", "the reply names the platform operator who wrote it");
+        (await page.Locator($"[data-testid=ticket][data-ticket='{newer}'] [data-testid=ticket-message]").CountAsync()).Should().Be(0, "the other thread is untouched");
+        await Browser.ScreenshotAsync(page, "console-8-tickets");
+    }
+
+    [Fact]
     public async Task A_provider_gets_403_on_the_console_and_on_the_jobs_dashboard()
     {
         var page = await browser.SignedInAsync(host, "provider");

@@ -20,6 +20,24 @@ public sealed class TicketQueries(ServiceDeliveryDbContext db)
         return await Summaries(db.Tickets.AsNoTracking().Where(t => t.DeliveryId == deliveryId), 500, cancellationToken);
     }
 
+    /// <summary>A delivery's tickets with their threads, newest first, in one query (the console's delivery page).</summary>
+    public async Task<Result<IReadOnlyList<TicketView>>> ThreadsForDeliveryAsync(Caller caller, Guid deliveryId, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(caller);
+        var delivery = await db.Deliveries.AsNoTracking().FirstOrDefaultAsync(d => d.Id == deliveryId, cancellationToken);
+        if (delivery is null || !DeliveryAccess.CanSee(caller, delivery))
+        {
+            return Failure.NotFound;
+        }
+
+        var tickets = await db.Tickets.AsNoTracking().Include(t => t.Messages)
+            .Where(t => t.DeliveryId == deliveryId)
+            .OrderByDescending(t => t.OpenedAt).ThenByDescending(t => t.Id)
+            .Take(500)
+            .ToListAsync(cancellationToken);
+        return tickets.Select(TicketCommands.ToView).ToList();
+    }
+
     /// <summary>Tickets in the caller's scope, newest first, optionally by status.</summary>
     public async Task<Result<IReadOnlyList<TicketSummary>>> ListAsync(Caller caller, string? status, int? limit, CancellationToken cancellationToken)
     {

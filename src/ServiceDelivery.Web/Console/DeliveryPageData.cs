@@ -42,15 +42,7 @@ public sealed record DeliveryPageData(
 
         var json = (await services.GetRequiredService<ServiceDelivery.Application.Definitions.DefinitionCommands>().GetVersionAsync(delivery.Definition.Key, delivery.Definition.Version, cancellationToken)).Value?.Json;
         var insight = services.GetRequiredService<DeliveryInsight>();
-        var tickets = services.GetRequiredService<TicketQueries>();
-        var threads = new List<TicketView>();
-        foreach (var summary in (await tickets.ForDeliveryAsync(caller, id, cancellationToken)).Value ?? [])
-        {
-            if ((await tickets.GetAsync(caller, summary.Id, cancellationToken)).Value is { } ticket)
-            {
-                threads.Add(ticket);
-            }
-        }
+        var threads = (await services.GetRequiredService<TicketQueries>().ThreadsForDeliveryAsync(caller, id, cancellationToken)).Value ?? [];
 
         return new DeliveryPageData(
             delivery,
