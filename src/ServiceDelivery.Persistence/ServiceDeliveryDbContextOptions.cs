@@ -19,7 +19,7 @@ public static class ServiceDeliveryDbContextOptions
             // One query: a delivery's few tasks and timers come back with it in a single round trip.
             .UseNpgsql(Tuned(connectionString), npgsql => npgsql.MigrationsHistoryTable("__ef_migrations").UseQuerySplittingBehavior(QuerySplittingBehavior.SingleQuery))
             .UseSnakeCaseNamingConvention()
-            .AddInterceptors(FreshCommands.Instance);
+            .AddInterceptors(FreshCommands.Instance, NoSavepoints.Instance);
     }
 
     /// <summary>

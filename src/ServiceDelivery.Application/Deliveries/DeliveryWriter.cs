@@ -65,7 +65,7 @@ public sealed partial class DeliveryWriter(
         Func<DeliveryChange, TAnswer> answer,
         CancellationToken cancellationToken)
     {
-        await using var db = await OpenAsync(cancellationToken);
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
         var idempotency = conditions.Idempotency;
         var loaded = await DeliveryAggregate.LoadLockedAsync(db, catalog, deliveryId, idempotency, cancellationToken);
@@ -142,7 +142,7 @@ public sealed partial class DeliveryWriter(
 
     private async Task<Result<DeliveryView>> StartInTurnAsync(ProcessDefinition definition, Func<DateTimeOffset, DeliveryRecord> create, Func<DeliveryChange, Failure?> start, CancellationToken cancellationToken)
     {
-        await using var db = await OpenAsync(cancellationToken);
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
         var now = clock.Now();
         var record = create(now);
@@ -167,7 +167,7 @@ public sealed partial class DeliveryWriter(
         Action<DeliveryChange> change,
         CancellationToken cancellationToken)
     {
-        await using var db = await OpenAsync(cancellationToken);
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
         var now = clock.Now();
         var ids = await claim(db, now, cancellationToken);
@@ -189,14 +189,6 @@ public sealed partial class DeliveryWriter(
         }
 
         return ids.Count;
-    }
-
-    private async Task<ServiceDeliveryDbContext> OpenAsync(CancellationToken cancellationToken)
-    {
-        var db = await contexts.CreateDbContextAsync(cancellationToken);
-        // A failed write rolls back the whole transaction anyway; a savepoint per SaveChanges is a round trip for nothing.
-        db.Database.AutoSavepointsEnabled = false;
-        return db;
     }
 
     /// <summary>Saves and commits; false when a concurrent writer won (version, unique key). Then gives the hint.</summary>
