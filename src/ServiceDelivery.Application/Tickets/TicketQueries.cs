@@ -11,8 +11,7 @@ public sealed class TicketQueries(ServiceDeliveryDbContext db)
     public async Task<Result<IReadOnlyList<TicketSummary>>> ForDeliveryAsync(Caller caller, Guid deliveryId, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(caller);
-        var delivery = await db.Deliveries.AsNoTracking().FirstOrDefaultAsync(d => d.Id == deliveryId, cancellationToken);
-        if (delivery is null || !DeliveryAccess.CanSee(caller, delivery))
+        if (!await CanSeeAsync(caller, deliveryId, cancellationToken))
         {
             return Failure.NotFound;
         }
@@ -24,8 +23,7 @@ public sealed class TicketQueries(ServiceDeliveryDbContext db)
     public async Task<Result<IReadOnlyList<TicketView>>> ThreadsForDeliveryAsync(Caller caller, Guid deliveryId, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(caller);
-        var delivery = await db.Deliveries.AsNoTracking().FirstOrDefaultAsync(d => d.Id == deliveryId, cancellationToken);
-        if (delivery is null || !DeliveryAccess.CanSee(caller, delivery))
+        if (!await CanSeeAsync(caller, deliveryId, cancellationToken))
         {
             return Failure.NotFound;
         }
@@ -74,6 +72,11 @@ public sealed class TicketQueries(ServiceDeliveryDbContext db)
         var delivery = await db.Deliveries.AsNoTracking().FirstAsync(d => d.Id == ticket.DeliveryId, cancellationToken);
         return DeliveryAccess.CanSee(caller, delivery) ? TicketCommands.ToView(ticket) : Failure.NotFound;
     }
+
+    /// <summary>Whether the delivery exists and the caller may see it (and so its tickets).</summary>
+    private async Task<bool> CanSeeAsync(Caller caller, Guid deliveryId, CancellationToken cancellationToken) =>
+        await db.Deliveries.AsNoTracking().FirstOrDefaultAsync(d => d.Id == deliveryId, cancellationToken) is { } delivery
+        && DeliveryAccess.CanSee(caller, delivery);
 
     private static async Task<Result<IReadOnlyList<TicketSummary>>> Summaries(IQueryable<Persistence.Entities.TicketRecord> tickets, int limit, CancellationToken cancellationToken)
     {
