@@ -217,6 +217,7 @@ public sealed class BadInputTests : IAsyncLifetime
     [InlineData("/api/v1/tasks?limit=abc", "limit")]
     [InlineData("/api/v1/tasks?limit=99999999999", "limit")]
     [InlineData("/api/v1/tickets?limit=abc", "limit")]
+    [InlineData("/api/v1/tickets?limit=99999999999", "limit")]
     [InlineData("/api/v1/notifications?limit=1.5", "limit")]
     [InlineData("/api/v1/deliveries?q=a%00b", "q")]
     [InlineData("/api/v1/deliveries?stage=%00", "stage")]
