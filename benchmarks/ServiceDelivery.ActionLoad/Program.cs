@@ -49,6 +49,8 @@ try
         : new NpgsqlConnectionStringBuilder(given).Port;
     var connection = given is null ? $"Host=127.0.0.1;Port={pgPort};Username=postgres;Database=servicedelivery;Command Timeout=600" : given + ";Command Timeout=600";
     await using var db = NpgsqlDataSource.Create(connection);
+    // The server's own processes, for the CPU split (unknown for a server given with --connection).
+    int? postmaster = given is null ? int.Parse(File.ReadLines(Path.Combine(dataDirectory, "postmaster.pid")).First(), CultureInfo.InvariantCulture) : null;
 
     // 1. The reference: pgbench's TPC-B-like transactions on the same server, now.
     var tps = await PgbenchAsync(pgPort, quick ? 10 : 30);
@@ -72,11 +74,11 @@ try
         host.ResetPeak();
         var from = await NowAsync(db);
         var load = new Workload(http, tokens, implementing, $"c{clients}");
-        var cpu = new CpuMeter(host.Id);
+        var cpu = new CpuMeter(host.Id, postmaster);
         var watch = Stopwatch.StartNew();
         await load.RunAsync(clients, phase);
         var seconds = watch.Elapsed.TotalSeconds;
-        var (busy, hostSeconds) = cpu.Lap();
+        var (busy, hostSeconds, postgresSeconds, selfSeconds) = cpu.Lap();
         var until = await NowAsync(db);
         var peak = host.PeakRssMb;
         var drained = await DrainAsync(db, TimeSpan.FromMinutes(2));
@@ -84,6 +86,7 @@ try
         var writes = Stats.Merge(load.Progress, load.FlowSteps);
         var all = Stats.Merge(load.Progress, load.FlowSteps, load.Inbox);
         var actions = writes.Count / seconds;
+        string PerRequest(double cpuSeconds) => $"{cpuSeconds * 1000 / Math.Max(1, all.Count):0.0}";
         table.Add([
             clients.ToString(CultureInfo.InvariantCulture),
             $"{actions:0}",
@@ -94,7 +97,7 @@ try
             $"{all.Errors} / {all.Timeouts}",
             $"{peak:0}",
             $"{mail.P95:0.00} s ({mail.Count})",
-            $"{busy:0} % / {hostSeconds * 1000 / Math.Max(1, all.Count):0.0} ms",
+            $"{busy:0} % / {PerRequest(hostSeconds)} / {(postgresSeconds is { } pg ? PerRequest(pg) : "—")} / {PerRequest(selfSeconds)}",
         ]);
         Console.Error.WriteLine($"[load] {clients} clients: {writes.Count} actions, {load.Inbox.Count} inbox reads, {load.CompletedFlows} deliveries completed; errors {string.Join(", ", all.ErrorStatuses.Select(e => $"{e.Key}×{e.Value}"))}; outbox drained: {drained}");
     }
@@ -138,7 +141,7 @@ try
     var output = new StringBuilder();
     output.AppendLine(CultureInfo.InvariantCulture, $"pgbench tpcb-like (-c 8 -j 2 -T {(quick ? 10 : 30)}), same PostgreSQL, same run: **{tps:0} TPS**");
     output.AppendLine();
-    output.AppendLine("| clients | actions/s | ÷ pgbench TPS | requests/s | all requests p50 / p95 / p99 (ms) | actions p99 (ms) | errors / time-outs | host peak RSS (MB) | commit → mail handed to SMTP, p95 | CPU busy / host CPU per request |");
+    output.AppendLine("| clients | actions/s | ÷ pgbench TPS | requests/s | all requests p50 / p95 / p99 (ms) | actions p99 (ms) | errors / time-outs | host peak RSS (MB) | commit → mail handed to SMTP, p95 | CPU busy / CPU ms per request: host / PostgreSQL / load generator |");
     output.AppendLine("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
     foreach (var row in table)
     {
