@@ -142,7 +142,8 @@ public static class SetBasedSave
         {
             var table = type.GetTableName()!;
             var key = type.FindPrimaryKey()!.Properties.Single();
-            var properties = type.GetProperties().ToArray();
+            // Columns the database computes (a delivery's day of last write) are neither inserted nor set.
+            var properties = type.GetProperties().Where(p => p.GetComputedColumnSql() is null).ToArray();
             if (state == EntityState.Added)
             {
                 // A key the database generates (identity) is left out; rows go in in the order they were added.

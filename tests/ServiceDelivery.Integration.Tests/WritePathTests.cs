@@ -213,6 +213,40 @@ public sealed class WritePathTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_step_that_keeps_the_stage_updates_the_delivery_row_in_place()
+    {
+        // A HOT update writes no index entry. It needs room on the row's page and no index on a column the write
+        // changes: every write changes updated_at, version and last_log_seq.
+        await using var db = _app.Db();
+        var indexed = await db.Database.SqlQueryRaw<string>("""
+            SELECT a.attname AS "Value" FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY (i.indkey)
+            WHERE i.indrelid = 'deliveries'::regclass
+            """).ToListAsync();
+        indexed.Should().Contain("updated_on").And.NotContain(["updated_at", "version", "last_log_seq"]);
+
+        var delivery = await _app.AtAsync("implementing");
+        var before = await HotUpdatesAsync(db);
+        for (var i = 0; i < 10; i++)
+        {
+            _app.Clock.Advance(TimeSpan.FromMinutes(1)); // each write at its own instant, within one day
+            (await _app.TryActAsync(Provider, delivery.Id, "post_progress", new Dictionary<string, string> { ["note"] = $"进度 {i}" })).IsSuccess.Should().BeTrue();
+        }
+
+        // A backend publishes its counts when it idles (a second or more after its last statement).
+        var hot = 0L;
+        for (var waited = 0; waited < 200 && hot < 10; waited++)
+        {
+            await Task.Delay(100);
+            hot = await HotUpdatesAsync(db) - before;
+        }
+
+        hot.Should().Be(10, "post_progress changes no indexed column of its delivery");
+
+        static Task<long> HotUpdatesAsync(ServiceDeliveryDbContext db) =>
+            db.Database.SqlQueryRaw<long>("SELECT n_tup_hot_upd AS \"Value\" FROM pg_stat_user_tables WHERE relname = 'deliveries'").SingleAsync();
+    }
+
+    [Fact]
     public void Only_the_delivery_writer_opens_a_transaction_and_only_known_places_save()
     {
         var sources = Directory.GetFiles(Path.Combine(RepositoryRoot(), "src"), "*.cs", SearchOption.AllDirectories)

@@ -48,7 +48,7 @@ internal sealed class DeliveryAggregate
         // Lock first, in a statement of its own, then load. Under READ COMMITTED a statement reads with the snapshot
         // it started with: a load joined to the lock would, after waiting for a writer of the same delivery, see that
         // writer's delivery row but not its tasks, timers or idempotency key (the twin request would not replay).
-        if (await Lock(db, id, cancellationToken) == Guid.Empty)
+        if (!await db.LockDeliveryAsync(id, cancellationToken))
         {
             return null;
         }
@@ -63,10 +63,7 @@ internal sealed class DeliveryAggregate
         return (new DeliveryAggregate(row.Delivery, definition, row.Tasks, row.Timers, [.. row.Disputes.Select(t => t.ToString())]), row.Replay);
     }
 
-    // Compiled once: every command's first queries skip building, funcletizing and looking up their expression trees.
-    private static readonly Func<ServiceDeliveryDbContext, Guid, CancellationToken, Task<Guid>> Lock =
-        EF.CompileAsyncQuery((ServiceDeliveryDbContext db, Guid id, CancellationToken _) => db.LockDelivery(id).Select(d => d.Id).FirstOrDefault());
-
+    // Compiled once: every command's load skips building, funcletizing and looking up its expression tree.
     private static readonly Func<ServiceDeliveryDbContext, Guid, string?, string?, CancellationToken, Task<LockedRow?>> Load =
         EF.CompileAsyncQuery((ServiceDeliveryDbContext db, Guid id, string? scope, string? key, CancellationToken _) =>
             db.Deliveries.Where(d => d.Id == id)

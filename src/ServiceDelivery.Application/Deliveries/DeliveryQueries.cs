@@ -142,7 +142,7 @@ public sealed class DeliveryQueries(ServiceDeliveryDbContext db, DefinitionCatal
         if (filter.StuckDays is { } days)
         {
             var quietSince = now.AddDays(-days);
-            query = query.Where(d => d.Status == "active" && d.UpdatedAt < quietSince);
+            query = query.QuietSince(quietSince);
         }
 
         if (filter.OpenTicket == true)

@@ -3,6 +3,9 @@ namespace ServiceDelivery.Persistence.Entities;
 /// <summary>One delivery: the order snapshot, where it stands in its process, and its concurrency version.</summary>
 public sealed class DeliveryRecord
 {
+    /// <summary>The shadow property of the UTC day of the last write (computed by the database; indexed for "stuck").</summary>
+    public const string UpdatedOn = nameof(UpdatedOn);
+
     public Guid Id { get; set; }
 
     public required string OrderId { get; set; }

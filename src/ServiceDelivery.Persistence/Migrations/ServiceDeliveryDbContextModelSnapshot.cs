@@ -376,6 +376,12 @@ namespace ServiceDelivery.Persistence.Migrations
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("updated_at");
 
+                    b.Property<DateOnly>("UpdatedOn")
+                        .ValueGeneratedOnAddOrUpdate()
+                        .HasColumnType("date")
+                        .HasColumnName("updated_on")
+                        .HasComputedColumnSql("(updated_at AT TIME ZONE 'UTC')::date", true);
+
                     b.Property<int>("Version")
                         .IsConcurrencyToken()
                         .HasColumnType("integer")
@@ -404,8 +410,8 @@ namespace ServiceDelivery.Persistence.Migrations
                     b.HasIndex("Status", "StageEnteredAt")
                         .HasDatabaseName("ix_deliveries_status_stage_entered_at");
 
-                    b.HasIndex("Status", "UpdatedAt")
-                        .HasDatabaseName("ix_deliveries_status_updated_at");
+                    b.HasIndex("Status", "UpdatedOn")
+                        .HasDatabaseName("ix_deliveries_status_updated_on");
 
                     b.HasIndex("BuyerId", "CreatedAt", "Id")
                         .IsDescending(false, true, true)
@@ -432,6 +438,8 @@ namespace ServiceDelivery.Persistence.Migrations
                     NpgsqlIndexBuilderExtensions.HasOperators(b.HasIndex(new[] { "ProductName" }, "ix_deliveries_product_name_trgm"), new[] { "gin_trgm_ops" });
 
                     b.ToTable("deliveries", (string)null);
+
+                    b.HasAnnotation("Npgsql:StorageParameter:fillfactor", 90);
                 });
 
             modelBuilder.Entity("ServiceDelivery.Persistence.Entities.IdempotencyRecord", b =>
