@@ -194,6 +194,8 @@ static int FreePort()
 static async Task<double> PgbenchAsync(int port, int seconds)
 {
     string[] common = ["-h", "127.0.0.1", "-p", port.ToString(CultureInfo.InvariantCulture), "-U", "postgres"];
+    // A server given with --connection may keep the last run's tables: start them afresh.
+    await RunAsync("dropdb", [.. common, "--if-exists", "pgbench"]);
     await RunAsync("createdb", [.. common, "pgbench"]);
     await RunAsync("pgbench", [.. common, "-i", "-q", "-s", "10", "pgbench"]);
     var output = await RunAsync("pgbench", [.. common, "-c", "8", "-j", "2", "-T", seconds.ToString(CultureInfo.InvariantCulture), "pgbench"]);
