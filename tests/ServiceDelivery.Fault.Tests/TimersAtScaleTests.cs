@@ -47,6 +47,7 @@ public sealed class TimersAtScaleTests(Xunit.Abstractions.ITestOutputHelper outp
             await Task.Delay(wait);
         }
 
+        var runningAtKill = await db.Timers.AsNoTracking().CountAsync(t => t.State == "running" && t.Key == "auto_accept");
         _first.Kill();
         var killedAt = DateTimeOffset.UtcNow;
         await _first.RestartAsync();
@@ -77,11 +78,16 @@ public sealed class TimersAtScaleTests(Xunit.Abstractions.ITestOutputHelper outp
             output.WriteLine($"{slice.Key * 10,4}–{(slice.Key + 1) * 10} s after due: {slice.Count(),6:N0} fired");
         }
 
-        output.WriteLine($"host killed at +{(killedAt - due).TotalSeconds:0.0} s, ready again at +{(restartedAt - due).TotalSeconds:0.0} s");
+        output.WriteLine($"host killed at +{(killedAt - due).TotalSeconds:0.0} s with {runningAtKill:N0} timers still to fire, ready again at +{(restartedAt - due).TotalSeconds:0.0} s");
         var withinMinute = fired.Count(f => f!.Value - due < TimeSpan.FromSeconds(60));
-        Report.Add(new Report.Row("2. Timers at scale", $"{count:N0} auto-acceptances due at the same second, 2 hosts", $"one host SIGKILLed {(killedAt - due).TotalSeconds:0} s after they fell due, restarted",
+        Report.Add(new Report.Row("2. Timers at scale", $"{count:N0} auto-acceptances due at the same second, 2 hosts", $"one host SIGKILLed {(killedAt - due).TotalSeconds:0} s after they fell due ({runningAtKill:N0} still to fire), restarted",
             $"{count:N0} timers fired, {withinMinute:N0} within 60 s of due, the last {latest.TotalSeconds:0.0} s after", count - accepts.Count, accepts.Count(n => n > 1), started.Elapsed));
         latest.Should().BeLessThan(TimeSpan.FromSeconds(60), "all within a minute of falling due");
+        if (FaultScale.Full)
+        {
+            // At CI size the burst may be over in two seconds; at full size the kill must land in its middle.
+            runningAtKill.Should().BeGreaterThan(count / 10, "the host was killed while the burst was firing");
+        }
     }
 
     /// <summary>A host on a database another host uses too.</summary>
