@@ -194,11 +194,12 @@ static int FreePort()
 static async Task<double> PgbenchAsync(int port, int seconds)
 {
     string[] common = ["-h", "127.0.0.1", "-p", port.ToString(CultureInfo.InvariantCulture), "-U", "postgres"];
-    // A server given with --connection may keep the last run's tables: start them afresh.
-    await RunAsync("dropdb", [.. common, "--if-exists", "pgbench"]);
-    await RunAsync("createdb", [.. common, "pgbench"]);
-    await RunAsync("pgbench", [.. common, "-i", "-q", "-s", "10", "pgbench"]);
-    var output = await RunAsync("pgbench", [.. common, "-c", "8", "-j", "2", "-T", seconds.ToString(CultureInfo.InvariantCulture), "pgbench"]);
+    // A database of its own, started afresh: a server given with --connection may keep the last run's tables.
+    const string database = "sd_action_load_pgbench";
+    await RunAsync("dropdb", [.. common, "--if-exists", "--force", database]);
+    await RunAsync("createdb", [.. common, database]);
+    await RunAsync("pgbench", [.. common, "-i", "-q", "-s", "10", database]);
+    var output = await RunAsync("pgbench", [.. common, "-c", "8", "-j", "2", "-T", seconds.ToString(CultureInfo.InvariantCulture), database]);
     var match = Regex.Match(output, @"tps = ([0-9.]+) \(without initial connection time\)");
     return match.Success ? double.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture) : throw new InvalidOperationException("pgbench printed no TPS: " + output);
 }

@@ -240,7 +240,7 @@ public sealed class WritePathTests : IAsyncLifetime
             hot = await HotUpdatesAsync(db) - before;
         }
 
-        hot.Should().Be(10, "post_progress changes no indexed column of its delivery");
+        hot.Should().BeGreaterThanOrEqualTo(10, "post_progress changes no indexed column of its delivery");
 
         static Task<long> HotUpdatesAsync(ServiceDeliveryDbContext db) =>
             db.Database.SqlQueryRaw<long>("SELECT n_tup_hot_upd AS \"Value\" FROM pg_stat_user_tables WHERE relname = 'deliveries'").SingleAsync();

@@ -21,7 +21,12 @@ public static class DatabasePreparation
 
         // Creating the history table first spares a fresh database EF's logged (and alarming) failed probe for it.
         await db.GetService<IHistoryRepository>().CreateIfNotExistsAsync();
+
+        // A migration may rewrite a big table (adding a stored column to deliveries rebuilds it with its indexes):
+        // no statement timeout for it, or a large database would fail every start half way through.
+        db.Database.SetCommandTimeout(TimeSpan.Zero);
         await db.Database.MigrateAsync();
+        db.Database.SetCommandTimeout(null);
 
         var folder = app.Configuration["Workflows:Path"];
         await services.GetRequiredService<DefinitionImporter>().ImportAsync(

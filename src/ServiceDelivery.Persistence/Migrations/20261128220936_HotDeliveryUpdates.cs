@@ -7,16 +7,15 @@ namespace ServiceDelivery.Persistence.Migrations
 {
     /// <summary>
     /// Deliveries' updates can be HOT: "stuck" is indexed on the day of the last write (a computed column) instead of its
-    /// instant, and pages keep a tenth free. Writers lock a row with a plain statement; lock_delivery() goes. Adding the
-    /// stored column rewrites the table once.
+    /// instant, and pages keep a tenth free. Adding the stored column rewrites the table once, under an exclusive lock:
+    /// plan the upgrade of a big database for a quiet moment. lock_delivery() stays for now: hosts of the previous
+    /// release still lock through it while a rolling upgrade runs; a later release drops it.
     /// </summary>
     public partial class HotDeliveryUpdates : Migration
     {
         /// <inheritdoc />
         protected override void Up(MigrationBuilder migrationBuilder)
         {
-            migrationBuilder.Sql("DROP FUNCTION lock_delivery(uuid);");
-
             migrationBuilder.DropIndex(
                 name: "ix_deliveries_status_updated_at",
                 table: "deliveries");
@@ -58,11 +57,6 @@ namespace ServiceDelivery.Persistence.Migrations
                 name: "ix_deliveries_status_updated_at",
                 table: "deliveries",
                 columns: new[] { "status", "updated_at" });
-
-            migrationBuilder.Sql("""
-                CREATE FUNCTION lock_delivery(delivery_id uuid) RETURNS SETOF deliveries
-                LANGUAGE sql AS $$ SELECT * FROM deliveries WHERE id = delivery_id FOR UPDATE $$;
-                """);
         }
     }
 }
