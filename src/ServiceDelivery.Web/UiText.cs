@@ -342,6 +342,28 @@ public static class UiText
         ["console.retry"] = ("重试", "Retry"),
         ["console.retrySelected"] = ("重试所选（{0}）", "Retry selected ({0})"),
         ["console.retried"] = ("已重新排队 {0} 条通知", "{0} notifications queued again"),
+        ["console.kind.email"] = ("邮件", "Email"),
+        ["console.kind.webhook"] = ("Webhook", "Webhook"),
+        ["mail.acceptance_reminder"] = ("验收提醒", "Acceptance reminder"),
+        ["mail.accepted"] = ("验收通过", "Accepted"),
+        ["mail.auto_accepted"] = ("自动验收通过", "Accepted automatically"),
+        ["mail.delivery_closed"] = ("交付已关闭", "Delivery closed"),
+        ["mail.delivery_force_completed"] = ("平台完成交付", "Completed by the platform"),
+        ["mail.delivery_moved"] = ("平台调整阶段", "Moved by the platform"),
+        ["mail.delivery_rejected"] = ("验收驳回", "Delivery rejected"),
+        ["mail.delivery_started"] = ("交付开始", "Delivery started"),
+        ["mail.progress_posted"] = ("进度更新", "Progress posted"),
+        ["mail.refund_approved"] = ("退款已同意", "Refund approved"),
+        ["mail.refund_rejected"] = ("退款被驳回", "Refund rejected"),
+        ["mail.refund_requested"] = ("申请退款", "Refund requested"),
+        ["mail.requirement_confirmed"] = ("需求已确认", "Requirement confirmed"),
+        ["mail.requirement_edited"] = ("需求已修改", "Requirement edited"),
+        ["mail.requirement_rejected"] = ("需求被驳回", "Requirement rejected"),
+        ["mail.requirement_submitted"] = ("需求已提交", "Requirement submitted"),
+        ["mail.submitted_for_acceptance"] = ("提交验收", "Submitted for acceptance"),
+        ["mail.ticket_answered"] = ("工单已回复", "Ticket answered"),
+        ["mail.ticket_opened"] = ("工单已创建", "Ticket opened"),
+        ["mail.ticket_resolved"] = ("工单已解决", "Ticket resolved"),
         ["console.notifStatus.pending"] = ("待发送", "pending"),
         ["console.notifStatus.sending"] = ("发送中", "sending"),
         ["console.notifStatus.sent"] = ("已发送", "sent"),
@@ -428,6 +450,9 @@ public static class UiText
     public static bool IsEnglish => CultureInfo.CurrentUICulture.Name.StartsWith("en", StringComparison.OrdinalIgnoreCase);
 
     public static string Culture => IsEnglish ? "en" : "zh-CN";
+
+    /// <summary>The text of <paramref name="key"/>, or null when the table has none (a name that may be unknown).</summary>
+    public static string? TryT(string key) => Table.TryGetValue(key, out var texts) ? (IsEnglish ? texts.En : texts.ZhCn) : null;
 
     public static string T(string key, params object[] args)
     {

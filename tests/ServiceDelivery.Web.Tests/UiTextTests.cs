@@ -1,0 +1,39 @@
+using System.Globalization;
+
+namespace ServiceDelivery.Web.Tests;
+
+public sealed class UiTextTests
+{
+    [Fact]
+    public void Every_mail_template_has_a_name_for_operators_in_both_languages()
+    {
+        var root = AppContext.BaseDirectory;
+        while (!File.Exists(Path.Combine(root, "ServiceDelivery.sln")))
+        {
+            root = Path.GetDirectoryName(root) ?? throw new InvalidOperationException("No ServiceDelivery.sln above the test's folder.");
+        }
+
+        var templates = Directory.GetFiles(Path.Combine(root, "src", "ServiceDelivery.Infrastructure", "Notifications", "Templates", "zh-CN"), "*.liquid")
+            .Select(Path.GetFileNameWithoutExtension).Where(n => !n!.StartsWith('_')).ToList();
+        templates.Should().HaveCountGreaterThan(10);
+
+        var before = CultureInfo.CurrentUICulture;
+        try
+        {
+            foreach (var (culture, chinese) in new[] { ("zh-CN", true), ("en", false) })
+            {
+                CultureInfo.CurrentUICulture = CultureInfo.GetCultureInfo(culture);
+                foreach (var template in templates)
+                {
+                    var name = UiText.TryT("mail." + template);
+                    name.Should().NotBeNullOrWhiteSpace($"the console names the mail '{template}' in {culture}");
+                    name!.Any(c => c > 0x2E80).Should().Be(chinese, $"'{name}' is the {culture} name of '{template}'");
+                }
+            }
+        }
+        finally
+        {
+            CultureInfo.CurrentUICulture = before;
+        }
+    }
+}
