@@ -1,6 +1,6 @@
 using ServiceDelivery.Host.Hosting;
 
-var builder = WebApplication.CreateBuilder(args);
+var builder = WebApplication.CreateBuilder(RunEnvironment.Options(args));
 await builder.AddServiceDeliveryAsync();
 
 var app = builder.Build();

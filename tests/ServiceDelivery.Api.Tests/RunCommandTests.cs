@@ -159,6 +159,59 @@ public sealed partial class RunCommandTests
         }
     }
 
+    [Fact]
+    public async Task The_run_command_with_ASPNETCORE_ENVIRONMENT_set_to_Production_runs_in_Production()
+    {
+        var root = RepositoryRoot();
+        var configuration = AppContext.BaseDirectory.Contains($"{Path.DirectorySeparatorChar}Release{Path.DirectorySeparatorChar}", StringComparison.Ordinal) ? "Release" : "Debug";
+        var port = FreePort();
+        var connectionString = await Testing.TestDatabase.CreateAsync("runprod");
+        var attachments = Path.Combine(Path.GetTempPath(), $"sd-runprod-{Guid.NewGuid():N}");
+        var output = new StringBuilder();
+        // The README's run command (already built by the test run, hence --no-build), with the environment a person sets.
+        var start = new ProcessStartInfo("dotnet", ["run", "--no-build", "-c", configuration, "--project", "src/ServiceDelivery.Host", "--urls", $"http://127.0.0.1:{port}"])
+        {
+            WorkingDirectory = root,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        start.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
+        start.Environment.Remove("DOTNET_ENVIRONMENT");
+        start.Environment["ConnectionStrings__ServiceDelivery"] = connectionString;
+        start.Environment["Auth__SigningKey"] = "run-production-signing-key-0123456789-0123456789";
+        start.Environment["Attachments__Root"] = attachments;
+        start.Environment["Logging__LogLevel__Microsoft.Hosting.Lifetime"] = "Information";
+        using var process = Process.Start(start)!;
+        process.OutputDataReceived += (_, e) => { lock (output) { output.AppendLine(e.Data); } };
+        process.ErrorDataReceived += (_, e) => { lock (output) { output.AppendLine(e.Data); } };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        try
+        {
+            using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
+            await WaitForReadyAsync(http, process, output);
+
+            Snapshot(output).Should().Contain("Hosting environment: Production", "the launch profile does not override what the person set");
+            (await http.PostAsync("/api/v1/dev/tokens", new StringContent("{}", Encoding.UTF8, "application/json"))).StatusCode
+                .Should().Be(HttpStatusCode.NotFound, "no development helpers in Production");
+        }
+        finally
+        {
+            if (!process.HasExited)
+            {
+                process.Kill(entireProcessTree: true);
+                await process.WaitForExitAsync();
+            }
+
+            await Testing.TestDatabase.DropAsync(connectionString);
+            if (Directory.Exists(attachments))
+            {
+                Directory.Delete(attachments, recursive: true);
+            }
+        }
+    }
+
     /// <summary>The variables of the Dockerfile's ENV instructions (KEY=value pairs, lines joined by backslashes).</summary>
     private static Dictionary<string, string> DockerfileEnvironment(string dockerfile)
     {
