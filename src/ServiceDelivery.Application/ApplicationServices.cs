@@ -46,6 +46,7 @@ public static class ApplicationServices
         services.AddScoped<Operations.DeliveryInsight>();
         services.AddScoped<Operations.ProviderAnalytics>();
         services.AddScoped<Operations.SavedFilters>();
+        services.AddScoped<Operations.SessionAdmin>();
         services.TryAddSingleton(new Maintenance.RetentionOptions());
         services.AddSingleton<Maintenance.RetentionSweep>();
         return services;

@@ -40,6 +40,9 @@ public sealed class ServiceDeliveryDbContext(DbContextOptions<ServiceDeliveryDbC
 
     public DbSet<SavedFilterRecord> SavedFilters => Set<SavedFilterRecord>();
 
+    /// <summary>People signed in to the pages (the cookie names a row; signing out deletes it).</summary>
+    public DbSet<PageSessionRecord> PageSessions => Set<PageSessionRecord>();
+
     /// <summary>
     /// Locks a delivery's row (FOR UPDATE) until the transaction ends: every writer's first step. False when there is
     /// no such delivery. A plain prepared statement on the transaction's connection: through a set-returning SQL

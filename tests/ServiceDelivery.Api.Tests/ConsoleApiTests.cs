@@ -196,6 +196,15 @@ public sealed class ConsoleApiTests : IAsyncLifetime
     [InlineData("=HYPERLINK(\"x\")", "\"'=HYPERLINK(\"\"x\"\")\"")]
     [InlineData("+1", "'+1")]
     [InlineData("line\nbreak", "\"line\nbreak\"")]
+    [InlineData("\n=1+1", "\"'\n=1+1\"")]
+    [InlineData(" =1+1", "' =1+1")]
+    [InlineData("\u00A0=1+1", "'\u00A0=1+1")]
+    [InlineData("\u200B@SUM(A1)", "'\u200B@SUM(A1)")]
+    [InlineData("\u3000-1", "'\u3000-1")]
+    [InlineData("＝1+1", "'＝1+1")]
+    [InlineData("＋1", "'＋1")]
+    [InlineData("\t=1", "'\t=1")]
+    [InlineData("  数据库 = 迁移", "  数据库 = 迁移")]
     public void Csv_cells_are_quoted_when_needed_and_never_run_as_formulas(string value, string cell) => Csv.Cell(value).Should().Be(cell);
 
     private static IEnumerable<string> Pairs(JsonElement array, string first, string second) =>

@@ -47,8 +47,18 @@ public sealed class Browser : IAsyncLifetime
         var context = await Chromium.NewContextAsync(new BrowserNewContextOptions { ViewportSize = new ViewportSize { Width = 1600, Height = 1000 }, Locale = "zh-CN", TimezoneId = "Asia/Shanghai" });
         // CI runs the other test assemblies at the same time on two cores: give the pages time, not failures.
         context.SetDefaultTimeout(60_000);
+        context.Page += (_, page) => page.Console += (_, message) =>
+        {
+            // Whatever the Content-Security-Policy refuses (a script, a style, a worker) is a broken page.
+            if (message.Text.Contains("Content Security Policy", StringComparison.Ordinal))
+            {
+                Refusals.GetOrCreateValue(page).Add(message.Text);
+            }
+        };
         return context;
     }
+
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<IPage, System.Collections.Concurrent.ConcurrentBag<string>> Refusals = new();
 
     /// <summary>A new context signed in on the development page as the demo identity with <paramref name="role"/>.</summary>
     public async Task<IPage> SignedInAsync(HostProcess host, string role)
@@ -117,6 +127,8 @@ public sealed class Browser : IAsyncLifetime
 
     public static async Task ScreenshotAsync(IPage page, string name)
     {
+        ArgumentNullException.ThrowIfNull(page);
+        (Refusals.TryGetValue(page, out var refused) ? refused : []).Should().BeEmpty($"the page behind {name} breaks no rule of its Content-Security-Policy");
         await page.EvaluateAsync("() => window.scrollTo(0, 0)"); // the fixed app bar would cover a scrolled page's top
         await page.WaitForTimeoutAsync(400); // let tab sliders and snackbars finish their animation
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(ScreenshotFolder, name + ".png"), FullPage = true });

@@ -20,6 +20,7 @@ public sealed class ConsoleHost : HostProcess
         environment["Notifications__MaxAttempts"] = "2";
         environment["Notifications__RetryBaseDelay"] = "00:00:01";
         environment["Notifications__PollInterval"] = "00:00:01";
+        environment["Sessions__RevalidationInterval"] = "00:00:01";
     }
 
     public override async Task DisposeAsync()

@@ -330,6 +330,22 @@ public sealed class ConsoleTests(ConsoleHost host, Browser browser) : IClassFixt
     private static async Task<List<string>> OrdersAsync(IPage page) =>
         [.. await page.GetByTestId("delivery-row").EvaluateAllAsync<string[]>("rows => rows.map(r => r.dataset.order)")];
 
+    [Fact]
+    public async Task Signing_out_in_one_tab_ends_the_console_open_in_another_without_a_reload()
+    {
+        var open = await ConsoleAsync("/console/deliveries");
+        var other = await open.Context.NewPageAsync();
+        await other.GotoAsync(host.BaseUrl + "/console");
+        await other.Locator("[data-testid=console-nav][data-interactive=true]").WaitForAsync();
+
+        await other.GetByTestId("signout").ClickAsync();
+        await other.WaitForURLAsync(url => url.Contains("/signin", StringComparison.Ordinal));
+
+        await open.GetByTestId("session-ended").WaitForAsync(new() { Timeout = 15_000 });
+        (await open.GetByTestId("console-nav").CountAsync()).Should().Be(0, "the page no longer acts for the platform");
+        await Browser.ScreenshotAsync(open, "console-9-session-ended");
+    }
+
     private static async Task Expect(ILocator locator, int count)
     {
         var deadline = DateTime.UtcNow.AddSeconds(30);

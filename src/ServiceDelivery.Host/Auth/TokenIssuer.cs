@@ -7,8 +7,9 @@ using Microsoft.IdentityModel.Tokens;
 namespace ServiceDelivery.Host.Auth;
 
 /// <summary>
-/// Mints tokens the API accepts; only for development (dev tokens, printed demo tokens, tests). Token lifetimes
-/// follow real time, not the development clock: the validator checks them against real time.
+/// Mints tokens the API accepts; only for development (dev tokens, printed demo tokens, tests). Every token carries
+/// the <see cref="DevelopmentMark"/>, which hosts outside Development refuse. Token lifetimes follow real time, not
+/// the development clock: the validator checks them against real time.
 /// </summary>
 public sealed class TokenIssuer(IOptions<AuthOptions> options)
 {
@@ -18,7 +19,7 @@ public sealed class TokenIssuer(IOptions<AuthOptions> options)
     {
         ArgumentNullException.ThrowIfNull(roles);
         var auth = options.Value;
-        var claims = new List<Claim> { new("sub", subject), new("name", name) };
+        var claims = new List<Claim> { new("sub", subject), new("name", name), DevelopmentMark.Claim };
         if (!string.IsNullOrEmpty(email))
         {
             claims.Add(new Claim("email", email));

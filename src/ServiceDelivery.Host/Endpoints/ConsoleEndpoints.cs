@@ -35,6 +35,23 @@ public static class ConsoleEndpoints
         return app;
     }
 
+    /// <summary>
+    /// The Hangfire dashboard reads its forms without checking that a request carries one: a GET of one of its
+    /// POST routes (/console/jobs/stats) threw, which was a 500. Such a request is the caller's mistake, a 400.
+    /// </summary>
+    public static void UseJobsDashboardRequestCheck(this IApplicationBuilder app) =>
+        app.UseWhen(context => context.Request.Path.StartsWithSegments("/console/jobs"), dashboard => dashboard.Use(async (context, next) =>
+        {
+            try
+            {
+                await next();
+            }
+            catch (InvalidOperationException) when (!context.Response.HasStarted && !context.Request.HasFormContentType)
+            {
+                context.Response.StatusCode = StatusCodes.Status400BadRequest;
+            }
+        }));
+
     /// <summary>The filtered list as CSV (UTF-8 with BOM, so spreadsheet programs read the Chinese), streamed in keyset batches.</summary>
     private static async Task ExportAsync([AsParameters] DeliveryListQuery query, DeliveryQueries queries, DefinitionCatalog catalog, ServiceDeliveryDbContext db, HttpContext http, CancellationToken cancellationToken)
     {
@@ -71,7 +88,11 @@ public static class ConsoleEndpoints
     private static string Time(DateTimeOffset at) => at.ToString("yyyy-MM-dd'T'HH:mm:ssK", CultureInfo.InvariantCulture);
 }
 
-/// <summary>RFC 4180 lines; a cell that a spreadsheet would run as a formula is prefixed with an apostrophe.</summary>
+/// <summary>
+/// RFC 4180 lines, defused as OWASP's CSV-injection guidance says: a cell that a spreadsheet could read as a formula
+/// gets a leading apostrophe. Spreadsheets skip blanks (spaces, no-break and zero-width spaces, line breaks) before
+/// a formula and read the fullwidth signs (＝ ＋ － ＠) as the ASCII ones, so those count too.
+/// </summary>
 public static class Csv
 {
     public static string Line(IReadOnlyList<string> cells) => string.Join(',', cells.Select(Cell));
@@ -79,11 +100,34 @@ public static class Csv
     public static string Cell(string value)
     {
         ArgumentNullException.ThrowIfNull(value);
-        if (value.Length > 0 && value[0] is '=' or '+' or '-' or '@' or '\t' or '\r')
+        if (CouldBeFormula(value))
         {
             value = "'" + value;
         }
 
         return value.AsSpan().IndexOfAny(",\"\r\n") >= 0 ? "\"" + value.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"" : value;
+    }
+
+    private static bool CouldBeFormula(string value)
+    {
+        foreach (var c in value)
+        {
+            switch (c)
+            {
+                case '=' or '+' or '-' or '@' or '\t' or '\r' or '\n' or '\uFF1D' or '\uFF0B' or '\uFF0D' or '\uFF20':
+                    return true;
+                case '\u200B' or '\u200C' or '\u200D' or '\u2060' or '\uFEFF':
+                    continue;
+                default:
+                    if (char.IsWhiteSpace(c))
+                    {
+                        continue;
+                    }
+
+                    return false;
+            }
+        }
+
+        return false;
     }
 }

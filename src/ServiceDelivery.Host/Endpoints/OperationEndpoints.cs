@@ -58,8 +58,18 @@ public static class OperationEndpoints
             .WithSummary("Service levels per provider over the deliveries started in [from, to) (platform)")
             .WithDescription("from and to are ISO 8601 instants, at most 366 days apart. Rates are null when nothing was decided.")
             .ProducesErrors(400, 401, 403);
+        operations.MapGet("/sessions", Sessions).WithName("ListPageSessions")
+            .WithSummary("People signed in to the web pages, newest first (platform); subject= narrows to one person")
+            .ProducesErrors(400, 401, 403);
+        operations.MapPost("/sessions/revoke", RevokeSessions).WithName("RevokePageSessions")
+            .WithSummary("End every page session of a person (platform): their cookies stop working at once, open pages sign out at their next check")
+            .Accepts<RevokeBody>("application/json").ProducesErrors(400, 401, 403, 415);
         return app;
     }
+
+    public sealed record RevokeBody(string? Subject);
+
+    public sealed record RevokeResult(int Revoked);
 
     public sealed record MoveBody(string? ToStage, string? Reason, string? InternalNote);
 
@@ -160,6 +170,20 @@ public static class OperationEndpoints
 
     private static async Task<Results<Ok<IReadOnlyList<ProviderFigures>>, ProblemHttpResult>> Providers(DateTimeOffset? from, DateTimeOffset? to, ProviderAnalytics analytics, HttpContext http, CancellationToken cancellationToken) =>
         Problems.OkOr(http, await analytics.ReadAsync(http.User.ToCaller(), from, to, cancellationToken));
+
+    private static async Task<Results<Ok<IReadOnlyList<PageSessionView>>, ProblemHttpResult>> Sessions(string? subject, SessionAdmin sessions, HttpContext http, CancellationToken cancellationToken) =>
+        Problems.OkOr(http, await sessions.ListAsync(http.User.ToCaller(), subject, cancellationToken));
+
+    private static async Task<Results<Ok<RevokeResult>, ProblemHttpResult>> RevokeSessions(JsonBody<RevokeBody> body, SessionAdmin sessions, HttpContext http, CancellationToken cancellationToken)
+    {
+        if (body.Failure is { } invalid)
+        {
+            return Problems.From(http, invalid);
+        }
+
+        var result = await sessions.RevokeAsync(http.User.ToCaller(), body.Value!.Subject, cancellationToken);
+        return result.Failure is { } failure ? Problems.From(http, failure) : TypedResults.Ok(new RevokeResult(result.Value));
+    }
 
     private static ProblemHttpResult? Invalid(HttpContext http, Failure? bodyFailure, out int? version)
     {

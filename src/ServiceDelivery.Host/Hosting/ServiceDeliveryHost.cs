@@ -99,13 +99,17 @@ public static class ServiceDeliveryHost
 
         // Chinese text as text, not \uXXXX escapes (HTML-sensitive characters are still escaped).
         services.ConfigureHttpJsonOptions(json => json.SerializerOptions.Encoder = JavaScriptEncoder.Create(UnicodeRanges.All));
-        AddAuthentication(services, configuration);
+        AddAuthentication(services, configuration, builder.Environment.IsDevelopment());
         builder.AddServiceDeliveryWeb(devSignIn: dev.Enabled, configuration.GetSection(AuthOptions.SectionName).Get<AuthOptions>() ?? new AuthOptions());
     }
 
     public static WebApplication MapServiceDelivery(this WebApplication app)
     {
         ArgumentNullException.ThrowIfNull(app);
+        app.UseConfiguredProxies();
+        var auth = app.Configuration.GetSection(AuthOptions.SectionName).Get<AuthOptions>() ?? new AuthOptions();
+        app.UseSecurityHeaders(auth.PagesUseIdentityProvider ? auth.Authority : null);
+
         // A request the framework cannot bind (limit=abc, a body over Kestrel's limit) is the caller's mistake: its own
         // status (400, 413), not 500.
         // The database out of reach (stopped, network cut, pool exhausted) is a 503 the caller may retry, not a 500.
@@ -119,9 +123,11 @@ public static class ServiceDeliveryHost
         app.Use(StorableText.RefuseUnstorableQueryAsync);
         app.UseServiceDeliveryPageCulture();
         app.UseAuthentication();
+        app.UseHubGuard();
         app.Use(NoStoreWhenPersonal);
         app.UseAuthorization();
         app.UseAntiforgery();
+        app.UseJobsDashboardRequestCheck();
         var dev = app.Configuration.GetSection(DevOptions.SectionName).Get<DevOptions>() ?? new DevOptions();
         app.MapHealthEndpoints();
         app.MapOpenApi("/openapi/{documentName}.json").AllowAnonymous();
@@ -162,7 +168,7 @@ public static class ServiceDeliveryHost
         return next();
     }
 
-    private static void AddAuthentication(IServiceCollection services, ConfigurationManager configuration)
+    private static void AddAuthentication(IServiceCollection services, ConfigurationManager configuration, bool development)
     {
         services.AddAuthentication(WebPages.Scheme).AddJwtBearer(jwt =>
         {
@@ -193,6 +199,11 @@ public static class ServiceDeliveryHost
                     if (string.IsNullOrWhiteSpace(context.Principal?.FindFirst("sub")?.Value))
                     {
                         context.Fail("The token has no 'sub' claim.");
+                    }
+                    else if (!development && DevelopmentMark.IsOn(context.Principal))
+                    {
+                        // Minted by a development host (perhaps one given this host's key by mistake): never valid here.
+                        context.Fail("A development token is not accepted outside the Development environment.");
                     }
 
                     return Task.CompletedTask;

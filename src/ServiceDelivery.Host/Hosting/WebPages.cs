@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Net;
 using System.Security.Claims;
+using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
@@ -42,7 +43,16 @@ public static class WebPages
             .AddHubOptions(hub => hub.MaximumReceiveMessageSize = (DefinitionCommands.MaxDocumentLength * 3) + (64 * 1024));
         services.AddMudServices();
         services.AddCascadingAuthenticationState();
-        services.AddDataProtection().SetApplicationName("servicedelivery").PersistKeysToDbContext<ServiceDeliveryDbContext>();
+        // One application name per environment: a cookie or antiforgery token protected by a Development host can
+        // never be read by a Production host sharing the database (and so its key ring).
+        services.AddDataProtection().SetApplicationName("servicedelivery-" + builder.Environment.EnvironmentName.ToLowerInvariant()).PersistKeysToDbContext<ServiceDeliveryDbContext>();
+        var sessions = builder.Configuration.GetSection(PageSessionOptions.SectionName).Get<PageSessionOptions>() ?? new PageSessionOptions();
+        services.AddSingleton(sessions);
+        services.AddSingleton<PageSessionStore>();
+        services.AddScoped<Microsoft.AspNetCore.Components.Authorization.AuthenticationStateProvider, SessionRevalidation>();
+        services.AddOptions<CookieAuthenticationOptions>(CookieAuthenticationDefaults.AuthenticationScheme)
+            .Configure<PageSessionStore>((cookie, store) => cookie.SessionStore = store);
+        var development = builder.Environment.IsDevelopment();
         services.AddSingleton(new DevSignInOptions
         {
             Enabled = devSignIn,
@@ -52,8 +62,9 @@ public static class WebPages
 
         var authentication = services.AddAuthentication();
         authentication
+            // By path alone: a header a proxy adds to a page request (Basic, say) must not turn the page into a 401.
             .AddPolicyScheme(Scheme, Scheme, options => options.ForwardDefaultSelector = context =>
-                context.Request.Path.StartsWithSegments("/api") || context.Request.Headers.Authorization.Count > 0
+                context.Request.Path.StartsWithSegments("/api")
                     ? JwtBearerDefaults.AuthenticationScheme
                     : CookieAuthenticationDefaults.AuthenticationScheme)
             .AddCookie(cookie =>
@@ -62,8 +73,18 @@ public static class WebPages
                 cookie.Cookie.HttpOnly = true;
                 cookie.Cookie.SameSite = SameSiteMode.Lax;
                 cookie.LoginPath = "/signin";
-                cookie.ExpireTimeSpan = TimeSpan.FromHours(12);
+                cookie.ExpireTimeSpan = sessions.Lifetime;
                 cookie.SlidingExpiration = true;
+                cookie.Events.OnValidatePrincipal = context =>
+                {
+                    if (!development && DevelopmentMark.IsOn(context.Principal))
+                    {
+                        // Signed in on a development page: never a session here.
+                        context.RejectPrincipal();
+                    }
+
+                    return Task.CompletedTask;
+                };
                 if (auth.PagesUseIdentityProvider && !devSignIn)
                 {
                     // Someone not signed in goes straight to the identity provider and comes back with the cookie.
@@ -140,13 +161,20 @@ public static class WebPages
         {
             var culture = lang == "en" ? "en" : "zh-CN";
             http.Response.Cookies.Append(UiText.CultureCookie, CookieRequestCultureProvider.MakeCookieValue(new RequestCulture(culture)),
-                new CookieOptions { MaxAge = TimeSpan.FromDays(365), SameSite = SameSiteMode.Lax, HttpOnly = true, IsEssential = true });
-            return Results.LocalRedirect(LocalUrl(returnUrl));
+                new CookieOptions { MaxAge = TimeSpan.FromDays(365), SameSite = SameSiteMode.Lax, HttpOnly = true, IsEssential = true, Secure = http.Request.IsHttps });
+            return Results.LocalRedirect(PageSecurity.LocalUrl(returnUrl));
         }).AllowAnonymous().ExcludeFromDescription();
 
         var identityProvider = app.Services.GetRequiredService<DevSignInOptions>().IdentityProvider;
-        app.MapPost("/signout", async (HttpContext http) =>
+        // A plain form post with the page's antiforgery token; anything else (another site's post, a bare POST without
+        // a form, which the antiforgery middleware would let through) ends no session.
+        app.MapPost("/signout", async (HttpContext http, IAntiforgery antiforgery) =>
         {
+            if (!await antiforgery.IsRequestValidAsync(http))
+            {
+                return Results.BadRequest();
+            }
+
             await http.SignOutAsync(CookieAuthenticationDefaults.AuthenticationScheme);
             if (identityProvider)
             {
@@ -155,12 +183,12 @@ public static class WebPages
             }
 
             return Results.LocalRedirect("/signin");
-        }).ExcludeFromDescription();
+        }).DisableAntiforgery().ExcludeFromDescription();
 
         if (identityProvider)
         {
             app.MapGet("/signin/oidc", (string? returnUrl) =>
-                Results.Challenge(new AuthenticationProperties { RedirectUri = LocalUrl(returnUrl) }, [IdentityProviderScheme]))
+                Results.Challenge(new AuthenticationProperties { RedirectUri = PageSecurity.LocalUrl(returnUrl) }, [IdentityProviderScheme]))
                 .AllowAnonymous().ExcludeFromDescription();
         }
 
@@ -189,7 +217,7 @@ public static class WebPages
             return Results.LocalRedirect("/signin");
         }
 
-        var claims = new List<Claim> { new("sub", form.Sub.Trim()), new("name", string.IsNullOrWhiteSpace(form.Name) ? form.Sub.Trim() : form.Name.Trim()) };
+        var claims = new List<Claim> { new("sub", form.Sub.Trim()), new("name", string.IsNullOrWhiteSpace(form.Name) ? form.Sub.Trim() : form.Name.Trim()), DevelopmentMark.Claim };
         claims.AddRange(roles.Select(r => new Claim("role", r)));
         if (!string.IsNullOrWhiteSpace(form.ProviderId))
         {
@@ -198,14 +226,10 @@ public static class WebPages
 
         var identity = new ClaimsIdentity(claims, CookieAuthenticationDefaults.AuthenticationScheme, "name", "role");
         await http.SignInAsync(CookieAuthenticationDefaults.AuthenticationScheme, new ClaimsPrincipal(identity));
-        return Results.LocalRedirect(LocalUrl(form.ReturnUrl));
+        return Results.LocalRedirect(PageSecurity.LocalUrl(form.ReturnUrl));
     }
 
     public sealed record SignInForm(string? Sub, string? Name, string? Roles, string? ProviderId, string? ReturnUrl);
-
-    // Only our own paths: "//evil.example" or "http://…" would make the sign-in an open redirect.
-    private static string LocalUrl(string? url, string fallback = "/") =>
-        !string.IsNullOrEmpty(url) && url.StartsWith('/') && !url.StartsWith("//", StringComparison.Ordinal) && !url.StartsWith("/\\", StringComparison.Ordinal) ? url : fallback;
 
     private static string ForbiddenPage(HttpContext http)
     {

@@ -172,3 +172,17 @@ internal sealed class SavedFilterConfiguration : IEntityTypeConfiguration<SavedF
         builder.HasIndex(f => f.SavedAt);
     }
 }
+
+internal sealed class PageSessionConfiguration : IEntityTypeConfiguration<PageSessionRecord>
+{
+    public void Configure(EntityTypeBuilder<PageSessionRecord> builder)
+    {
+        builder.ToTable("page_sessions");
+        builder.HasKey(s => s.Id);
+        builder.Property(s => s.Subject).HasMaxLength(255);
+        builder.Property(s => s.Name).HasMaxLength(200);
+        builder.Property(s => s.Roles).HasMaxLength(500);
+        builder.HasIndex(s => s.Subject);
+        builder.HasIndex(s => s.ExpiresAt);
+    }
+}
