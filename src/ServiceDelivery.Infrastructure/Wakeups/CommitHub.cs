@@ -54,12 +54,32 @@ public sealed class CommitHub : ICommitSignal, ICommitFeed
 
         if (notice.Deliveries.Count > 0 && DeliveriesChanged is { } handlers)
         {
-            handlers(notice.Deliveries);
+            Tell(handlers, notice.Deliveries);
         }
 
         if (notice.Definitions is { Count: > 0 } keys && DefinitionsChanged is { } listeners)
         {
-            listeners(keys);
+            Tell(listeners, keys);
+        }
+    }
+
+    /// <summary>
+    /// Each subscriber on its own: one page's handler that throws must neither turn the committed write that
+    /// told us into an error nor keep the other pages from hearing of it.
+    /// </summary>
+    private static void Tell<T>(Action<T> subscribers, T changed)
+    {
+        foreach (var subscriber in subscribers.GetInvocationList().Cast<Action<T>>())
+        {
+            try
+            {
+                subscriber(changed);
+            }
+#pragma warning disable CA1031 // A page's bug is the page's: the commit has happened.
+            catch (Exception)
+#pragma warning restore CA1031
+            {
+            }
         }
     }
 
