@@ -78,6 +78,39 @@ public static class HostApi
         await SendAsync(http, token, $"/api/v1/deliveries/{id}/actions/{action}", Forms.GetValueOrDefault(action) ?? new { });
     }
 
+    /// <summary>Performs <paramref name="action"/> with <paramref name="form"/> as whoever the shipped process lets do it.</summary>
+    public static async Task ActAsync(this HostProcess host, Guid id, string action, object form)
+    {
+        ArgumentNullException.ThrowIfNull(host);
+        using var http = new HttpClient { BaseAddress = new Uri(host.BaseUrl) };
+        await SendAsync(http, await TokenForAsync(http, action, DefaultProvider), $"/api/v1/deliveries/{id}/actions/{action}", form);
+    }
+
+    /// <summary>The marketplace reports the order's invoice status (none, requested, issued, returned).</summary>
+    public static async Task SetInvoiceAsync(this HostProcess host, Guid id, string status)
+    {
+        ArgumentNullException.ThrowIfNull(host);
+        using var http = new HttpClient { BaseAddress = new Uri(host.BaseUrl) };
+        var marketplace = await TokenAsync(http, new { sub = "marketplace", name = "云市场", roles = new[] { "marketplace" } });
+        using var request = new HttpRequestMessage(HttpMethod.Put, $"/api/v1/deliveries/{id}/invoice") { Content = JsonContent.Create(new { status }) };
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", marketplace);
+        using var response = await http.SendAsync(request);
+        response.EnsureSuccessStatusCode();
+    }
+
+    /// <summary>The platform answers (and optionally resolves) a ticket.</summary>
+    public static async Task AnswerTicketAsync(this HostProcess host, Guid ticketId, string body, string? outcome = null, decimal? amount = null)
+    {
+        ArgumentNullException.ThrowIfNull(host);
+        using var http = new HttpClient { BaseAddress = new Uri(host.BaseUrl) };
+        var platform = await TokenAsync(http, new { sub = "op-3001", name = "王五（云市场服务监管）", roles = new[] { "platform" } });
+        await SendAsync(http, platform, $"/api/v1/tickets/{ticketId}/messages", new { body });
+        if (outcome is not null)
+        {
+            await SendAsync(http, platform, $"/api/v1/tickets/{ticketId}/resolve", new { outcome, amount, note = body });
+        }
+    }
+
     /// <summary>Opens a ticket on a delivery as its buyer.</summary>
     public static async Task<Guid> OpenTicketAsync(this HostProcess host, Guid id, string category, string subject)
     {

@@ -425,18 +425,27 @@ public static class WorkflowEngine
 
     private static Rejection? CheckGuards(ActionDefinition action, StageDefinition stage, DeliveryState state, ActorRole role)
     {
+        return BlockingGuard(action, state.Invoice) is { } guard
+            ? new Rejection(RejectionCode.InvoiceBlocksRefund, stage.Key, stage.ActionKeysFor(role), [], guard)
+            : null;
+    }
+
+    /// <summary>The first of the action's guards that does not hold for this invoice status (pages say so instead of offering the action).</summary>
+    public static Guard? BlockingGuard(ActionDefinition action, InvoiceStatus invoice)
+    {
+        ArgumentNullException.ThrowIfNull(action);
         foreach (var guard in action.Guards)
         {
             var holds = guard switch
             {
-                Guard.InvoiceNotRequested => state.Invoice != InvoiceStatus.Requested,
-                Guard.InvoiceNoneOrReturned => state.Invoice is InvoiceStatus.None or InvoiceStatus.Returned,
+                Guard.InvoiceNotRequested => invoice != InvoiceStatus.Requested,
+                Guard.InvoiceNoneOrReturned => invoice is InvoiceStatus.None or InvoiceStatus.Returned,
                 _ => false,
             };
 
             if (!holds)
             {
-                return new Rejection(RejectionCode.InvoiceBlocksRefund, stage.Key, stage.ActionKeysFor(role), [], guard);
+                return guard;
             }
         }
 

@@ -27,7 +27,7 @@ public static class AttachmentEndpoints
         return app;
     }
 
-    private static async Task<Results<Created<AttachmentView>, ProblemHttpResult>> Upload(HttpContext http, AttachmentCommands attachments, CancellationToken cancellationToken)
+    internal static async Task<Results<Created<AttachmentView>, ProblemHttpResult>> Upload(HttpContext http, AttachmentCommands attachments, CancellationToken cancellationToken)
     {
         var request = http.Request;
         if (!MediaTypeHeaderValue.TryParse(request.ContentType, out var mediaType) || !mediaType.MediaType.Equals("multipart/form-data", StringComparison.OrdinalIgnoreCase))

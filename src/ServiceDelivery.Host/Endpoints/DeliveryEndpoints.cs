@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Microsoft.AspNetCore.Http.HttpResults;
+using ServiceDelivery.Web;
 using ServiceDelivery.Application.Common;
 using Microsoft.AspNetCore.Mvc;
 using ServiceDelivery.Application.Deliveries;

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Microsoft.AspNetCore.Http.HttpResults;
+using ServiceDelivery.Web;
 using ServiceDelivery.Application.Common;
 
 namespace ServiceDelivery.Host.Endpoints;

@@ -1,3 +1,4 @@
+using ServiceDelivery.Web;
 using ServiceDelivery.Application.Common;
 using Microsoft.AspNetCore.Http.HttpResults;
 using ServiceDelivery.Application.Deliveries;

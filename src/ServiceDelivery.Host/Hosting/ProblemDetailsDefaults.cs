@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Diagnostics;
+using ServiceDelivery.Web;
 using ServiceDelivery.Application.Common;
 using ServiceDelivery.Host.Endpoints;
 

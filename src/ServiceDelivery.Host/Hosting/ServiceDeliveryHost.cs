@@ -119,7 +119,7 @@ public static class ServiceDeliveryHost
                 : DatabaseOutage.Is(ex) ? StatusCodes.Status503ServiceUnavailable
                 : StatusCodes.Status500InternalServerError,
         });
-        app.UseStatusCodePages();
+        app.UseStatusCodePages(WebPages.StatusPageAsync);
         app.Use(StorableText.RefuseUnstorableQueryAsync);
         app.UseServiceDeliveryPageCulture();
         app.UseAuthentication();
@@ -142,6 +142,7 @@ public static class ServiceDeliveryHost
 
         app.MapServiceDeliveryWeb();
         app.MapConsoleEndpoints();
+        app.MapDeliveryCenterEndpoints();
         return app;
     }
 

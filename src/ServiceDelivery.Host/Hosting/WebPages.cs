@@ -3,6 +3,7 @@ using System.Net;
 using System.Security.Claims;
 using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.AspNetCore.DataProtection;
@@ -155,8 +156,11 @@ public static class WebPages
         app.UseStaticFiles();
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
 
-        // Operators land on their console, everyone else on the Studio.
-        app.MapGet("/", (HttpContext http) => Results.Redirect(http.User.IsInRole("platform") ? "/console" : "/studio")).ExcludeFromDescription();
+        // Operators land on their console, buyers and providers on the delivery centre, designers on the Studio.
+        app.MapGet("/", (HttpContext http) => Results.Redirect(
+            http.User.IsInRole("platform") ? "/console"
+            : http.User.IsInRole("buyer") || http.User.IsInRole("provider") ? "/deliveries"
+            : "/studio")).ExcludeFromDescription();
         app.MapGet("/culture", (string? lang, string? returnUrl, HttpContext http) =>
         {
             var culture = lang == "en" ? "en" : "zh-CN";
@@ -231,28 +235,68 @@ public static class WebPages
 
     public sealed record SignInForm(string? Sub, string? Name, string? Roles, string? ProviderId, string? ReturnUrl);
 
-    private static string ForbiddenPage(HttpContext http)
+    /// <summary>
+    /// Error statuses without a body: a page for a person's browser (404 in their language with the way back, the
+    /// same for a page that does not exist and a delivery they may not see), problem details for everyone else.
+    /// </summary>
+    public static async Task StatusPageAsync(StatusCodeContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        var http = context.HttpContext;
+        var wantsPage = !http.Request.Path.StartsWithSegments("/api")
+            && http.Request.GetTypedHeaders().Accept.Any(a => a.MediaType.Equals("text/html", StringComparison.OrdinalIgnoreCase));
+        if (wantsPage && http.Response.StatusCode == StatusCodes.Status404NotFound)
+        {
+            http.Response.ContentType = "text/html; charset=utf-8";
+            await http.Response.WriteAsync(NotFoundPage(http));
+            return;
+        }
+
+        var problems = http.RequestServices.GetRequiredService<IProblemDetailsService>();
+        await problems.TryWriteAsync(new ProblemDetailsContext { HttpContext = http, ProblemDetails = { Status = http.Response.StatusCode } });
+    }
+
+    private static string NotFoundPage(HttpContext http) => InCulture(http, () =>
+    {
+        var back = http.User.IsInRole("buyer") || http.User.IsInRole("provider") ? "/deliveries" : "/";
+        return StatusPage(UiText.Culture, "404 · " + UiText.T("notFound.title"), UiText.T("notFound.body"), back, UiText.T(back == "/deliveries" ? "notFound.toCenter" : "notFound.home"), "not-found-title");
+    });
+
+    private static string ForbiddenPage(HttpContext http) => InCulture(http, () =>
+    {
+        var user = http.User;
+        var name = user.FindFirst("name")?.Value ?? "?";
+        var roles = string.Join(UiText.IsEnglish ? ", " : "、", user.FindAll("role").Select(r => UiText.T("role." + r.Value)));
+        return StatusPage(UiText.Culture, "403 · " + UiText.T("forbidden.title"), UiText.T("forbidden.body", name, roles), "/signin", UiText.T("forbidden.switch"), "forbidden-title");
+    });
+
+    /// <summary>Runs <paramref name="render"/> in the page language (the language cookie; these answers come before the page's localization).</summary>
+    private static string InCulture(HttpContext http, Func<string> render)
     {
         var culture = http.Request.Cookies[UiText.CultureCookie]?.Contains("en", StringComparison.Ordinal) == true ? "en" : "zh-CN";
         var previous = CultureInfo.CurrentUICulture;
         CultureInfo.CurrentUICulture = new CultureInfo(culture);
         try
         {
-            var user = http.User;
-            var name = WebUtility.HtmlEncode(user.FindFirst("name")?.Value ?? "?");
-            var roles = WebUtility.HtmlEncode(string.Join(culture == "en" ? ", " : "、", user.FindAll("role").Select(r => UiText.T("role." + r.Value))));
-            return $$"""
-                <!DOCTYPE html><html lang="{{culture}}"><head><meta charset="utf-8"><title>403 · {{UiText.T("forbidden.title")}}</title>
-                <style>body{font-family:"Noto Sans CJK SC","Noto Sans SC","PingFang SC","Microsoft YaHei",sans-serif;background:#f5f7fa;margin:0}
-                main{max-width:560px;margin:96px auto;background:#fff;border-radius:8px;box-shadow:0 1px 4px #0002;padding:32px 40px}
-                h1{font-size:28px;margin:0 0 16px;color:#263238}p{color:#455a64;line-height:1.6}a{display:inline-block;margin-top:16px;background:#594ae2;color:#fff;padding:8px 18px;border-radius:4px;text-decoration:none}</style></head>
-                <body><main><h1 data-testid="forbidden-title">403 · {{UiText.T("forbidden.title")}}</h1><p>{{UiText.T("forbidden.body", name, roles)}}</p>
-                <a href="/signin">{{UiText.T("forbidden.switch")}}</a></main></body></html>
-                """;
+            return render();
         }
         finally
         {
             CultureInfo.CurrentUICulture = previous;
         }
+    }
+
+    private static string StatusPage(string culture, string title, string body, string href, string link, string testId)
+    {
+        static string E(string text) => WebUtility.HtmlEncode(text);
+        return $$"""
+            <!DOCTYPE html><html lang="{{culture}}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>{{E(title)}}</title>
+            <style>body{font-family:"Noto Sans CJK SC","Noto Sans SC","PingFang SC","Microsoft YaHei",sans-serif;background:#f5f7fa;margin:0}
+            main{max-width:560px;margin:96px auto;background:#fff;border-radius:8px;box-shadow:0 1px 4px #0002;padding:32px 40px}
+            @media (max-width:600px){main{margin:24px 12px;padding:24px} }
+            h1{font-size:28px;margin:0 0 16px;color:#263238}p{color:#455a64;line-height:1.6}a{display:inline-block;margin-top:16px;background:#594ae2;color:#fff;padding:8px 18px;border-radius:4px;text-decoration:none}</style></head>
+            <body><main><h1 data-testid="{{testId}}">{{E(title)}}</h1><p>{{E(body)}}</p>
+            <a href="{{href}}">{{E(link)}}</a></main></body></html>
+            """;
     }
 }

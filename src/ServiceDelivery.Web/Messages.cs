@@ -1,10 +1,11 @@
 using System.Globalization;
+using Microsoft.AspNetCore.Http;
 using Microsoft.Net.Http.Headers;
 using ServiceDelivery.Application.Common;
 
-namespace ServiceDelivery.Host.Endpoints;
+namespace ServiceDelivery.Web;
 
-/// <summary>User-facing error texts in zh-CN (default) and en, chosen by Accept-Language.</summary>
+/// <summary>User-facing error texts in zh-CN (default) and en: the API (by Accept-Language) and the delivery centre's pages share them.</summary>
 public static class Messages
 {
     public const string Chinese = "zh-CN";

@@ -1,0 +1,313 @@
+using System.Net;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Playwright;
+using ServiceDelivery.Testing;
+
+namespace ServiceDelivery.Browser.Tests;
+
+/// <summary>The delivery centre as a buyer (u-1001, the demo buyer) and provider staff (p-2001) use it, in Chromium against the real host.</summary>
+public sealed class DeliveryCenterTests(CenterHost host, Browser browser) : IClassFixture<CenterHost>, IClassFixture<Browser>
+{
+    private const string Key = "manual-service-delivery";
+
+    private static string Order(string prefix) => $"{prefix}-{Guid.NewGuid():N}"[..24];
+
+    private async Task<IPage> DeliveryPageAsync(string role, Guid id, int width = 1440)
+    {
+        var page = await browser.SignedInAsync(host, role);
+        await page.SetViewportSizeAsync(width, 1000);
+        await page.GotoAsync($"{host.BaseUrl}/deliveries/{id}");
+        await LiveAsync(page);
+        return page;
+    }
+
+    /// <summary>Waits until the page's live channel is open (a change after this shows without a reload).</summary>
+    private static Task LiveAsync(IPage page) => page.Locator(".c-main[data-stream=connected]").WaitForAsync();
+
+    /// <summary>Opens an action's form, fills its fields (by field key), submits and confirms, and waits for the page after it.</summary>
+    private static async Task ActAsync(IPage page, string action, IReadOnlyDictionary<string, string> fields, params string[] files)
+    {
+        var form = page.Locator($"#act-{action}");
+        if (await form.GetAttributeAsync("open") is null)
+        {
+            await page.GetByTestId("open-" + action).ClickAsync();
+        }
+
+        foreach (var (key, value) in fields)
+        {
+            var field = form.Locator($"[name='f.{key}']");
+            if (await field.EvaluateAsync<string>("e => e.tagName") == "SELECT")
+            {
+                await field.SelectOptionAsync(value);
+            }
+            else
+            {
+                await field.FillAsync(value);
+            }
+        }
+
+        if (files.Length > 0)
+        {
+            await form.Locator("input[type=file]").SetInputFilesAsync(files);
+            await Assertions.Expect(form.Locator(".c-file.c-done")).ToHaveCountAsync(files.Length);
+        }
+
+        await form.GetByTestId("submit-" + action).ClickAsync();
+        await page.GetByTestId("confirm-ok").ClickAsync();
+        await page.WaitForURLAsync(url => url.Contains("done=" + action, StringComparison.Ordinal));
+    }
+
+    private static async Task StageIsAsync(IPage page, string name) =>
+        await Assertions.Expect(page.GetByTestId("stage-name")).ToHaveTextAsync(name);
+
+    private static string File(string name, string content)
+    {
+        var path = Path.Combine(Path.GetTempPath(), "sd-center-" + Guid.NewGuid().ToString("N")[..8] + "-" + name);
+        System.IO.File.WriteAllText(path, content);
+        return path;
+    }
+
+    [Fact]
+    public async Task The_seeds_steps_in_order_as_one_buyer_and_one_provider_each_seeing_the_others_action_without_a_reload()
+    {
+        var order = Order("SEED");
+        var id = await host.StartDeliveryAsync(Key, order);
+
+        // 交付中心: the buyer finds the order and its next action.
+        var buyer = await browser.SignedInAsync(host, "buyer");
+        await buyer.SetViewportSizeAsync(1440, 1000);
+        await buyer.GotoAsync($"{host.BaseUrl}/deliveries?q={order}");
+        var row = buyer.Locator($"[data-testid=row][data-order='{order}']");
+        await Assertions.Expect(row.GetByTestId("stage")).ToHaveTextAsync("需求待提交");
+        await Assertions.Expect(row.GetByTestId("op-submit_requirement")).ToHaveTextAsync("提交需求");
+        await Browser.ScreenshotAsync(buyer, "center-1-list");
+
+        // 提交需求 with two files and the confirmation.
+        await row.GetByTestId("op-submit_requirement").ClickAsync();
+        await LiveAsync(buyer);
+        await ActAsync(buyer, "submit_requirement", new Dictionary<string, string> { ["description"] = "请把自建 MySQL 5.7 迁移到云数据库，停机不超过 30 分钟。" },
+            File("schema.txt", "CREATE TABLE orders (id bigint);"), File("plan.md", "# 迁移计划\n1. 全量\n2. 增量"));
+        await StageIsAsync(buyer, "需求待确认");
+        await Assertions.Expect(buyer.GetByTestId("attachment")).ToHaveCountAsync(2);
+
+        // 重新编辑 while the provider has not confirmed.
+        await ActAsync(buyer, "edit_requirement", new Dictionary<string, string> { ["description"] = "补充：源库 200 GB，需保留 binlog。" });
+        await StageIsAsync(buyer, "需求待确认");
+        await Browser.ScreenshotAsync(buyer, "center-2-requirement-submitted");
+
+        // The provider sees the requirement and its files, and confirms: the buyer's open page follows without a reload.
+        var provider = await DeliveryPageAsync("provider", id);
+        await Assertions.Expect(provider.GetByTestId("attachment")).ToHaveCountAsync(2);
+        await Assertions.Expect(provider.GetByText("补充：源库 200 GB，需保留 binlog。")).ToBeVisibleAsync();
+        await Browser.ScreenshotAsync(provider, "center-3-provider-confirming");
+        await ActAsync(provider, "confirm_requirement", new Dictionary<string, string> { ["note"] = "已确认，本周五开始实施。" });
+        await StageIsAsync(buyer, "实施中");
+
+        // 更新进度, 提交验收: the buyer is offered 验收服务 with the auto-acceptance deadline.
+        await ActAsync(provider, "post_progress", new Dictionary<string, string> { ["note"] = "全量迁移完成，增量同步中。" });
+        await ActAsync(provider, "submit_for_acceptance", new Dictionary<string, string> { ["details"] = "迁移完成，数据校验一致。" }, File("report.txt", "校验报告：一致"));
+        await StageIsAsync(buyer, "待验收");
+        await Assertions.Expect(buyer.GetByTestId("deadline")).ToContainTextAsync("剩余 14 天");
+        await Browser.ScreenshotAsync(buyer, "center-4-accepting");
+
+        // 验收驳回 → implementing again → 提交验收 → 验收通过.
+        await ActAsync(buyer, "reject_delivery", new Dictionary<string, string> { ["details"] = "报表数据有差异，请核对。" });
+        await StageIsAsync(provider, "实施中");
+        await ActAsync(provider, "submit_for_acceptance", new Dictionary<string, string> { ["details"] = "差异已修复，重新校验一致。" });
+        await StageIsAsync(buyer, "待验收");
+        await ActAsync(buyer, "accept", new Dictionary<string, string> { ["details"] = "验收通过，谢谢。" });
+        await StageIsAsync(buyer, "已完成");
+        await StageIsAsync(provider, "已完成");
+
+        // 流程日志: every step by both sides, in order; the list now says 已完成.
+        var log = buyer.GetByTestId("log").Locator("li");
+        await Assertions.Expect(log).ToHaveCountAsync(9); // start and eight steps
+        await Browser.ScreenshotAsync(buyer, "center-5-completed");
+        await buyer.GotoAsync($"{host.BaseUrl}/deliveries?q={order}");
+        await Assertions.Expect(buyer.Locator($"[data-testid=row][data-order='{order}']").GetByTestId("stage")).ToHaveTextAsync("已完成");
+    }
+
+    [Fact]
+    public async Task A_refund_before_confirmation_says_what_comes_back_pauses_the_flow_and_shows_the_platforms_approval_live()
+    {
+        var id = await host.StartDeliveryAsync(Key, Order("RFD"));
+        var buyer = await DeliveryPageAsync("buyer", id);
+        await buyer.GetByTestId("open-request_refund").ClickAsync();
+        await Assertions.Expect(buyer.GetByTestId("refund-terms")).ToContainTextAsync("退款只退还实付金额 1200.00 CNY");
+        await Browser.ScreenshotAsync(buyer, "center-6-refund-dialog");
+        await ActAsync(buyer, "request_refund", new Dictionary<string, string> { ["reasonCode"] = "purchased_by_mistake", ["description"] = "误购买，申请退款。" });
+        await StageIsAsync(buyer, "退款中");
+        await Assertions.Expect(buyer.GetByTestId("branch")).ToHaveTextAsync("退款中");
+        await Assertions.Expect(buyer.GetByTestId("no-actions")).ToContainTextAsync("平台审核后会通知你结果");
+
+        // The platform approves (with an internal note): the buyer's page shows it without a reload, never the note.
+        await host.ActAsync(id, "approve_refund", new { note = "同意退款。", internalNote = "内部：该买家第三次误购" });
+        await StageIsAsync(buyer, "已退款");
+        await Assertions.Expect(buyer.GetByText("同意退款。")).ToBeVisibleAsync();
+        (await buyer.ContentAsync()).Should().NotContain("第三次误购", "internal notes never reach a party's page");
+        await Browser.ScreenshotAsync(buyer, "center-7-refunded");
+    }
+
+    [Fact]
+    public async Task A_refund_blocked_by_a_requested_invoice_is_explained_instead_of_offered()
+    {
+        var id = await host.StartDeliveryAsync(Key, Order("INV"));
+        await host.SetInvoiceAsync(id, "requested");
+        var buyer = await DeliveryPageAsync("buyer", id);
+        await buyer.GetByTestId("open-request_refund").ClickAsync();
+        await Assertions.Expect(buyer.GetByTestId("blocked")).ToContainTextAsync("请先前往「费用中心 > 发票管理」取消开票申请");
+        await Assertions.Expect(buyer.GetByTestId("submit-request_refund")).ToHaveCountAsync(0);
+        await Browser.ScreenshotAsync(buyer, "center-8-refund-blocked");
+    }
+
+    [Fact]
+    public async Task After_confirmation_a_refund_is_not_offered_and_a_ticket_answered_from_the_platform_shows_live()
+    {
+        var id = await host.StartDeliveryAsync(Key, Order("TKT"), "submit_requirement", "confirm_requirement");
+        var buyer = await DeliveryPageAsync("buyer", id);
+        await Assertions.Expect(buyer.GetByTestId("open-request_refund")).ToHaveCountAsync(0);
+        await Assertions.Expect(buyer.GetByTestId("refund-ticket-hint")).ToContainTextAsync("请发起工单");
+
+        await buyer.GetByTestId("open-ticket").ClickAsync();
+        (await buyer.Locator("#ticket-category").InputValueAsync()).Should().Be("refund_after_confirmation");
+        await buyer.Locator("#ticket-subject").FillAsync("项目取消，申请部分退款");
+        await buyer.Locator("#ticket-description").FillAsync("服务商刚开始实施，希望协商退款。");
+        await buyer.GetByTestId("submit-ticket").ClickAsync();
+        await buyer.GetByTestId("confirm-ok").ClickAsync();
+        await buyer.WaitForURLAsync(url => url.Contains("done=open_ticket", StringComparison.Ordinal));
+        await LiveAsync(buyer);
+        await Assertions.Expect(buyer.GetByTestId("ticket-status")).ToHaveTextAsync("处理中");
+
+        await using (var db = TestDatabase.Context(host.ConnectionString))
+        {
+            var ticket = await db.Tickets.Where(t => t.DeliveryId == id).Select(t => t.Id).SingleAsync();
+            await host.AnswerTicketAsync(ticket, "已与服务商协商，退款 600 元。", "refund", 600m);
+        }
+
+        await Assertions.Expect(buyer.GetByTestId("ticket-resolution")).ToContainTextAsync("600.00 CNY");
+        await StageIsAsync(buyer, "已退款");
+        await Browser.ScreenshotAsync(buyer, "center-9-ticket-resolved");
+    }
+
+    [Fact]
+    public async Task A_dispute_freezes_the_countdown_and_the_page_says_so()
+    {
+        var id = await host.StartDeliveryAsync(Key, Order("DSP"), "submit_requirement", "confirm_requirement", "submit_for_acceptance");
+        await host.OpenTicketAsync(id, "acceptance_dispute", "交付结果与需求不符");
+        var buyer = await DeliveryPageAsync("buyer", id);
+        await Assertions.Expect(buyer.GetByTestId("deadline")).ToContainTextAsync("自动验收计时已暂停");
+        await Assertions.Expect(buyer.GetByTestId("deadline")).ToContainTextAsync("验收争议处理中");
+        await Browser.ScreenshotAsync(buyer, "center-10-frozen");
+    }
+
+    [Fact]
+    public async Task A_stale_page_says_the_other_side_acted_and_keeps_what_was_typed()
+    {
+        var id = await host.StartDeliveryAsync(Key, Order("STL"), "submit_requirement");
+        var buyer = await DeliveryPageAsync("buyer", id);
+        await buyer.GetByTestId("open-edit_requirement").ClickAsync();
+        const string typed = "补充：需要同时迁移 3 个只读实例。";
+        await buyer.Locator("#act-edit_requirement [name='f.description']").FillAsync(typed);
+
+        // The provider confirms meanwhile: the form being typed in stays, a notice says the page changed.
+        await host.ActAsync(id, "confirm_requirement");
+        await Assertions.Expect(buyer.Locator("[data-stale-notice]")).ToBeVisibleAsync();
+        (await buyer.Locator("#act-edit_requirement [name='f.description']").InputValueAsync()).Should().Be(typed);
+
+        await buyer.GetByTestId("submit-edit_requirement").ClickAsync();
+        await buyer.GetByTestId("confirm-ok").ClickAsync();
+        await Assertions.Expect(buyer.GetByTestId("failure")).ToContainTextAsync("交付已被对方更新");
+        await StageIsAsync(buyer, "实施中");
+        (await buyer.GetByTestId("kept").Locator("textarea").InputValueAsync()).Should().Be(typed, "nothing typed is lost");
+        await Browser.ScreenshotAsync(buyer, "center-11-conflict");
+    }
+
+    [Fact]
+    public async Task A_required_field_left_empty_is_named_at_the_field_and_focused()
+    {
+        var id = await host.StartDeliveryAsync(Key, Order("VAL"));
+        var buyer = await DeliveryPageAsync("buyer", id);
+        await buyer.GetByTestId("open-submit_requirement").ClickAsync();
+        await buyer.GetByTestId("submit-submit_requirement").ClickAsync();
+        await buyer.GetByTestId("confirm-ok").ClickAsync();
+        await Assertions.Expect(buyer.GetByTestId("error-description")).ToHaveTextAsync("必填。");
+        await Assertions.Expect(buyer.Locator("#submit_requirement-description")).ToBeFocusedAsync();
+        await StageIsAsync(buyer, "需求待提交");
+    }
+
+    [Fact]
+    public async Task Another_buyers_delivery_and_a_page_that_does_not_exist_are_the_same_404_page_in_the_persons_language()
+    {
+        var id = await host.StartDeliveryAsync(Key, Order("SEC"), "submit_requirement");
+        var stranger = await (await browser.NewContextAsync()).NewPageAsync();
+        await stranger.GotoAsync(host.BaseUrl + "/signin");
+        await stranger.Locator("form.signin-custom input[name=sub]").FillAsync("u-9999");
+        await stranger.Locator("form.signin-custom input[name=roles]").FillAsync("buyer");
+        await stranger.Locator("form.signin-custom button[type=submit]").ClickAsync();
+        await stranger.WaitForURLAsync(url => !url.Contains("/signin", StringComparison.Ordinal));
+
+        var other = await stranger.GotoAsync($"{host.BaseUrl}/deliveries/{id}");
+        other!.Status.Should().Be(404);
+        await Assertions.Expect(stranger.GetByTestId("not-found-title")).ToHaveTextAsync("404 · 页面不存在");
+        (await stranger.ContentAsync()).Should().NotContain("SEC-", "nothing of another buyer's delivery leaks");
+        var missing = await stranger.GotoAsync($"{host.BaseUrl}/deliveries/{Guid.NewGuid()}/nothing-here");
+        missing!.Status.Should().Be(404);
+        await Assertions.Expect(stranger.GetByTestId("not-found-title")).ToHaveTextAsync("404 · 页面不存在");
+        var events = await stranger.APIRequest.GetAsync($"{host.BaseUrl}/deliveries/{id}/events");
+        events.Status.Should().Be(404, "the live channel of another buyer's delivery is not found either");
+        await Browser.ScreenshotAsync(stranger, "center-12-not-found");
+    }
+
+    [Fact]
+    public async Task What_a_party_typed_is_shown_as_text_never_as_markup()
+    {
+        var id = await host.StartDeliveryAsync(Key, Order("XSS"));
+        await host.ActAsync(id, "submit_requirement", new { description = "<img src=x onerror=\"document.title='owned'\"><b>粗体</b>" });
+        var provider = await DeliveryPageAsync("provider", id);
+        await Assertions.Expect(provider.GetByText("<b>粗体</b>", new() { Exact = false })).ToBeVisibleAsync();
+        (await provider.Locator(".c-entry b").CountAsync()).Should().Be(0);
+        (await provider.TitleAsync()).Should().NotBe("owned");
+    }
+
+    [Fact]
+    public async Task On_a_phone_in_English_the_list_is_cards_and_nothing_scrolls_sideways()
+    {
+        var order = Order("PHN");
+        var id = await host.StartDeliveryAsync(Key, order, "submit_requirement", "confirm_requirement", "submit_for_acceptance");
+        var buyer = await browser.SignedInAsync(host, "buyer");
+        await buyer.SetViewportSizeAsync(390, 844);
+        await buyer.GotoAsync($"{host.BaseUrl}/culture?lang=en&returnUrl=%2Fdeliveries%3Fq%3D{order}");
+        var row = buyer.Locator($"[data-testid=row][data-order='{order}']");
+        await Assertions.Expect(row.GetByTestId("stage")).ToHaveTextAsync("Awaiting acceptance");
+        (await buyer.EvaluateAsync<bool>("() => document.documentElement.scrollWidth <= window.innerWidth")).Should().BeTrue("nothing scrolls sideways on the list");
+        await Browser.ScreenshotAsync(buyer, "center-13-phone-list-en");
+
+        await buyer.GotoAsync($"{host.BaseUrl}/deliveries/{id}");
+        await LiveAsync(buyer);
+        await buyer.GetByTestId("open-reject_delivery").ClickAsync();
+        await Assertions.Expect(buyer.GetByTestId("deadline")).ToContainTextAsync("left");
+        (await buyer.EvaluateAsync<bool>("() => document.documentElement.scrollWidth <= window.innerWidth")).Should().BeTrue("nothing scrolls sideways on the details");
+        await Browser.ScreenshotAsync(buyer, "center-14-phone-details-en");
+    }
+
+    [Fact]
+    public async Task The_mail_link_opens_the_delivery_after_sign_in()
+    {
+        var id = await host.StartDeliveryAsync(Key, Order("MAIL"));
+        var page = await (await browser.NewContextAsync()).NewPageAsync();
+        await page.GotoAsync($"{host.BaseUrl}/deliveries/{id}");
+        await page.GetByTestId("signin-buyer").ClickAsync();
+        await page.WaitForURLAsync($"{host.BaseUrl}/deliveries/{id}");
+        await Assertions.Expect(page.GetByTestId("stage-name")).ToHaveTextAsync("需求待提交");
+    }
+}
+
+/// <summary>A host without demo data (the lists hold what the tests start) and with short session checks.</summary>
+public sealed class CenterHost : HostProcess
+{
+    protected override void Configure(IDictionary<string, string?> environment)
+    {
+        ArgumentNullException.ThrowIfNull(environment);
+        environment["Sessions__RevalidationInterval"] = "00:00:01";
+    }
+}
