@@ -71,6 +71,8 @@ public sealed class AuthorizationMatrixTests(MatrixFixture fixture) : IClassFixt
         ["GET /api/v1/deliveries/{id:guid}/notifications"] = [401, 403, 403, 403, 403, 200, 403, 403],
         ["GET /api/v1/operations/overview"] = [401, 403, 403, 403, 403, 200, 403, 403],
         ["GET /api/v1/operations/providers"] = [401, 403, 403, 403, 403, 200, 403, 403],
+        ["GET /api/v1/operations/sessions"] = [401, 403, 403, 403, 403, 200, 403, 403],
+        ["POST /api/v1/operations/sessions/revoke"] = [401, 403, 403, 403, 403, 200, 403, 403],
         ["POST /api/v1/notifications/retry"] = [401, 403, 403, 403, 403, 200, 403, 403],
         ["GET /api/v1/notifications/"] = [401, 403, 403, 403, 403, 200, 403, 403],
         ["POST /api/v1/notifications/{id:long}/retry"] = [401, 403, 403, 403, 403, 200, 403, 403],
@@ -223,6 +225,10 @@ public sealed class AuthorizationMatrixTests(MatrixFixture fixture) : IClassFixt
                 return new(HttpMethod.Get, "/api/v1/operations/overview?stuckDays=2");
             case "GET /api/v1/operations/providers":
                 return new(HttpMethod.Get, "/api/v1/operations/providers?from=2026-01-01T00:00:00Z&to=2026-12-31T00:00:00Z");
+            case "GET /api/v1/operations/sessions":
+                return new(HttpMethod.Get, "/api/v1/operations/sessions?subject=u-1001");
+            case "POST /api/v1/operations/sessions/revoke":
+                return Json(HttpMethod.Post, "/api/v1/operations/sessions/revoke", new { subject = "nobody-signed-in" });
             case "POST /api/v1/notifications/retry":
                 return Json(HttpMethod.Post, "/api/v1/notifications/retry", new { ids = new[] { 1L, 2L } });
             case "GET /api/v1/notifications/":

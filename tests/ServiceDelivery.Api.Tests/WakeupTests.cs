@@ -171,6 +171,21 @@ public sealed class WakeupTests
     }
 
     [Fact]
+    public void A_page_subscriber_that_throws_neither_fails_the_commit_nor_silences_the_other_pages()
+    {
+        var hub = new CommitHub();
+        var heard = new List<Guid>();
+        hub.DeliveriesChanged += _ => throw new InvalidOperationException("a page's bug");
+        hub.DeliveriesChanged += changed => heard.AddRange(changed);
+        var id = Guid.NewGuid();
+
+        var commit = () => hub.Committed(new CommitNotice([id], Outbox: false, EarliestTimer: null));
+
+        commit.Should().NotThrow("the write has committed; a subscriber's failure is not the committer's");
+        heard.Should().Equal(id);
+    }
+
+    [Fact]
     public async Task A_burst_of_commits_reaches_the_other_hosts_as_a_few_notifications_naming_every_delivery()
     {
         var database = await TestDatabase.CreateAsync("notify");

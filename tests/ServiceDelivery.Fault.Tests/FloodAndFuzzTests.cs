@@ -90,6 +90,81 @@ public sealed class FloodAndFuzzTests(HostProcess host, Xunit.Abstractions.ITest
             "answers " + string.Join(", ", statuses.OrderBy(s => s.Key).Select(s => $"{(s.Key < 0 ? "cut" : s.Key)}×{s.Value}")), 0, 0, DateTime.UtcNow - started));
     }
 
+    /// <summary>The pages' routes (sign-in, language, console, Studio, delivery centre) under the same kind of abuse: no 5xx.</summary>
+    [Fact]
+    public async Task Hostile_requests_to_every_page_route_get_no_5xx_and_change_nothing()
+    {
+        var requests = FaultScale.Full ? 5_000 : 1_000;
+        var delivery = await host.StartDeliveryAsync("manual-service-delivery", "FUZZ-PAGES", "submit_requirement");
+        var cookies = new List<string?> { null, "sd-auth=garbage", "sd-auth=" + new string('A', 4000), "sd-culture=c%3D%00%3Buic%3Den" };
+        foreach (var (sub, roles, provider) in new[] { ("u-1001", "buyer", (string?)null), ("s-2001", "provider", "p-2001"), ("op-3001", "platform", null), ("d-4001", "designer", null) })
+        {
+            cookies.Add(await PageSignIn.SignInAsync(host.BaseUrl, sub, roles, provider));
+        }
+
+        string[] routes =
+        [
+            "/", "/signin", "/signout", "/culture", "/console", "/console/deliveries", $"/console/deliveries/{delivery}", "/console/queues", "/console/providers",
+            "/console/jobs", "/console/jobs/stats", "/console/deliveries.csv", "/studio", "/studio/manual-service-delivery", "/deliveries", $"/deliveries/{delivery}",
+            $"/deliveries/{Guid.NewGuid()}", "/deliveries/attachments", $"/deliveries/attachments/{Guid.NewGuid()}", "/deliveries/not-a-guid", "/nothing-here",
+        ];
+        string[] queries =
+        [
+            "returnUrl=%2F%09%2Fevil.example", "returnUrl=/%E3%80%82x", "returnUrl=//evil.example", "returnUrl=%5C%5Cevil", "lang=xx&returnUrl=%00", "saved=not-a-guid",
+            "stage=%00", "q=" + new string('x', 3000), "cursor=%FF%FE", "cursor=AAAA", "view=todo&cursor=zz", "act=%3Cscript%3E", "order=newest&done=%3Cb%3E", "failed=%0D%0A",
+            "stuckDays=-1", "limit=99999", "q=%ED%A0%80",
+        ];
+        string[] bodies = ["", "_handler=act-accept", "_handler=act-x&__RequestVerificationToken=garbage", "sub=u-1&roles=platform&returnUrl=/", "%%%&&&==", new string('a', 100_000)];
+        using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 16, AllowAutoRedirect = false, UseCookies = false }) { BaseAddress = new Uri(host.BaseUrl), Timeout = TimeSpan.FromSeconds(30) };
+        var before = await SnapshotAsync();
+        var serverErrors = new ConcurrentQueue<string>();
+        var statuses = new ConcurrentDictionary<int, int>();
+
+        await Parallel.ForAsync(0, requests, new ParallelOptions { MaxDegreeOfParallelism = 16 }, async (i, cancellationToken) =>
+        {
+            var random = new Random(i);
+            var path = routes[random.Next(routes.Length)];
+            if (random.Next(3) == 0)
+            {
+                path += "?" + queries[random.Next(queries.Length)];
+            }
+
+            var post = random.Next(3) == 0;
+            using var request = new HttpRequestMessage(post ? HttpMethod.Post : HttpMethod.Get, new Uri(host.BaseUrl + path, UriKind.Absolute));
+            if (cookies[random.Next(cookies.Count)] is { } cookie)
+            {
+                request.Headers.TryAddWithoutValidation("Cookie", cookie);
+            }
+
+            request.Headers.TryAddWithoutValidation("Accept", random.Next(2) == 0 ? "text/html" : "*/*");
+            if (random.Next(4) == 0)
+            {
+                request.Headers.TryAddWithoutValidation(random.Next(2) == 0 ? "Origin" : "Authorization", random.Next(2) == 0 ? "https://evil.example" : "Basic Zm9vOmJhcg==");
+            }
+
+            if (post)
+            {
+                var body = bodies[random.Next(bodies.Length)];
+                request.Content = new StringContent(body, Encoding.UTF8);
+                request.Content.Headers.Remove("Content-Type");
+                request.Content.Headers.TryAddWithoutValidation("Content-Type", random.Next(3) switch { 0 => "application/x-www-form-urlencoded", 1 => "multipart/form-data; boundary=xyz", _ => "application/json" });
+            }
+
+            using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
+            statuses.AddOrUpdate((int)response.StatusCode, 1, (_, n) => n + 1);
+            if ((int)response.StatusCode >= 500)
+            {
+                serverErrors.Enqueue($"{(int)response.StatusCode} {request.Method} {path} (request {i}): {Truncate(await response.Content.ReadAsStringAsync(cancellationToken))}");
+            }
+        });
+
+        var answers = string.Join(", ", statuses.OrderBy(s => s.Key).Select(s => $"{s.Key}×{s.Value}"));
+        output.WriteLine($"{requests} hostile requests to {routes.Length} page routes; answers: {answers}");
+        serverErrors.Take(10).Should().BeEmpty("no page route may answer 5xx; answers: " + answers);
+        (await SnapshotAsync()).Should().Be(before, "a refused request changes nothing");
+        (await http.GetAsync("/health/ready")).StatusCode.Should().Be(HttpStatusCode.OK);
+    }
+
     [Fact]
     public async Task A_body_or_header_beyond_the_limits_is_refused_early()
     {

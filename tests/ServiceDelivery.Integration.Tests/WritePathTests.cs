@@ -259,8 +259,8 @@ public sealed class WritePathTests : IAsyncLifetime
                 "every change to a delivery goes through the one owner of the write path (an upload's row and bytes are not a delivery, nor are the outbox's claims)");
         sources.Where(s => s.Value.Contains("SaveChanges", StringComparison.Ordinal)).Select(s => s.Key)
             .Should().BeEquivalentTo(
-                ["SetBasedSave.cs", "DefinitionCommands.cs", "DefinitionImporter.cs", "AttachmentCommands.cs", "NotificationAdmin.cs", "MigrationBatches.cs", "SavedFilters.cs"],
-                "the writer saves through the set-based save; definitions, attachments, a notification retry, a migration batch's progress and the console's saved filters are not deliveries; anything else saving would bypass the writer");
+                ["SetBasedSave.cs", "DefinitionCommands.cs", "DefinitionImporter.cs", "AttachmentCommands.cs", "NotificationAdmin.cs", "MigrationBatches.cs", "SavedFilters.cs", "PageSessionStore.cs"],
+                "the writer saves through the set-based save; definitions, attachments, a notification retry, a migration batch's progress, the console's saved filters and page sessions are not deliveries; anything else saving would bypass the writer");
     }
 
     private async Task PublishShippedDefinitionAgainAsync(int version)

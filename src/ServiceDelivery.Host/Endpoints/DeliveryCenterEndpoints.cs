@@ -7,6 +7,7 @@ using ServiceDelivery.Application.Attachments;
 using ServiceDelivery.Application.Common;
 using ServiceDelivery.Application.Deliveries;
 using ServiceDelivery.Host.Auth;
+using ServiceDelivery.Host.Hosting;
 using ServiceDelivery.Persistence;
 
 namespace ServiceDelivery.Host.Endpoints;
@@ -37,7 +38,7 @@ public static class DeliveryCenterEndpoints
     /// <summary>The API's upload, for a page: the antiforgery token travels in the request header (the body is the file).</summary>
     private static async Task<IResult> UploadAsync(HttpContext http, IAntiforgery antiforgery, AttachmentCommands attachments, CancellationToken cancellationToken)
     {
-        if (!http.Request.Headers.ContainsKey(AntiforgeryHeader) || !await antiforgery.IsRequestValidAsync(http))
+        if (!http.Request.Headers.ContainsKey(AntiforgeryHeader) || !await PageSecurity.IsValidPostAsync(http, antiforgery))
         {
             return Results.BadRequest();
         }

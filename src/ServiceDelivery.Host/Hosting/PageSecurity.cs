@@ -163,6 +163,23 @@ public static class PageSecurity
 
         return encoded.ToString();
     }
+
+    /// <summary>
+    /// Whether a page's post carries a valid antiforgery token. A body that cannot be read as a form (a broken
+    /// multipart, a wrong content type) is not valid either: a 400 for the caller, never a 500.
+    /// </summary>
+    public static async Task<bool> IsValidPostAsync(HttpContext http, Microsoft.AspNetCore.Antiforgery.IAntiforgery antiforgery)
+    {
+        ArgumentNullException.ThrowIfNull(antiforgery);
+        try
+        {
+            return await antiforgery.IsRequestValidAsync(http);
+        }
+        catch (Exception ex) when (ex is Microsoft.AspNetCore.Antiforgery.AntiforgeryValidationException or InvalidDataException or IOException or BadHttpRequestException or InvalidOperationException)
+        {
+            return false;
+        }
+    }
 }
 
 /// <summary>The reverse proxies whose X-Forwarded-* headers are believed (section <c>ForwardedHeaders</c>).</summary>

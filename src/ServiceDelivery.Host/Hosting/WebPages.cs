@@ -174,7 +174,7 @@ public static class WebPages
         // a form, which the antiforgery middleware would let through) ends no session.
         app.MapPost("/signout", async (HttpContext http, IAntiforgery antiforgery) =>
         {
-            if (!await antiforgery.IsRequestValidAsync(http))
+            if (!await PageSecurity.IsValidPostAsync(http, antiforgery))
             {
                 return Results.BadRequest();
             }
