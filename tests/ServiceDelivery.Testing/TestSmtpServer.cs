@@ -9,6 +9,7 @@ using SmtpServer;
 using SmtpServer.Authentication;
 using SmtpServer.ComponentModel;
 using SmtpServer.Protocol;
+using SmtpServer.Mail;
 using SmtpServer.Storage;
 
 namespace ServiceDelivery.Testing;
@@ -20,6 +21,7 @@ namespace ServiceDelivery.Testing;
 public sealed class TestSmtpServer : IAsyncDisposable
 {
     private readonly Store _store = new();
+    private readonly Gate _gate = new();
     private readonly Login? _login;
     private readonly X509Certificate2? _certificate;
     private CancellationTokenSource? _running;
@@ -93,7 +95,9 @@ public sealed class TestSmtpServer : IAsyncDisposable
             })
             .Build();
         var services = new ServiceProvider();
+        _gate.Closed = false;
         services.Add(_store);
+        services.Add(_gate);
         services.Add(new NoDelayListenerFactory());
         if (_login is not null)
         {
@@ -112,6 +116,11 @@ public sealed class TestSmtpServer : IAsyncDisposable
             return;
         }
 
+        // Like a real server going down: new transactions are refused with 421 (try again later) and those under way
+        // may finish; only then are the connections cut. Cut mid-message, the library would answer 554, which a
+        // sender rightly takes as final.
+        _gate.Closed = true;
+        await Task.Delay(TimeSpan.FromSeconds(1));
         await _running.CancelAsync();
         try
         {
@@ -193,6 +202,15 @@ public sealed class TestSmtpServer : IAsyncDisposable
         }
     }
 
+    /// <summary>Refuses new transactions with 421 while the server is going down.</summary>
+    private sealed class Gate : MailboxFilter
+    {
+        public volatile bool Closed;
+
+        public override Task<bool> CanAcceptFromAsync(ISessionContext context, IMailbox from, int size, CancellationToken cancellationToken) =>
+            Closed ? throw new SmtpResponseException(new SmtpResponse(SmtpReplyCode.ServiceUnavailable, "shutting down")) : Task.FromResult(true);
+    }
+
     private sealed class Store : MessageStore
     {
         private int _received;
@@ -206,6 +224,11 @@ public sealed class TestSmtpServer : IAsyncDisposable
         public override async Task<SmtpResponse> SaveAsync(ISessionContext context, IMessageTransaction transaction, ReadOnlySequence<byte> buffer, CancellationToken cancellationToken)
         {
             MimeMessage? message = null;
+            if (cancellationToken.IsCancellationRequested)
+            {
+                return new SmtpResponse(SmtpReplyCode.ServiceUnavailable, "shutting down");
+            }
+
             if (Keep)
             {
                 try
@@ -213,10 +236,11 @@ public sealed class TestSmtpServer : IAsyncDisposable
                     using var stream = new MemoryStream(buffer.ToArray());
                     message = await MimeMessage.LoadAsync(stream, cancellationToken);
                 }
-                catch (OperationCanceledException)
+                catch (Exception) when (cancellationToken.IsCancellationRequested)
                 {
-                    // Stopped mid-transaction: a real server going down answers 421 (try again later). Letting the
-                    // exception through made the library answer 554, which a sender rightly takes as final.
+                    // Stopped mid-transaction (whatever the interrupted read threw): a real server going down answers
+                    // 421 (try again later). Letting the exception through made the library answer 554, which a
+                    // sender rightly takes as final.
                     return new SmtpResponse(SmtpReplyCode.ServiceUnavailable, "shutting down");
                 }
             }
