@@ -300,6 +300,63 @@ public sealed class DeliveryCenterTests(CenterHost host, Browser browser) : ICla
         await page.WaitForURLAsync($"{host.BaseUrl}/deliveries/{id}");
         await Assertions.Expect(page.GetByTestId("stage-name")).ToHaveTextAsync("需求待提交");
     }
+
+    [Fact]
+    public async Task A_field_a_designer_adds_in_the_Studio_and_publishes_appears_on_a_new_deliverys_form()
+    {
+        const string Studio = "center-studio-field";
+        await host.PublishAsync(Studio, 1, HostProcess.ShippedAs(Studio));
+        var designer = await browser.SignedInAsync(host, "designer");
+        await Browser.OpenDefinitionAsync(designer, host, Studio);
+        await designer.GetByTestId("new-draft").ClickAsync();
+        await designer.GetByTestId("undo").WaitForAsync();
+        await designer.Locator("[data-testid=edge][data-action=submit_requirement][data-from=requirement_pending]:visible .edge-label").ClickAsync();
+        await designer.GetByTestId("add-field").ClickAsync();
+        var field = designer.Locator("[data-testid=field][data-field=field1]");
+        await field.GetByTestId("field-type").SelectOptionAsync("date");
+        await Assertions.Expect(field.GetByTestId("field-max-length")).ToHaveCountAsync(0); // a date has no length: the edit is in
+        await field.GetByTestId("field-name-zh").FillAsync("期望完成日期");
+        await field.GetByTestId("field-name-zh").PressAsync("Tab");
+        await Browser.OpenJsonAsync(designer);
+        await Browser.JsonContainsAsync(designer, "期望完成日期");
+        await Browser.OpenTabAsync(designer, "画布", designer.Locator("[data-testid=field][data-field=field1]"));
+        await field.GetByTestId("field-name-en").FillAsync("Wanted by");
+        await field.GetByTestId("field-name-en").PressAsync("Tab");
+        await Browser.OpenJsonAsync(designer);
+        await Browser.JsonContainsAsync(designer, "Wanted by");
+        await Browser.OpenTabAsync(designer, "画布", designer.Locator("[data-testid=field][data-field=field1]"));
+        await Browser.ScreenshotAsync(designer, "center-15-studio-field");
+        await designer.GetByLabel("变更说明").FillAsync("需求表单增加期望完成日期");
+        await designer.GetByTestId("publish").ClickAsync();
+        await designer.GetByText("已发布 v2").First.WaitForAsync();
+
+        var id = await host.StartDeliveryAsync(Studio, Order("FLD"));
+        var buyer = await DeliveryPageAsync("buyer", id);
+        await buyer.GetByTestId("open-submit_requirement").ClickAsync();
+        var date = buyer.Locator("#act-submit_requirement input[type=date][name='f.field1']");
+        await Assertions.Expect(buyer.Locator("label[for='submit_requirement-field1']")).ToHaveTextAsync("期望完成日期");
+        await date.FillAsync("2027-01-15");
+        await ActAsync(buyer, "submit_requirement", new Dictionary<string, string> { ["description"] = "迁移，月中前完成。" });
+        await Assertions.Expect(buyer.GetByTestId("visit-requirement_pending")).ToContainTextAsync("期望完成日期");
+        await Assertions.Expect(buyer.GetByTestId("visit-requirement_pending")).ToContainTextAsync("2027-01-15");
+    }
+
+    [Fact]
+    public async Task Provider_staff_see_their_open_tasks_and_no_other_providers_deliveries()
+    {
+        var mine = await host.StartDeliveryAsync(Key, Order("TODO"), "submit_requirement");
+        var theirs = await host.StartDeliveryAsync(Key, Order("OTHER"), new HostApi.Provider("p-9999", "别家服务商", "ops@other.example"), "submit_requirement");
+        var provider = await browser.SignedInAsync(host, "provider");
+        await provider.SetViewportSizeAsync(1440, 1000);
+        await provider.GotoAsync($"{host.BaseUrl}/deliveries?view=todo");
+        var todo = provider.GetByTestId("todo");
+        await Assertions.Expect(todo.Locator($"tr[data-delivery='{mine}']")).ToHaveCountAsync(1);
+        await Assertions.Expect(todo.Locator($"tr[data-delivery='{mine}']")).ToContainTextAsync("确认需求");
+        await Assertions.Expect(todo.Locator($"tr[data-delivery='{theirs}']")).ToHaveCountAsync(0);
+        (await todo.InnerTextAsync()).Should().NotContain("OTHER-", "another provider's delivery is not on this provider's list");
+        await Browser.ScreenshotAsync(provider, "center-16-provider-todo");
+        (await provider.GotoAsync($"{host.BaseUrl}/deliveries/{theirs}"))!.Status.Should().Be(404);
+    }
 }
 
 /// <summary>A host without demo data (the lists hold what the tests start) and with short session checks.</summary>

@@ -70,6 +70,11 @@ public sealed record Failure(string Code)
         FieldErrorCode.DuplicateAttachment => "duplicate_attachment",
         FieldErrorCode.InvalidStage => "invalid_stage",
         FieldErrorCode.OutOfRange => "out_of_range",
+        FieldErrorCode.NotANumber => "not_a_number",
+        FieldErrorCode.NotADate => "not_a_date",
+        FieldErrorCode.NotABoolean => "not_a_boolean",
+        FieldErrorCode.NotAnEmail => "not_an_email",
+        FieldErrorCode.NotAUrl => "not_a_url",
         _ => "invalid",
     };
 }

@@ -72,6 +72,9 @@ internal sealed class FieldDocument
     public int? MaxLength { get; set; }
     public List<ChoiceDocument>? Values { get; set; }
     public bool Internal { get; set; }
+    public decimal? Min { get; set; }
+    public decimal? Max { get; set; }
+    public bool SingleLine { get; set; }
 }
 
 internal sealed class ChoiceDocument

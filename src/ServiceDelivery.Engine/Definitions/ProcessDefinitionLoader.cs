@@ -137,14 +137,27 @@ public static class ProcessDefinitionLoader
 
     private static FormDefinition CompileForm(FormDocument f) => new(
         f.Key!,
-        [.. (f.Fields ?? []).Select(field => new FieldDefinition(
-            field.Key!,
-            Text(field.Name),
-            field.Type == "choice" ? FieldType.Choice : FieldType.Text,
-            field.Required,
-            field.MaxLength ?? 0,
-            [.. (field.Values ?? []).Select(v => new ChoiceValue(v.Key!, Text(v.Name)!))],
-            field.Internal))],
+        [.. (f.Fields ?? []).Select(field =>
+        {
+            var type = FieldTypes.TryParse(field.Type, out var parsed) ? parsed : FieldType.Text;
+            var maxLength = field.MaxLength ?? type switch
+            {
+                FieldType.Email => FieldTypes.EmailMaxLength,
+                FieldType.Url => FieldTypes.UrlMaxLength,
+                _ => 0,
+            };
+            return new FieldDefinition(
+                field.Key!,
+                Text(field.Name),
+                type,
+                field.Required,
+                maxLength,
+                [.. (field.Values ?? []).Select(v => new ChoiceValue(v.Key!, Text(v.Name)!))],
+                field.Internal,
+                field.Min,
+                field.Max,
+                field.SingleLine);
+        })],
         f.Attachments?.MaxCount ?? 0);
 
     private static LocalizedText? Text(Dictionary<string, string>? values) => values is null ? null : new LocalizedText(values);

@@ -116,6 +116,21 @@ public enum FieldErrorCode
 
     /// <summary>A number outside its allowed range (e.g. refund above the paid amount).</summary>
     OutOfRange,
+
+    /// <summary>Not a number (a number field).</summary>
+    NotANumber,
+
+    /// <summary>Not a yyyy-MM-dd date (a date field).</summary>
+    NotADate,
+
+    /// <summary>Neither "true" nor "false" (a boolean field).</summary>
+    NotABoolean,
+
+    /// <summary>Not an e-mail address (an email field).</summary>
+    NotAnEmail,
+
+    /// <summary>Not an absolute http(s) address (a url field).</summary>
+    NotAUrl,
 }
 
 /// <summary>A task opened or closed.</summary>

@@ -463,21 +463,17 @@ public static class WorkflowEngine
         {
             var present = input.Fields.TryGetValue(field.Key, out var value);
             known += present ? 1 : 0;
-            if (!present || string.IsNullOrWhiteSpace(value))
+            if (!present || string.IsNullOrWhiteSpace(value) || (field.Required && field.Type == FieldType.Boolean && value == "false"))
             {
-                // Blank is the same as absent.
+                // Blank is the same as absent; a required box must be ticked.
                 if (field.Required)
                 {
                     Add(new FieldError(field.Key, FieldErrorCode.Required));
                 }
             }
-            else if (field.Type == FieldType.Choice && !field.Allows(value))
+            else if (FieldValues.Check(field, value) is { } error)
             {
-                Add(new FieldError(field.Key, FieldErrorCode.NotAllowedValue));
-            }
-            else if (field.Type == FieldType.Text && value.Length > field.MaxLength && CountRunes(value) > field.MaxLength)
-            {
-                Add(new FieldError(field.Key, FieldErrorCode.TooLong, field.MaxLength));
+                Add(error);
             }
         }
 
@@ -504,17 +500,6 @@ public static class WorkflowEngine
         }
 
         return errors?.ToImmutable() ?? [];
-    }
-
-    private static int CountRunes(string value)
-    {
-        var count = 0;
-        foreach (var _ in value.EnumerateRunes())
-        {
-            count++;
-        }
-
-        return count;
     }
 
     private static (IReadOnlyDictionary<string, string> Data, IReadOnlyDictionary<string, string> Internal) SplitData(

@@ -138,16 +138,30 @@ internal sealed class SemanticValidator
                     RequireChinese(path + ".name", field.Name);
                 }
 
+                if (field.Type != "choice" && field.Values is not null)
+                {
+                    Add(path + ".values", "values_on_text_field", "只有选项字段可以设置 values", "only choice fields take values");
+                }
+
+                if (field.Type != "number" && (field.Min is not null || field.Max is not null))
+                {
+                    Add(path, "range_on_non_number", "只有数字字段可以设置 min / max", "only number fields take min and max");
+                }
+                else if (field.Min > field.Max)
+                {
+                    Add(path + ".min", "min_above_max", "最小值 min 不能大于最大值 max", "min must not be above max");
+                }
+
+                if (field.Type != "text" && field.SingleLine)
+                {
+                    Add(path + ".singleLine", "single_line_on_non_text", "只有文本字段可以设置 singleLine", "only text fields take singleLine");
+                }
+
                 if (field.Type == "text")
                 {
                     if (field.MaxLength is null)
                     {
                         Add(path, "missing_max_length", "文本字段必须设置最大长度 maxLength", "a text field needs a maxLength");
-                    }
-
-                    if (field.Values is not null)
-                    {
-                        Add(path + ".values", "values_on_text_field", "只有选项字段可以设置 values", "only choice fields take values");
                     }
                 }
                 else if (field.Type == "choice")

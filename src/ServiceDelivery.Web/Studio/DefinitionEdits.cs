@@ -292,6 +292,84 @@ public static partial class DefinitionEdits
             return null;
         });
 
+    /// <summary>Adds a field to a form: the next free key <c>fieldN</c>, a one-line text until the designer says otherwise.</summary>
+    public static EditResult AddField(string json, string formKey) =>
+        Edit(json, root =>
+        {
+            if (Keyed(root["forms"], formKey) is not { } form)
+            {
+                return Refuse("edit.noElement", "forms/" + formKey);
+            }
+
+            var fields = ListOf(form, "fields");
+            var n = 1;
+            while (Keyed(fields, "field" + n) is not null)
+            {
+                n++;
+            }
+
+            fields.Add(new JsonObject
+            {
+                ["key"] = "field" + n,
+                ["name"] = new JsonObject { ["zh-CN"] = "新字段 " + n, ["en"] = "New field " + n },
+                ["type"] = "text",
+                ["maxLength"] = 200,
+                ["singleLine"] = true,
+            });
+            return null;
+        });
+
+    /// <summary>Removes a field from a form.</summary>
+    public static EditResult DeleteField(string json, string formKey, string fieldKey) =>
+        Edit(json, root => Keyed(root["forms"], formKey)?["fields"] is JsonArray fields && Keyed(fields, fieldKey) is { } field && fields.Remove(field)
+            ? null
+            : Refuse("edit.noElement", $"forms/{formKey}/fields/{fieldKey}"));
+
+    /// <summary>
+    /// Changes a field's type and keeps only the settings the new type takes (a length for text, e-mail and
+    /// addresses; values for a choice; a range for a number; one line for text), so the draft stays valid.
+    /// </summary>
+    public static EditResult SetFieldType(string json, string formKey, string fieldKey, string type) =>
+        Edit(json, root =>
+        {
+            if (Keyed(Keyed(root["forms"], formKey)?["fields"], fieldKey) is not { } field)
+            {
+                return Refuse("edit.noElement", $"forms/{formKey}/fields/{fieldKey}");
+            }
+
+            field["type"] = type;
+            if (type is not ("text" or "email" or "url"))
+            {
+                field.Remove("maxLength");
+            }
+            else if (type == "text" && field["maxLength"] is null)
+            {
+                field["maxLength"] = 200;
+            }
+
+            if (type != "choice")
+            {
+                field.Remove("values");
+            }
+            else if (field["values"] is null)
+            {
+                field["values"] = new JsonArray(new JsonObject { ["key"] = "option1", ["name"] = new JsonObject { ["zh-CN"] = "选项 1", ["en"] = "Option 1" } });
+            }
+
+            if (type != "number")
+            {
+                field.Remove("min");
+                field.Remove("max");
+            }
+
+            if (type != "text")
+            {
+                field.Remove("singleLine");
+            }
+
+            return null;
+        });
+
     /// <summary>Replaces one stage or action (as the inspector's JSON box edits it); its key may not change here.</summary>
     public static EditResult Replace(string json, string list, string key, string elementJson) =>
         Edit(json, root =>
