@@ -93,11 +93,29 @@ internal sealed class DeliveryChange(ServiceDeliveryDbContext db, DeliveryAggreg
     public NotificationPayload Payload(string? fromStage, LogEntry? log, int? seq)
     {
         var d = Record;
-        return new NotificationPayload(
-            d.Id, d.OrderId, d.ProductName, d.ProductSpec, d.BuyerName, d.ProviderName, d.DefinitionKey, d.DefinitionVersion,
-            d.Stage, fromStage, log?.Action, log?.Actor.Name, log is null ? null : Engine.Definitions.ActorRoles.ToKey(log.Actor.Role),
-            Now, Delivery.ActionTimerDue(), d.PaidAmount, d.RefundAmount, d.Currency, seq,
-            log?.Data ?? new Dictionary<string, string>());
+        return new NotificationPayload
+        {
+            DeliveryId = d.Id,
+            OrderId = d.OrderId,
+            ProductName = d.ProductName,
+            ProductSpec = d.ProductSpec,
+            BuyerName = d.BuyerName,
+            ProviderName = d.ProviderName,
+            DefinitionKey = d.DefinitionKey,
+            DefinitionVersion = d.DefinitionVersion,
+            Stage = d.Stage,
+            FromStage = fromStage,
+            Action = log?.Action,
+            ActorName = log?.Actor.Name,
+            ActorRole = log is null ? null : Engine.Definitions.ActorRoles.ToKey(log.Actor.Role),
+            At = Now,
+            AutoAcceptAt = Delivery.ActionTimerDue(),
+            PaidAmount = d.PaidAmount,
+            RefundAmount = d.RefundAmount,
+            Currency = d.Currency,
+            LogSeq = seq,
+            Data = log?.Data ?? new Dictionary<string, string>(),
+        };
     }
 
     /// <summary>Writes an outbox message of this change (ticket mails and events).</summary>

@@ -8,29 +8,52 @@ using ServiceDelivery.Persistence;
 
 namespace ServiceDelivery.Host.Endpoints;
 
-/// <summary>A delivery as the API returns it to a caller (names in the caller's language, the caller's actions).</summary>
-public sealed record DeliveryResource(
-    Guid Id,
-    string OrderId,
-    ProductView Product,
-    PartyView Buyer,
-    PartyView Provider,
-    decimal PaidAmount,
-    decimal CouponAmount,
-    decimal RefundableAmount,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] decimal? RefundAmount,
-    string Currency,
-    string InvoiceStatus,
-    DefinitionRef Definition,
-    string Stage,
-    string StageName,
-    string Status,
-    DateTimeOffset StageEnteredAt,
-    DateTimeOffset? AutoAcceptAt,
-    IReadOnlyList<NamedKey> AvailableActions,
-    int Version,
-    DateTimeOffset CreatedAt,
-    DateTimeOffset UpdatedAt);
+/// <summary>A delivery as the API returns it to a caller (names in the caller's language, the caller's actions); named members, so no two can be swapped.</summary>
+public sealed record DeliveryResource
+{
+    public required Guid Id { get; init; }
+
+    public required string OrderId { get; init; }
+
+    public required ProductView Product { get; init; }
+
+    public required PartyView Buyer { get; init; }
+
+    public required PartyView Provider { get; init; }
+
+    public required decimal PaidAmount { get; init; }
+
+    public required decimal CouponAmount { get; init; }
+
+    public required decimal RefundableAmount { get; init; }
+
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public decimal? RefundAmount { get; init; }
+
+    public required string Currency { get; init; }
+
+    public required string InvoiceStatus { get; init; }
+
+    public required DefinitionRef Definition { get; init; }
+
+    public required string Stage { get; init; }
+
+    public required string StageName { get; init; }
+
+    public required string Status { get; init; }
+
+    public required DateTimeOffset StageEnteredAt { get; init; }
+
+    public DateTimeOffset? AutoAcceptAt { get; init; }
+
+    public required IReadOnlyList<NamedKey> AvailableActions { get; init; }
+
+    public required int Version { get; init; }
+
+    public required DateTimeOffset CreatedAt { get; init; }
+
+    public required DateTimeOffset UpdatedAt { get; init; }
+}
 
 public sealed record NamedKey(string Key, string Name);
 
@@ -75,10 +98,30 @@ public sealed class DeliveryPresenter(ServiceDeliveryDbContext db, DefinitionCat
         var actions = DeliveryAccess.AvailableActions(caller, view, definition)
             .Select(a => new NamedKey(a.Key, a.Name.Get(culture)))
             .ToList();
-        return new DeliveryResource(
-            view.Id, view.OrderId, view.Product, view.Buyer, view.Provider, view.PaidAmount, view.CouponAmount, view.RefundableAmount, view.RefundAmount,
-            view.Currency, view.InvoiceStatus, view.Definition, view.Stage, stage.Name.Get(culture), view.Status, view.StageEnteredAt, view.AutoAcceptAt,
-            actions, view.Version, view.CreatedAt, view.UpdatedAt);
+        return new DeliveryResource
+        {
+            Id = view.Id,
+            OrderId = view.OrderId,
+            Product = view.Product,
+            Buyer = view.Buyer,
+            Provider = view.Provider,
+            PaidAmount = view.PaidAmount,
+            CouponAmount = view.CouponAmount,
+            RefundableAmount = view.RefundableAmount,
+            RefundAmount = view.RefundAmount,
+            Currency = view.Currency,
+            InvoiceStatus = view.InvoiceStatus,
+            Definition = view.Definition,
+            Stage = view.Stage,
+            StageName = stage.Name.Get(culture),
+            Status = view.Status,
+            StageEnteredAt = view.StageEnteredAt,
+            AutoAcceptAt = view.AutoAcceptAt,
+            AvailableActions = actions,
+            Version = view.Version,
+            CreatedAt = view.CreatedAt,
+            UpdatedAt = view.UpdatedAt,
+        };
     }
 
     public async Task<IReadOnlyList<LogEntryResource>> PresentAsync(DeliveryLog log, string culture, CancellationToken cancellationToken)
