@@ -28,6 +28,9 @@ public abstract class ConsolePage : ComponentBase, IDisposable
 
     protected Caller Caller { get; private set; } = default!;
 
+    /// <summary>Why the last live refresh failed (the page then says it may be out of date), or null.</summary>
+    protected string? LiveError { get; private set; }
+
     protected override async Task OnInitializedAsync()
     {
         Caller = AuthenticationState is null ? throw new InvalidOperationException("No signed-in user.") : (await AuthenticationState).User.ToCaller();
@@ -35,7 +38,26 @@ public abstract class ConsolePage : ComponentBase, IDisposable
     }
 
     /// <summary>Loads on the first render and whenever the route or query changes.</summary>
-    protected override Task OnParametersSetAsync() => LoadAsync();
+    protected override Task OnParametersSetAsync()
+    {
+        LiveError = null;
+        return LoadAsync();
+    }
+
+    /// <summary>
+    /// The value of a query; when the query was refused, nothing — and the page says why (through its navigation's
+    /// notice) instead of showing an empty list as if there were nothing.
+    /// </summary>
+    protected T? Read<T>(Result<T> result)
+    {
+        if (result.Failure is { } failure)
+        {
+            LiveError = Messages.Title(failure.Code, UiText.Culture) + " (" + failure.Code + ")";
+            return default;
+        }
+
+        return result.Value;
+    }
 
     /// <summary>Reads what the page shows.</summary>
     protected abstract Task LoadAsync();
@@ -77,6 +99,7 @@ public abstract class ConsolePage : ComponentBase, IDisposable
             {
                 await InvokeAsync(async () =>
                 {
+                    LiveError = null;
                     await RefreshAsync();
                     StateHasChanged();
                 });
@@ -84,6 +107,19 @@ public abstract class ConsolePage : ComponentBase, IDisposable
             catch (ObjectDisposedException)
             {
                 // The circuit went away meanwhile.
+            }
+#pragma warning disable CA1031 // A failed refresh is shown on the page, not lost in a background task.
+            catch (Exception ex)
+#pragma warning restore CA1031
+            {
+                LiveError = ex.Message;
+                try
+                {
+                    await InvokeAsync(StateHasChanged);
+                }
+                catch (ObjectDisposedException)
+                {
+                }
             }
         });
     }

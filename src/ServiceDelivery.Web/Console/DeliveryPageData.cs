@@ -42,20 +42,24 @@ public sealed record DeliveryPageData(
 
         var json = (await services.GetRequiredService<ServiceDelivery.Application.Definitions.DefinitionCommands>().GetVersionAsync(delivery.Definition.Key, delivery.Definition.Version, cancellationToken)).Value?.Json;
         var insight = services.GetRequiredService<DeliveryInsight>();
-        var threads = (await services.GetRequiredService<TicketQueries>().ThreadsForDeliveryAsync(caller, id, cancellationToken)).Value ?? [];
+        var threads = Must(await services.GetRequiredService<TicketQueries>().ThreadsForDeliveryAsync(caller, id, cancellationToken));
 
         return new DeliveryPageData(
             delivery,
             definition,
             json is null ? ProcessGraph.Parse("{}") : ProcessGraph.Parse(json),
             (await services.GetRequiredService<DeliveryQueries>().LogAsync(caller, id, cancellationToken)).Value!,
-            (await insight.TimersAsync(caller, id, cancellationToken)).Value ?? [],
-            (await insight.TasksAsync(caller, id, cancellationToken)).Value ?? [],
-            (await insight.NotificationsAsync(caller, id, cancellationToken)).Value ?? [],
+            Must(await insight.TimersAsync(caller, id, cancellationToken)),
+            Must(await insight.TasksAsync(caller, id, cancellationToken)),
+            Must(await insight.NotificationsAsync(caller, id, cancellationToken)),
             threads,
             DeliveryAccess.AvailableActions(caller, delivery, definition),
             services.GetRequiredService<TimeProvider>().GetUtcNow());
     }
+
+    /// <summary>A part of the page the caller was refused is an error to show, never an empty list that looks like "none".</summary>
+    private static T Must<T>(Result<T> result) =>
+        result.Failure is { } failure ? throw new InvalidOperationException($"The console's delivery page could not read a part of the delivery: {failure.Code}.") : result.Value!;
 
     /// <summary>The running or frozen action timer (auto-acceptance), if any.</summary>
     public TimerView? Countdown => Timers.FirstOrDefault(t => t.Kind == "action" && t.State is "running" or "frozen");
