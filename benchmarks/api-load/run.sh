@@ -94,15 +94,27 @@ scenarios
 
 # The operations console on the same data: each page as a browser first gets it (the server renders it with its
 # data before any script runs), signed in with the development cookie; 20 requests each, one at a time.
+signin() {
+  local jar=$1 sub=$2 roles=$3 provider=$4 form token
+  form=$(curl -s -c "$jar" http://127.0.0.1:$PORT/signin)
+  token=$(grep -o '__RequestVerificationToken"[^>]*value="[^"]*"' <<<"$form" | head -1 | sed 's/.*value="\([^"]*\)"/\1/')
+  curl -s -o /dev/null -b "$jar" -c "$jar" -X POST http://127.0.0.1:$PORT/signin \
+    --data-urlencode "sub=$sub" --data-urlencode "name=$sub" --data-urlencode "roles=$roles" --data-urlencode "providerId=$provider" --data-urlencode "returnUrl=/" \
+    --data-urlencode "__RequestVerificationToken=$token"
+}
 JAR=$WORK/cookies
-SIGNIN=$(curl -s -c "$JAR" http://127.0.0.1:$PORT/signin)
-ANTIFORGERY=$(grep -o '__RequestVerificationToken"[^>]*value="[^"]*"' <<<"$SIGNIN" | head -1 | sed 's/.*value="\([^"]*\)"/\1/')
-curl -s -o /dev/null -b "$JAR" -c "$JAR" -X POST http://127.0.0.1:$PORT/signin \
-  --data-urlencode "sub=op-1" --data-urlencode "name=监管" --data-urlencode "roles=platform" --data-urlencode "providerId=" --data-urlencode "returnUrl=/console" \
-  --data-urlencode "__RequestVerificationToken=$ANTIFORGERY"
+signin "$JAR" op-1 platform ""
 page() {
-  local name=$1 path=$2 times code
-  code=$(curl -s -o /dev/null -w '%{http_code}' -b "$JAR" "http://127.0.0.1:$PORT$path")
+  local name=$1 path=$2 filled=${3:-} times code
+  code=$(curl -s -o "$WORK/page.html" -w '%{http_code}' -b "$JAR" "http://127.0.0.1:$PORT$path")
+  [ "$code" = 200 ] || { echo "$path answered $code" >&2; exit 1; }
+  # A filled page, not an empty one: at least this many matches of the pattern (e.g. rows).
+  if [ -n "$filled" ]; then
+    local want=${filled%%:*} pattern=${filled#*:} got
+    got=$(grep -o "$pattern" "$WORK/page.html" | wc -l)
+    [ "$got" -ge "$want" ] || { echo "$path shows $got x $pattern, expected at least $want" >&2; exit 1; }
+  fi
+  for _ in 1 2 3; do curl -s -o /dev/null -b "$JAR" "http://127.0.0.1:$PORT$path"; done # warm
   [ "$code" = 200 ] || { echo "$path answered $code" >&2; exit 1; }
   times=$(for _ in $(seq 1 20); do curl -s -o /dev/null -w '%{time_total}\n' -b "$JAR" "http://127.0.0.1:$PORT$path"; done | sort -n)
   printf '| %-46s | %6.0f ms | %6.0f ms | %6.0f ms |\n' "$name" \
@@ -117,3 +129,22 @@ page "list: stuck 3 days"                               "/console/deliveries?stu
 page "list: text search + status"                       "/console/deliveries?q=%E5%AE%89%E5%85%A8%E5%8A%A0%E5%9B%BA&status=active"
 page "one delivery (/console/deliveries/{id})"          "/console/deliveries/$ONE"
 
+# The delivery centre on the same data: buyer u-00042 has 1,000 deliveries, provider p-007 10,000; one delivery of
+# the buyer gets 90 more log entries (100 in all). Static pages: the server's answer is the filled page.
+psql -q -h 127.0.0.1 -p "$PGPORT" -U postgres servicedelivery -c "
+  INSERT INTO process_log (delivery_id, seq, at, actor_id, actor_name, actor_role, action, from_stage, to_stage, data, internal_data, attachment_ids)
+  SELECT d.id, s, d.created_at + make_interval(mins => s), d.provider_id, '服务商员工', 'provider', 'post_progress', d.stage, d.stage, '{\"note\":\"进展说明\"}', '{}', '{}'
+  FROM deliveries d CROSS JOIN generate_series($((LOG_PER_DELIVERY + 1)), $((LOG_PER_DELIVERY + 90))) AS s WHERE d.id = '$ONE'"
+JAR=$WORK/buyer
+signin "$JAR" u-00042 buyer ""
+echo
+echo "| delivery center page, server-rendered with its data ($DELIVERIES deliveries) | p50 | p95 | max |"
+echo "|---|---:|---:|---:|"
+page "buyer (1,000 deliveries): list (/deliveries)"      "/deliveries"                 '20:data-testid="row"'
+page "buyer: list, one stage"                            "/deliveries?stage=accepting" '1:data-testid="row"'
+page "buyer: search by order id"                         "/deliveries?q=LOAD-0000042"  '1:data-testid="row"'
+page "buyer: one delivery, $((LOG_PER_DELIVERY + 90)) log entries" "/deliveries/$ONE" '100:c-log-who'
+JAR=$WORK/provider
+signin "$JAR" s-7 provider p-007
+page "provider (10,000 deliveries): list"                "/deliveries"                 '20:data-testid="row"'
+page "provider: to-do (open tasks)"                      "/deliveries?view=todo"       '20:data-delivery='
