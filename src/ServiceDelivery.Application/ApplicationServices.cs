@@ -24,6 +24,7 @@ public static class ApplicationServices
         services.TryAddSingleton<ICommitSignal, NoCommitSignal>();
         services.TryAddSingleton(new WebhookOptions());
         services.TryAddSingleton(new NotificationOptions());
+        services.AddSingleton<Commits>();
         services.AddSingleton<OutboxWriter>();
         services.AddSingleton<OutboxDispatcher>();
         services.AddSingleton(deliveryOptions ?? new DeliveryOptions());

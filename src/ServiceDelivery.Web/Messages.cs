@@ -38,7 +38,7 @@ public static class Messages
         Failure.ValidationFailedCode => ("请求参数不正确", "Validation failed"),
         Failure.ForbiddenActionCode => ("无权执行该操作", "Action forbidden"),
         Failure.NotFoundCode => ("未找到", "Not found"),
-        "invalid_transition" => ("当前阶段不能执行该操作", "Invalid transition"),
+        Failure.InvalidTransitionCode => ("当前阶段不能执行该操作", "Invalid transition"),
         "refund_not_allowed" => ("当前阶段不能申请退款", "Refund not allowed"),
         "invoice_blocks_refund" => ("发票状态不允许退款", "Invoice blocks refund"),
         "delivery_paused" => ("交付已暂停", "Delivery paused"),
@@ -66,7 +66,7 @@ public static class Messages
             Failure.ValidationFailedCode => ("请求参数不正确，请检查 errors 中标注的字段。", "The request has invalid fields; see errors."),
             Failure.ForbiddenActionCode => ("您的角色不能对该交付执行此操作。", "Your role may not perform this action on this delivery."),
             Failure.NotFoundCode => ("未找到该资源，或您无权查看。", "The resource does not exist or you may not see it."),
-            "invalid_transition" => ($"当前阶段（{failure.Stage}）不能执行该操作，可执行的操作见 allowedActions。", $"This action is not available in the current stage ({failure.Stage}); see allowedActions."),
+            Failure.InvalidTransitionCode => ($"当前阶段（{failure.Stage}）不能执行该操作，可执行的操作见 allowedActions。", $"This action is not available in the current stage ({failure.Stage}); see allowedActions."),
             "refund_not_allowed" => (
                 "服务商已确认需求，无法在线申请退款。如需退款，请发起工单申请云市场服务监管介入；服务商已开始实施的，退款比例需与服务商协商确定。",
                 "The provider has confirmed the requirement, so a refund cannot be requested online. Open a ticket to ask the marketplace to intervene; once work has started, the refund ratio is negotiated with the provider."),

@@ -3,6 +3,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using ServiceDelivery.Application.Common;
 using ServiceDelivery.Application.Definitions;
+using ServiceDelivery.Application.Deliveries;
 using ServiceDelivery.Engine.Definitions;
 using ServiceDelivery.Engine.Simulation;
 using ServiceDelivery.Testing;
@@ -101,6 +102,32 @@ public sealed class MigrationBatchTests : IAsyncLifetime
         (await Batches(b => b.GetAsync(batch.Id, CancellationToken.None)))!.Should().Match<MigrationBatchView>(b => b.Finished && b.Migrated == MigrationBatches.ChunkSize + 3);
         await using var db = _app.Db();
         (await db.ProcessLog.CountAsync(l => l.Action == "admin_migrate")).Should().Be(MigrationBatches.ChunkSize + 3, "a second run moves nothing twice");
+    }
+
+    [Fact]
+    public async Task A_host_dying_mid_chunk_loses_no_migrated_count()
+    {
+        var deliveries = new List<Guid>();
+        for (var i = 0; i < 3; i++)
+        {
+            deliveries.Add((await _app.StartAsync($"ORD-CRASH-{i}")).Id);
+        }
+
+        var document = Shipped();
+        document["name"]!["zh-CN"] = "人工服务交付流程 v2";
+        await PublishAsync(document);
+        var batch = (await Batches(b => b.StartAsync(Platform, Key, 1, new Dictionary<string, string>(), null, Key, CancellationToken.None))).Unwrap();
+
+        // A host ran the chunk as far as two deliveries and died before it saved the chunk's progress.
+        foreach (var id in deliveries.Order().Take(2))
+        {
+            (await _app.InScope(sp => sp.GetRequiredService<DeliveryCommands>().MigrateAsync(Platform, id, 2, null, null, CancellationToken.None, countIn: batch.Id))).Unwrap();
+        }
+
+        await _app.InScope(async sp => { await sp.GetRequiredService<MigrationBatches>().RunPendingAsync(CancellationToken.None); return 0; });
+
+        (await Batches(b => b.GetAsync(batch.Id, CancellationToken.None)))!.Should().Match<MigrationBatchView>(
+            b => b.Finished && b.Migrated == 3 && b.Total == 3 && b.Failed == 0, "the page's progress equals the rows moved");
     }
 
     [Fact]

@@ -81,6 +81,7 @@ public sealed class TimerTests : IAsyncLifetime
         var aside = await check.Timers.SingleAsync(t => t.DeliveryId == broken.Id);
         aside.State.Should().Be("running");
         aside.DueAt.Should().Be(_app.Clock.Now() + TimerFirer.RetryAfterRefusal);
+        (await check.Deliveries.SingleAsync(d => d.Id == broken.Id)).Version.Should().Be(broken.Version + 1, "setting a timer aside is a write to its delivery, made by the writer under the delivery's lock");
     }
 
     [Fact]

@@ -21,7 +21,7 @@ namespace ServiceDelivery.Integration.Tests;
 /// The write path: one owner commits every change to a delivery and tells the rest of the system once per commit;
 /// the senders and the timer firer claim their rows in batches.
 /// </summary>
-public sealed class WritePathTests : IAsyncLifetime
+public sealed partial class WritePathTests : IAsyncLifetime
 {
     private readonly RecordingSignal _signal = new();
     private readonly StatementCounter _statements = new();
@@ -259,9 +259,21 @@ public sealed class WritePathTests : IAsyncLifetime
                 "every change to a delivery goes through the one owner of the write path (an upload's row and bytes are not a delivery, nor are the outbox's claims)");
         sources.Where(s => s.Value.Contains("SaveChanges", StringComparison.Ordinal)).Select(s => s.Key)
             .Should().BeEquivalentTo(
-                ["SetBasedSave.cs", "DefinitionCommands.cs", "DefinitionImporter.cs", "AttachmentCommands.cs", "NotificationAdmin.cs", "MigrationBatches.cs", "SavedFilters.cs", "PageSessionStore.cs"],
-                "the writer saves through the set-based save; definitions, attachments, a notification retry, a migration batch's progress, the console's saved filters and page sessions are not deliveries; anything else saving would bypass the writer");
+                ["SetBasedSave.cs", "Commits.cs", "DefinitionImporter.cs", "AttachmentCommands.cs", "PageSessionStore.cs"],
+                "the writer saves through the set-based save, every other write through the one commit helper (Commits); the importer runs at start, an upload saves its row inside its own transaction, page sessions are not deliveries; anything else saving would bypass both");
+
+        // Set-based statements and raw SQL bypass SaveChanges: none may write a delivery's rows outside the writer.
+        var deliveryTables = DeliveryTableWrite();
+        sources.Where(s => deliveryTables.IsMatch(s.Value)).Select(s => s.Key)
+            .Should().BeEquivalentTo(["DeliveryWriter.cs", "Retention.cs"],
+                "only the writer writes deliveries, timers, tasks and the process log (its set-based save names tables only through the model); retention deletes only timers that have ended");
+        deliveryTables.IsMatch("await db.Timers.Where(t => t.Id == id).ExecuteUpdateAsync(s => s.SetProperty(t => t.DueAt, later));").Should().BeTrue("the check sees an ExecuteUpdate");
+        deliveryTables.IsMatch("db.Database.ExecuteSqlAsync($\"UPDATE deliveries SET stage = 'x'\")").Should().BeTrue("the check sees raw SQL");
     }
+
+    /// <summary>An ExecuteUpdate/ExecuteDelete on a delivery's sets, or SQL that writes a delivery's tables.</summary>
+    [System.Text.RegularExpressions.GeneratedRegex(@"\b(Deliveries|Timers|Tasks|ProcessLog)\b[^;]*\.Execute(Update|Delete)|\b(UPDATE|DELETE\s+FROM|INSERT\s+INTO)\s+(deliveries|timers|tasks|process_log)\b", System.Text.RegularExpressions.RegexOptions.IgnoreCase)]
+    private static partial System.Text.RegularExpressions.Regex DeliveryTableWrite();
 
     private async Task PublishShippedDefinitionAgainAsync(int version)
     {

@@ -7,7 +7,7 @@ using ServiceDelivery.Persistence.Entities;
 namespace ServiceDelivery.Application.Attachments;
 
 /// <summary>Uploading files (streamed, size-limited, type-checked) and reading them back (uploader, or who sees a delivery using them).</summary>
-public sealed class AttachmentCommands(ServiceDeliveryDbContext db, IAttachmentStorage storage, AttachmentOptions options, TimeProvider clock)
+public sealed class AttachmentCommands(ServiceDeliveryDbContext db, IAttachmentStorage storage, AttachmentOptions options, TimeProvider clock, Commits commits)
 {
     public const string TooLargeCode = "attachment_too_large";
     public const string TypeNotAllowedCode = "attachment_type_not_allowed";
@@ -80,7 +80,7 @@ public sealed class AttachmentCommands(ServiceDeliveryDbContext db, IAttachmentS
             db.Attachments.Add(record);
             await db.SaveChangesAsync(cancellationToken);
             kept = storage.Commit(staged);
-            await transaction.CommitAsync(cancellationToken);
+            await commits.CommitAsync(transaction);
         }
         catch
         {

@@ -15,8 +15,9 @@ public sealed record Failure(string Code)
     public const string NotFoundCode = "not_found";
     public const string VersionConflictCode = "version_conflict";
     public const string OrderConflictCode = "order_conflict";
-    public const string ValidationFailedCode = "validation_failed";
-    public const string ForbiddenActionCode = "forbidden_action";
+    public const string ValidationFailedCode = Engine.Execution.RejectionCodes.ValidationFailed;
+    public const string ForbiddenActionCode = Engine.Execution.RejectionCodes.ForbiddenAction;
+    public const string InvalidTransitionCode = Engine.Execution.RejectionCodes.InvalidTransition;
     public const string IdempotencyKeyReusedCode = "idempotency_key_reused";
     public const string BusyCode = "server_busy";
 

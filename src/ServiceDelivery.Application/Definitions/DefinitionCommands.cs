@@ -13,7 +13,7 @@ namespace ServiceDelivery.Application.Definitions;
 /// The designer's workflow: validate, save a draft (valid or not), publish it as the next version (only when
 /// valid). Published versions never change; deliveries stay on the version they started with.
 /// </summary>
-public sealed class DefinitionCommands(ServiceDeliveryDbContext db, DefinitionCatalog catalog, TimeProvider clock, ICommitSignal signal)
+public sealed class DefinitionCommands(ServiceDeliveryDbContext db, DefinitionCatalog catalog, TimeProvider clock, Commits commits)
 {
     /// <summary>The largest definition document accepted.</summary>
     public const int MaxDocumentLength = 512 * 1024;
@@ -69,7 +69,7 @@ public sealed class DefinitionCommands(ServiceDeliveryDbContext db, DefinitionCa
         draft.Revision++;
         try
         {
-            await db.SaveChangesAsync(cancellationToken);
+            await commits.SaveAsync(db, CommitNotice.DefinitionChanged(key));
         }
         catch (DbUpdateException ex) when (ex is DbUpdateConcurrencyException || ex.IsUniqueViolation())
         {
@@ -77,7 +77,6 @@ public sealed class DefinitionCommands(ServiceDeliveryDbContext db, DefinitionCa
             return Failure.VersionConflict;
         }
 
-        signal.Committed(CommitNotice.DefinitionChanged(key));
         return new DefinitionDraftView(key, json, draft.Revision, draft.UpdatedAt, validation);
     }
 
@@ -135,7 +134,7 @@ public sealed class DefinitionCommands(ServiceDeliveryDbContext db, DefinitionCa
         db.DefinitionDrafts.Remove(draft);
         try
         {
-            await db.SaveChangesAsync(cancellationToken);
+            await commits.SaveAsync(db, CommitNotice.DefinitionChanged(key));
         }
         catch (DbUpdateException ex) when (ex is DbUpdateConcurrencyException || ex.IsUniqueViolation())
         {
@@ -143,7 +142,6 @@ public sealed class DefinitionCommands(ServiceDeliveryDbContext db, DefinitionCa
             return Failure.VersionConflict;
         }
 
-        signal.Committed(CommitNotice.DefinitionChanged(key));
         return ToView(published);
     }
 
@@ -206,7 +204,7 @@ public sealed class DefinitionCommands(ServiceDeliveryDbContext db, DefinitionCa
         record.SavedAt = clock.Now();
         try
         {
-            await db.SaveChangesAsync(cancellationToken);
+            await commits.SaveAsync(db);
         }
         catch (DbUpdateException ex) when (ex.IsUniqueViolation())
         {

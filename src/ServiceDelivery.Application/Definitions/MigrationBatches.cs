@@ -36,7 +36,7 @@ public interface IMigrationBatchKick
 /// definition key, and a background run in chunks. Each delivery moves in its own transaction through the one write
 /// path (<see cref="DeliveryCommands.MigrateAsync"/>), so it is logged like any migration and nothing else changes.
 /// </summary>
-public sealed class MigrationBatches(ServiceDeliveryDbContext db, DefinitionCatalog catalog, IServiceScopeFactory scopes, TimeProvider clock, IMigrationBatchKick kick)
+public sealed class MigrationBatches(ServiceDeliveryDbContext db, DefinitionCatalog catalog, IServiceScopeFactory scopes, TimeProvider clock, IMigrationBatchKick kick, Commits commits)
 {
     public const int ChunkSize = 50;
 
@@ -127,7 +127,7 @@ public sealed class MigrationBatches(ServiceDeliveryDbContext db, DefinitionCata
             Total = plan.Total,
         };
         db.MigrationBatches.Add(batch);
-        await db.SaveChangesAsync(cancellationToken);
+        await commits.SaveAsync(db);
         kick.Kick();
         return ToView(batch);
     }
@@ -168,7 +168,7 @@ public sealed class MigrationBatches(ServiceDeliveryDbContext db, DefinitionCata
         if (ids.Count == 0)
         {
             batch.FinishedAt = clock.Now();
-            await db.SaveChangesAsync(cancellationToken);
+            await commits.SaveAsync(db);
             return true;
         }
 
@@ -178,20 +178,18 @@ public sealed class MigrationBatches(ServiceDeliveryDbContext db, DefinitionCata
             // Each delivery in its own scope and transaction: one refusal does not undo the others.
             await using var scope = scopes.CreateAsyncScope();
             var commands = scope.ServiceProvider.GetRequiredService<DeliveryCommands>();
-            var result = await commands.MigrateAsync(caller, delivery.Id, batch.ToVersion, batch.Reason, null, cancellationToken, batch.Mapping.GetValueOrDefault(delivery.Stage));
+            // The batch's "migrated" count moves in the delivery's own transaction: a host dying mid-chunk loses
+            // neither the migration nor its count, and a delivery already moved is not selected again.
+            var result = await commands.MigrateAsync(caller, delivery.Id, batch.ToVersion, batch.Reason, null, cancellationToken, batch.Mapping.GetValueOrDefault(delivery.Stage), countIn: batch.Id);
             if (result.Failure is { } failure)
             {
                 batch.Failed++;
                 batch.LastError = $"{delivery.Id}: {failure.Code} {string.Join(", ", failure.Errors.Select(e => e.Field + " " + e.Code))}".Trim();
             }
-            else
-            {
-                batch.Migrated++;
-            }
         }
 
         batch.Cursor = ids[^1].Id;
-        await db.SaveChangesAsync(cancellationToken);
+        await commits.SaveAsync(db);
         return false;
     }
 

@@ -219,7 +219,8 @@ public sealed class DeliveryCommands(ServiceDeliveryDbContext db, DefinitionCata
 
     /// <summary>Moves a running delivery to another published version of its definition (platform), logged with a reason.</summary>
     /// <remarks><paramref name="mapTo"/>: the stage a delivery enters when the target version no longer has its stage.</remarks>
-    public Task<Result<DeliveryView>> MigrateAsync(Caller caller, Guid deliveryId, int toVersion, string? reason, int? expectedVersion, CancellationToken cancellationToken, string? mapTo = null)
+    /// <remarks><paramref name="countIn"/>: a migration batch whose "migrated" count moves in the same transaction.</remarks>
+    public Task<Result<DeliveryView>> MigrateAsync(Caller caller, Guid deliveryId, int toVersion, string? reason, int? expectedVersion, CancellationToken cancellationToken, string? mapTo = null, Guid? countIn = null)
     {
         ArgumentNullException.ThrowIfNull(caller);
         if (!caller.Is(Caller.Platform))
@@ -243,6 +244,11 @@ public sealed class DeliveryCommands(ServiceDeliveryDbContext db, DefinitionCata
 
             change.Delivery.SwitchDefinition(target);
             change.Delivery.Apply(change.Db, (Decision)outcome, change.Now);
+            if (countIn is { } batch)
+            {
+                await change.Db.MigrationBatches.Where(b => b.Id == batch).ExecuteUpdateAsync(set => set.SetProperty(b => b.Migrated, b => b.Migrated + 1), cancellationToken);
+            }
+
             return null;
         }, cancellationToken);
     }

@@ -20,7 +20,7 @@ public sealed partial class DeliveryWriter(
     DefinitionCatalog catalog,
     TimeProvider clock,
     OutboxWriter outbox,
-    ICommitSignal signal,
+    Commits commits,
     DeliveryOptions options,
     ILogger<DeliveryWriter> logger) : IDisposable
 {
@@ -161,8 +161,8 @@ public sealed partial class DeliveryWriter(
     /// FOR UPDATE SKIP LOCKED — so a batch never waits for a person's command and never deadlocks — and names them;
     /// <paramref name="change"/> runs on each. All or nothing: an exception rolls the whole batch back.
     /// </summary>
-    /// <returns>How many deliveries were claimed (0: nothing to do).</returns>
-    internal async Task<int> ChangeManyAsync(
+    /// <returns>How many deliveries were claimed (0: nothing to do), and whether their changes were committed.</returns>
+    internal async Task<(int Claimed, bool Committed)> ChangeManyAsync(
         Func<ServiceDeliveryDbContext, DateTimeOffset, CancellationToken, Task<IReadOnlyCollection<Guid>>> claim,
         Action<DeliveryChange> change,
         CancellationToken cancellationToken)
@@ -173,7 +173,7 @@ public sealed partial class DeliveryWriter(
         var ids = await claim(db, now, cancellationToken);
         if (ids.Count == 0)
         {
-            return 0;
+            return (0, false);
         }
 
         var aggregates = await DeliveryAggregate.LoadManyAsync(db, catalog, ids, cancellationToken);
@@ -186,9 +186,36 @@ public sealed partial class DeliveryWriter(
         {
             // Cannot happen while the rows are locked; if it does, the claimed work is simply still due.
             LogBatchConflict(logger, ids.Count);
+            return (ids.Count, false);
         }
 
-        return ids.Count;
+        return (ids.Count, true);
+    }
+
+    /// <summary>
+    /// Sets a running timer's due time, under its delivery's row lock and with the version bump every write to a
+    /// delivery makes — without loading the delivery through its definition, so it works for a timer whose firing
+    /// is broken (a bug, a definition that no longer loads). A delivery another transaction holds is skipped: the
+    /// timer is then simply still due. Answers whether it was moved.
+    /// </summary>
+    internal async Task<bool> PostponeTimerAsync(Guid timerId, DateTimeOffset dueAt, CancellationToken cancellationToken)
+    {
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        var deliveryId = await db.Database.SqlQuery<Guid>($"""
+            SELECT t.delivery_id AS "Value" FROM timers t JOIN deliveries d ON d.id = t.delivery_id
+            WHERE t.id = {timerId} AND t.state = 'running'
+            FOR UPDATE OF t, d SKIP LOCKED
+            """).ToListAsync(cancellationToken);
+        if (deliveryId.Count == 0)
+        {
+            return false;
+        }
+
+        await db.Timers.Where(t => t.Id == timerId).ExecuteUpdateAsync(set => set.SetProperty(t => t.DueAt, dueAt), cancellationToken);
+        await db.Deliveries.Where(d => d.Id == deliveryId[0]).ExecuteUpdateAsync(set => set.SetProperty(d => d.Version, d => d.Version + 1), cancellationToken);
+        await commits.CommitAsync(transaction, new CommitNotice([deliveryId[0]], Outbox: false, EarliestTimer: dueAt));
+        return true;
     }
 
     /// <summary>Saves and commits; false when a concurrent writer won (version, unique key). Then gives the hint.</summary>
@@ -203,7 +230,8 @@ public sealed partial class DeliveryWriter(
                 return false;
             }
 
-            await transaction.CommitAsync(cancellationToken);
+            // Without the request's token: once the commit is under way, a client going away must not cut it short.
+            await transaction.CommitAsync(CancellationToken.None);
         }
         catch (Exception ex) when (ex is DbUpdateConcurrencyException || ex.IsUniqueViolation())
         {
@@ -212,15 +240,7 @@ public sealed partial class DeliveryWriter(
         }
 
         // The change is durable: from here on nothing may turn it into an error.
-        try
-        {
-            signal.Committed(notice);
-        }
-        catch (Exception ex)
-        {
-            LogSignalFailed(logger, ex);
-        }
-
+        commits.Signal(notice);
         return true;
     }
 
@@ -249,9 +269,6 @@ public sealed partial class DeliveryWriter(
         first.RequestHash == idempotency.RequestHash
             ? JsonSerializer.Deserialize<TAnswer>(first.Result, Json)!
             : Failure.IdempotencyKeyReused;
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "A committed change could not signal the senders and firers; their sweeps will find it")]
-    private static partial void LogSignalFailed(ILogger logger, Exception exception);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "A batch of {Count} claimed deliveries lost a race and was rolled back; it stays due")]
     private static partial void LogBatchConflict(ILogger logger, int count);

@@ -7,7 +7,7 @@ using ServiceDelivery.Persistence.Entities;
 namespace ServiceDelivery.Application.Notifications;
 
 /// <summary>The operators' view of the outbox: what is pending, sent or failed, and retrying a failed message.</summary>
-public sealed class NotificationAdmin(ServiceDeliveryDbContext db, TimeProvider clock, ICommitSignal signal)
+public sealed class NotificationAdmin(ServiceDeliveryDbContext db, TimeProvider clock, Commits commits)
 {
     public async Task<Result<Page<NotificationView>>> ListAsync(Caller caller, string? status, string? cursorText, int? limit, CancellationToken cancellationToken)
     {
@@ -61,14 +61,13 @@ public sealed class NotificationAdmin(ServiceDeliveryDbContext db, TimeProvider 
 
         if (row.Status != OutboxRecord.Statuses.Failed)
         {
-            return new Failure("invalid_transition") { Stage = row.Status };
+            return new Failure(Failure.InvalidTransitionCode) { Stage = row.Status };
         }
 
         row.Status = OutboxRecord.Statuses.Pending;
         row.Attempts = 0;
         row.NextAttemptAt = clock.Now();
-        await db.SaveChangesAsync(cancellationToken);
-        signal.Committed(CommitNotice.OutboxOnly);
+        await commits.SaveAsync(db, CommitNotice.OutboxOnly);
         return ToView(row);
     }
 
@@ -95,7 +94,7 @@ public sealed class NotificationAdmin(ServiceDeliveryDbContext db, TimeProvider 
             .ExecuteUpdateAsync(set => set.SetProperty(o => o.Status, OutboxRecord.Statuses.Pending).SetProperty(o => o.Attempts, 0).SetProperty(o => o.NextAttemptAt, now), cancellationToken);
         if (retried > 0)
         {
-            signal.Committed(CommitNotice.OutboxOnly);
+            commits.Signal(CommitNotice.OutboxOnly);
         }
 
         return retried;

@@ -9,7 +9,7 @@ namespace ServiceDelivery.Application.Operations;
 /// Filters of the console's delivery list kept on the server: any operator opens one by its link
 /// (<c>/console/deliveries?saved={id}</c>) and gets the same rows.
 /// </summary>
-public sealed class SavedFilters(ServiceDeliveryDbContext db, TimeProvider clock)
+public sealed class SavedFilters(ServiceDeliveryDbContext db, TimeProvider clock, Commits commits)
 {
     public const int NameMaxLength = 100;
     public const int QueryMaxLength = 2000;
@@ -61,7 +61,7 @@ public sealed class SavedFilters(ServiceDeliveryDbContext db, TimeProvider clock
 
         var row = new SavedFilterRecord { Id = Guid.CreateVersion7(), Name = name, Query = query, SavedBy = caller.Id, SavedByName = caller.Name, SavedAt = clock.GetUtcNow() };
         db.SavedFilters.Add(row);
-        await db.SaveChangesAsync(cancellationToken);
+        await commits.SaveAsync(db);
         db.ChangeTracker.Clear();
         return ToView(row);
     }

@@ -266,7 +266,7 @@ public sealed class TicketCommands(ServiceDeliveryDbContext db, DeliveryWriter w
         {
             ticket = await unit.Db.Tickets.Include(t => t.Messages).FirstAsync(t => t.Id == ticketId, cancellationToken);
             return ticket.Status != TicketStatuses.Open
-                ? new Failure("invalid_transition") { Stage = unit.Record.Stage }
+                ? new Failure(Failure.InvalidTransitionCode) { Stage = unit.Record.Stage }
                 : await change(unit, ticket);
         }, cancellationToken);
 

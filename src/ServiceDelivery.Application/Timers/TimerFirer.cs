@@ -48,12 +48,18 @@ public sealed partial class TimerFirer(IDbContextFactory<ServiceDeliveryDbContex
             var batch = new Batch(logger, Math.Min(BatchSize, limit - fired), only: null);
             try
             {
-                var claimed = await writer.ChangeManyAsync(batch.ClaimAsync, batch.Fire, cancellationToken);
+                var (claimed, committed) = await writer.ChangeManyAsync(batch.ClaimAsync, batch.Fire, cancellationToken);
 
                 // A full batch: more are likely due, and the senders hold back until a claim comes up short.
                 backlog.Behind = batch.Claimed.Count == BatchSize;
                 if (claimed == 0)
                 {
+                    break;
+                }
+
+                if (!committed)
+                {
+                    // Rolled back: nothing fired; the timers are still due and the next round takes them.
                     break;
                 }
             }
@@ -79,27 +85,20 @@ public sealed partial class TimerFirer(IDbContextFactory<ServiceDeliveryDbContex
             var single = new Batch(logger, 1, only: timer.Id);
             try
             {
-                await writer.ChangeManyAsync(single.ClaimAsync, single.Fire, cancellationToken);
-                fired += single.Fired;
+                if ((await writer.ChangeManyAsync(single.ClaimAsync, single.Fire, cancellationToken)).Committed)
+                {
+                    fired += single.Fired;
+                }
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
                 // One broken timer (a bug, a missing definition) must not stop every other timer: set it aside.
                 LogBroken(logger, timer.Id, ex);
-                await PostponeAsync(timer.Id, CancellationToken.None);
+                await writer.PostponeTimerAsync(timer.Id, clock.Now() + RetryAfterRefusal, CancellationToken.None);
             }
         }
 
         return fired;
-    }
-
-    /// <summary>Moves a broken timer's due time on. Touches the timer row only, never its delivery.</summary>
-    private async Task PostponeAsync(Guid timerId, CancellationToken cancellationToken)
-    {
-        var later = clock.Now() + RetryAfterRefusal;
-        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
-        await db.Timers.Where(t => t.Id == timerId && t.State == TimerRecord.States.Running)
-            .ExecuteUpdateAsync(set => set.SetProperty(t => t.DueAt, later), cancellationToken);
     }
 
     private sealed record ClaimedTimer(Guid Id, Guid DeliveryId, string Key, DateTimeOffset DueAt);
@@ -147,7 +146,7 @@ public sealed partial class TimerFirer(IDbContextFactory<ServiceDeliveryDbContex
                 }
 
                 LogRefused(logger, timer.Key, timer.DeliveryId, refused.Code);
-                if (refused.Code == "invalid_transition")
+                if (refused.Code == Failure.InvalidTransitionCode)
                 {
                     // Stale: the engine no longer knows it as live (its stage moved on under a migration, say).
                     live.State = TimerRecord.States.Cancelled;

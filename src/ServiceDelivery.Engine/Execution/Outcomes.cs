@@ -68,18 +68,25 @@ public enum RejectionCode
     ValidationFailed,
 }
 
-/// <summary>API codes of <see cref="RejectionCode"/>.</summary>
+/// <summary>API codes of <see cref="RejectionCode"/>: the one place each of these wire words is spelled.</summary>
 public static class RejectionCodes
 {
+    public const string InvalidTransition = "invalid_transition";
+    public const string ForbiddenAction = "forbidden_action";
+    public const string DeliveryPaused = "delivery_paused";
+    public const string RefundNotAllowed = "refund_not_allowed";
+    public const string InvoiceBlocksRefund = "invoice_blocks_refund";
+    public const string ValidationFailed = "validation_failed";
+
     /// <summary>The API error code.</summary>
     public static string ToApiCode(this RejectionCode code) => code switch
     {
-        RejectionCode.InvalidTransition => "invalid_transition",
-        RejectionCode.ForbiddenAction => "forbidden_action",
-        RejectionCode.DeliveryPaused => "delivery_paused",
-        RejectionCode.RefundNotAllowed => "refund_not_allowed",
-        RejectionCode.InvoiceBlocksRefund => "invoice_blocks_refund",
-        RejectionCode.ValidationFailed => "validation_failed",
+        RejectionCode.InvalidTransition => InvalidTransition,
+        RejectionCode.ForbiddenAction => ForbiddenAction,
+        RejectionCode.DeliveryPaused => DeliveryPaused,
+        RejectionCode.RefundNotAllowed => RefundNotAllowed,
+        RejectionCode.InvoiceBlocksRefund => InvoiceBlocksRefund,
+        RejectionCode.ValidationFailed => ValidationFailed,
         _ => throw new ArgumentOutOfRangeException(nameof(code), code, null),
     };
 }
