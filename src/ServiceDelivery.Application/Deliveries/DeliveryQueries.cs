@@ -209,17 +209,44 @@ public sealed class DeliveryQueries(ServiceDeliveryDbContext db, DefinitionCatal
         return result;
     }
 
-    /// <summary>The process log, oldest first; platform-internal texts only for the platform.</summary>
-    public async Task<Result<DeliveryLog>> LogAsync(Caller caller, Guid deliveryId, CancellationToken cancellationToken)
+    /// <summary>Log entries one page of the API holds unless the caller asks for fewer.</summary>
+    public const int DefaultLogLimit = 500;
+
+    /// <summary>The most log entries one page of the API holds.</summary>
+    public const int MaxLogLimit = 1000;
+
+    /// <summary>The whole process log, oldest first (the pages group it by stage); platform-internal texts only for the platform.</summary>
+    public Task<Result<DeliveryLog>> LogAsync(Caller caller, Guid deliveryId, CancellationToken cancellationToken) =>
+        LogPageAsync(caller, deliveryId, after: null, limit: null, cancellationToken);
+
+    /// <summary>
+    /// The process log in keyset pages, oldest first: the entries after sequence number <paramref name="after"/>,
+    /// at most <paramref name="limit"/> (null: all); <see cref="DeliveryLog.NextAfter"/> says where the next page starts.
+    /// </summary>
+    public async Task<Result<DeliveryLog>> LogPageAsync(Caller caller, Guid deliveryId, int? after, int? limit, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(caller);
+        if (after is < 0 || limit is < 1 or > MaxLogLimit)
+        {
+            return Failure.Invalid(after is < 0 ? new InputError("after", "out_of_range") : new InputError("limit", "out_of_range", MaxLogLimit));
+        }
+
         var delivery = await db.Deliveries.AsNoTracking().FirstOrDefaultAsync(d => d.Id == deliveryId, cancellationToken);
         if (delivery is null || !DeliveryAccess.CanSee(caller, delivery))
         {
             return Failure.NotFound;
         }
 
-        var entries = await db.ProcessLog.AsNoTracking().Where(l => l.DeliveryId == deliveryId).OrderBy(l => l.Seq).ToListAsync(cancellationToken);
+        var from = after ?? 0;
+        var rows = db.ProcessLog.AsNoTracking().Where(l => l.DeliveryId == deliveryId && l.Seq > from).OrderBy(l => l.Seq);
+        var entries = await (limit is { } take ? rows.Take(take + 1) : rows).ToListAsync(cancellationToken);
+        int? nextAfter = null;
+        if (limit is { } pageSize && entries.Count > pageSize)
+        {
+            entries.RemoveAt(entries.Count - 1);
+            nextAfter = entries[^1].Seq;
+        }
+
         var ids = entries.SelectMany(e => e.AttachmentIds).Distinct().ToList();
         var files = ids.Count == 0
             ? []
@@ -235,7 +262,7 @@ public sealed class DeliveryQueries(ServiceDeliveryDbContext db, DefinitionCatal
             e.Data,
             platform ? e.InternalData : null,
             [.. e.AttachmentIds.Where(files.ContainsKey).Select(id => AttachmentView.From(files[id]))],
-            e.Timer))]);
+            e.Timer))], nextAfter);
     }
 
     /// <summary>
@@ -375,7 +402,8 @@ public sealed record DeliveryFilter(string? Stage = null, string? Status = null,
 /// <summary>A page of a keyset-paginated list.</summary>
 public sealed record Page<T>(IReadOnlyList<T> Items, string? NextCursor);
 
-public sealed record DeliveryLog(string DefinitionKey, int DefinitionVersion, IReadOnlyList<LogEntryView> Entries);
+/// <param name="NextAfter">When more entries follow this page: the sequence number the next page starts after.</param>
+public sealed record DeliveryLog(string DefinitionKey, int DefinitionVersion, IReadOnlyList<LogEntryView> Entries, int? NextAfter = null);
 
 public sealed record LogEntryView(
     int Seq,

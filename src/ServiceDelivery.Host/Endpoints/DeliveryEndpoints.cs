@@ -33,8 +33,8 @@ public static class DeliveryEndpoints
             .ProducesErrors(401, 403, 404);
         group.MapGet("/{id:guid}/log", Log).WithName("GetProcessLog")
             .WithSummary("The process log (流程日志), oldest first")
-            .WithDescription("Every step by anyone (buyer, provider, platform, system, marketplace). internalData is returned to the platform only.")
-            .ProducesErrors(401, 403, 404);
+            .WithDescription("Every step by anyone (buyer, provider, platform, system, marketplace). internalData is returned to the platform only. Keyset pages: at most `limit` entries (default 500, at most 1000) after sequence number `after`; when more follow, the `Link` header names the next page (rel=\"next\").")
+            .ProducesErrors(400, 401, 403, 404);
         group.MapPost("/{id:guid}/actions/{action}", Perform).RequireAuthorization(Policies.DeliveryActors).WithName("PerformAction")
             .WithSummary("Perform an action of the process with its form")
             .WithDescription("Body: the action's form fields (strings) plus attachmentIds. Optional If-Match: \"<version>\" (409 version_conflict when stale) and Idempotency-Key (a repeat returns the first result; the same key with another body is 409 idempotency_key_reused).")
@@ -132,12 +132,23 @@ public static class DeliveryEndpoints
     private static async Task<Results<Ok<DeliveryResource>, ProblemHttpResult>> Get(Guid id, DeliveryCommands commands, DeliveryPresenter presenter, HttpContext http, CancellationToken cancellationToken) =>
         await Respond(http, presenter, await commands.GetAsync(http.User.ToCaller(), id, cancellationToken), cancellationToken);
 
-    private static async Task<Results<Ok<IReadOnlyList<LogEntryResource>>, ProblemHttpResult>> Log(Guid id, DeliveryQueries queries, DeliveryPresenter presenter, HttpContext http, CancellationToken cancellationToken)
+    private static async Task<Results<Ok<IReadOnlyList<LogEntryResource>>, ProblemHttpResult>> Log(
+        Guid id, int? after, int? limit, DeliveryQueries queries, DeliveryPresenter presenter, HttpContext http, CancellationToken cancellationToken)
     {
-        var result = await queries.LogAsync(http.User.ToCaller(), id, cancellationToken);
-        return result.Failure is { } failure
-            ? Problems.From(http, failure)
-            : TypedResults.Ok(await presenter.PresentAsync(result.Value!, Messages.Culture(http), cancellationToken));
+        var pageSize = limit ?? DeliveryQueries.DefaultLogLimit;
+        var result = await queries.LogPageAsync(http.User.ToCaller(), id, after, pageSize, cancellationToken);
+        if (result.Failure is { } failure)
+        {
+            return Problems.From(http, failure);
+        }
+
+        // The body stays the array it always was; the next page is a link (RFC 8288), as on the web's other lists.
+        if (result.Value!.NextAfter is { } next)
+        {
+            http.Response.Headers.Link = $"</api/v1/deliveries/{id}/log?after={next}&limit={pageSize}>; rel=\"next\"";
+        }
+
+        return TypedResults.Ok(await presenter.PresentAsync(result.Value!, Messages.Culture(http), cancellationToken));
     }
 
     private static async Task<Results<Ok<DeliveryResource>, ProblemHttpResult>> Perform(
