@@ -171,7 +171,7 @@ public sealed class ConsoleApiTests : IAsyncLifetime
     [Fact]
     public async Task Provider_analytics_rate_the_decisions_taken_and_refuse_a_bad_range()
     {
-        var completed = await _api.AtAsync("completed");
+        await _api.AtAsync("completed");
         await _api.AtAsync("requirement_rejected");
         await _api.AtAsync("refunded");
         var figures = (await _api.As(Platform).GetAsync("/api/v1/operations/providers?from=2026-11-01T00:00:00Z&to=2026-12-01T00:00:00Z")).ShouldBe(HttpStatusCode.OK).Body;
@@ -182,7 +182,6 @@ public sealed class ConsoleApiTests : IAsyncLifetime
         row.GetProperty("autoAcceptanceRate").GetDouble().Should().Be(0, "the buyer accepted");
         row.GetProperty("refundRate").GetDouble().Should().BeApproximately(1 / 3.0, 0.0001);
         row.GetProperty("ticketsPerDelivery").GetDouble().Should().Be(0);
-        completed.Should().NotBeEmpty();
 
         (await _api.As(Platform).GetAsync("/api/v1/operations/providers?to=2026-12-01T00:00:00Z")).ShouldBe(HttpStatusCode.BadRequest, "validation_failed");
         (await _api.As(Platform).GetAsync("/api/v1/operations/providers?from=2026-12-01T00:00:00Z&to=2026-11-01T00:00:00Z")).ShouldBe(HttpStatusCode.BadRequest, "validation_failed");

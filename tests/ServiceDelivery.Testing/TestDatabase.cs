@@ -33,6 +33,15 @@ public static class TestDatabase
         return new NpgsqlConnectionStringBuilder(server) { Database = database }.ConnectionString;
     }
 
+    /// <summary>Creates an empty database (no schema, no definitions): for what the host must do by itself on a new one.</summary>
+    public static async Task<string> CreateEmptyAsync(string? name = null)
+    {
+        var server = await ServerAsync();
+        var database = $"sd_{name ?? "empty"}_{Environment.ProcessId}_{Interlocked.Increment(ref _counter)}".ToLowerInvariant();
+        await ExecuteAsync(server, $"CREATE DATABASE \"{database}\"");
+        return new NpgsqlConnectionStringBuilder(server) { Database = database }.ConnectionString;
+    }
+
     /// <summary>Drops a database made by <see cref="CreateAsync"/> (test classes call it when they finish, keeping the cluster small).</summary>
     public static async Task DropAsync(string connectionString)
     {
