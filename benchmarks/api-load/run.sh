@@ -148,3 +148,14 @@ JAR=$WORK/provider
 signin "$JAR" s-7 provider p-007
 page "provider (10,000 deliveries): list"                "/deliveries"                 '20:data-testid="row"'
 page "provider: to-do (open tasks)"                      "/deliveries?view=todo"       '20:data-delivery='
+
+# 1,000 open 流程详情 pages following live updates (their Server-Sent Events streams), and commits arriving from
+# another host: the host's memory and CPU, and how soon each change reaches its page.
+psql -At -h 127.0.0.1 -p "$PGPORT" -U postgres servicedelivery -c "SELECT id FROM deliveries WHERE buyer_id = 'u-00042' LIMIT 1000" > "$WORK/ids.txt"
+HOSTPID=$(pgrep -f "ServiceDelivery.Host --urls http://127.0.0.1:$PORT" | head -1)
+COOKIE=$(awk '{ sub(/^#HttpOnly_/, "") } !/^#/ && NF >= 7 {printf "%s%s=%s", sep, $6, $7; sep="; "}' "$WORK/buyer")
+echo
+echo "| 1,000 open delivery pages ($DELIVERIES deliveries) | |"
+echo "|---|---|"
+python3 benchmarks/api-load/sse_pages.py --url "http://127.0.0.1:$PORT" --cookie "$COOKIE" --ids "$WORK/ids.txt" --pid "$HOSTPID" \
+  --psql "psql -h 127.0.0.1 -p $PGPORT -U postgres servicedelivery"

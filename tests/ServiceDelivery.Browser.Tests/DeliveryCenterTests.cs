@@ -133,7 +133,7 @@ public sealed class DeliveryCenterTests(CenterHost host, Browser browser) : ICla
         var id = await host.StartDeliveryAsync(Key, Order("RFD"));
         var buyer = await DeliveryPageAsync("buyer", id);
         await buyer.GetByTestId("open-request_refund").ClickAsync();
-        await Assertions.Expect(buyer.GetByTestId("refund-terms")).ToContainTextAsync("退款只退还实付金额 1200.00 CNY");
+        await Assertions.Expect(buyer.GetByTestId("refund-terms")).ToContainTextAsync("退款退还实付金额 1200.00 CNY");
         await Browser.ScreenshotAsync(buyer, "center-6-refund-dialog");
         await ActAsync(buyer, "request_refund", new Dictionary<string, string> { ["reasonCode"] = "purchased_by_mistake", ["description"] = "误购买，申请退款。" });
         await StageIsAsync(buyer, "退款中");
@@ -357,6 +357,20 @@ public sealed class DeliveryCenterTests(CenterHost host, Browser browser) : ICla
         await Browser.ScreenshotAsync(provider, "center-16-provider-todo");
         (await provider.GotoAsync($"{host.BaseUrl}/deliveries/{theirs}"))!.Status.Should().Be(404);
     }
+
+    [Fact]
+    public async Task The_other_partys_action_on_another_host_shows_within_two_seconds_without_a_reload()
+    {
+        await using var second = new SecondHost(host.ConnectionString);
+        await second.InitializeAsync();
+        var id = await host.StartDeliveryAsync(Key, Order("HOSTS"), "submit_requirement");
+        var buyer = await DeliveryPageAsync("buyer", id);
+
+        // The provider confirms through the other host: its commit reaches this host's page by LISTEN/NOTIFY and SSE.
+        await second.ActAsync(id, "confirm_requirement");
+        await Assertions.Expect(buyer.GetByTestId("stage-name")).ToHaveTextAsync("实施中", new() { Timeout = 2000 });
+        await Assertions.Expect(buyer.GetByTestId("log").Locator("li")).ToHaveCountAsync(3, new() { Timeout = 2000 });
+    }
 }
 
 /// <summary>A host without demo data (the lists hold what the tests start) and with short session checks.</summary>
@@ -367,4 +381,12 @@ public sealed class CenterHost : HostProcess
         ArgumentNullException.ThrowIfNull(environment);
         environment["Sessions__RevalidationInterval"] = "00:00:01";
     }
+}
+
+/// <summary>A second host on the first one's database (another machine behind the same load balancer).</summary>
+public sealed class SecondHost(string database) : HostProcess
+{
+    protected override bool OwnsDatabase => false;
+
+    protected override Task<string> CreateDatabaseAsync() => Task.FromResult(database);
 }

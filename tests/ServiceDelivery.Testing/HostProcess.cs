@@ -91,6 +91,9 @@ public class HostProcess : IAsyncLifetime
         throw new TimeoutException("The host did not become ready:\n" + Log);
     }
 
+    /// <summary>False for a second host on another host's database: disposing it leaves the database to its owner.</summary>
+    protected virtual bool OwnsDatabase => true;
+
     /// <summary>The database the host runs on: a fresh one, unless a fixture shares another host's.</summary>
     protected virtual Task<string> CreateDatabaseAsync() => TestDatabase.CreateAsync("browser");
 
@@ -142,7 +145,11 @@ public class HostProcess : IAsyncLifetime
         }
 
         _process?.Dispose();
-        await TestDatabase.DropAsync(ConnectionString);
+        if (OwnsDatabase)
+        {
+            await TestDatabase.DropAsync(ConnectionString);
+        }
+
         Directory.Delete(_attachments, recursive: true);
     }
 
