@@ -7,9 +7,9 @@ public static class DisplayNames
 {
     private static readonly Dictionary<string, LocalizedText> Own = new(StringComparer.Ordinal)
     {
-        ["start"] = LocalizedText.Of("交付开始", "Delivery started"),
-        ["set_invoice_status"] = LocalizedText.Of("发票状态更新", "Invoice status updated"),
-        ["admin_migrate"] = LocalizedText.Of("迁移到新的流程版本", "Migrated to a new process version"),
+        [Engine.Execution.LogActions.Start] = LocalizedText.Of("交付开始", "Delivery started"),
+        [Engine.Execution.LogActions.SetInvoiceStatus] = LocalizedText.Of("发票状态更新", "Invoice status updated"),
+        [Engine.Execution.LogActions.Migrate] = LocalizedText.Of("迁移到新的流程版本", "Migrated to a new process version"),
         ["resolve_ticket"] = LocalizedText.Of("处理工单", "Resolve ticket"),
         [Engine.Execution.WorkflowEngine.ClockFrozen] = LocalizedText.Of("验收计时暂停（验收争议处理中）", "Acceptance clock stopped (dispute open)"),
         [Engine.Execution.WorkflowEngine.ClockResumed] = LocalizedText.Of("验收计时恢复", "Acceptance clock resumed"),

@@ -76,7 +76,7 @@ internal sealed class DeliveryChange(ServiceDeliveryDbContext db, DeliveryAggreg
             outbox.Notify(Db, Record, decision.Notifications, enrich is null ? payload : enrich(payload), Now);
         }
 
-        outbox.PublishDecision(Db, Record, decision, Now);
+        outbox.PublishDecision(Db, Record, Delivery.Definition, decision, Now);
     }
 
     /// <summary>

@@ -122,7 +122,7 @@ public sealed class DeliveryCommands(ServiceDeliveryDbContext db, DefinitionCata
                     ActorId = caller.Id,
                     ActorName = caller.Name,
                     ActorRole = Caller.Marketplace,
-                    Action = "set_invoice_status",
+                    Action = LogActions.SetInvoiceStatus,
                     FromStage = record.Stage,
                     ToStage = record.Stage,
                     Data = new Dictionary<string, string> { ["from"] = record.InvoiceStatus, ["to"] = status },

@@ -83,7 +83,7 @@ public sealed class OutboxWriter(WebhookOptions webhooks)
     }
 
     /// <summary>The integration events a decision amounts to, in the order they happened.</summary>
-    public void PublishDecision(ServiceDeliveryDbContext db, DeliveryRecord delivery, Decision decision, DateTimeOffset now)
+    public void PublishDecision(ServiceDeliveryDbContext db, DeliveryRecord delivery, ProcessDefinition definition, Decision decision, DateTimeOffset now)
     {
         ArgumentNullException.ThrowIfNull(decision);
         if (webhooks.Endpoints.Count == 0 || decision.Log is not { } log)
@@ -110,14 +110,14 @@ public sealed class OutboxWriter(WebhookOptions webhooks)
             ["actorRole"] = log.Actor.Role.ToKey(),
         };
         Publish(db, delivery, IntegrationEvents.StageChanged, change, now);
-        if (log.Action == "request_refund")
+        if (definition.TryGetAction(log.Action, out var action) && action.IsRefundRequest)
         {
             Publish(db, delivery, IntegrationEvents.RefundRequested, new Dictionary<string, object?>(change) { ["reasonCode"] = log.Data.GetValueOrDefault("reasonCode") }, now);
         }
 
         if (delivery.Status == StageStatus.Completed.ToKey())
         {
-            var how = log.Timer is not null ? "auto_accepted" : log.Action.StartsWith("admin_", StringComparison.Ordinal) ? "force_completed" : "accepted";
+            var how = log.Timer is not null ? "auto_accepted" : LogActions.IsIntervention(log.Action) ? "force_completed" : "accepted";
             Publish(db, delivery, IntegrationEvents.Completed, new Dictionary<string, object?>(change) { ["completion"] = how }, now);
         }
         else if (delivery.Status == StageStatus.Refunded.ToKey())

@@ -52,6 +52,9 @@ public sealed class ActionDefinition
     /// <summary>The rejection when attempted in a stage that does not offer it.</summary>
     public Execution.RejectionCode Elsewhere { get; }
 
+    /// <summary>A refund request: the definition says that asking for it elsewhere is "refund not allowed".</summary>
+    public bool IsRefundRequest => Elsewhere == Execution.RejectionCode.RefundNotAllowed;
+
     /// <summary>Notifications when performed.</summary>
     public ImmutableArray<NotificationRule> Notify { get; }
 

@@ -51,7 +51,7 @@ public sealed class InterventionDefinition
         Target = target;
         Form = form;
         Notify = notify;
-        LogAction = "admin_" + kind.ToKey();
+        LogAction = Execution.LogActions.InterventionPrefix + kind.ToKey();
     }
 
     /// <summary>The kind.</summary>

@@ -25,6 +25,9 @@ public static class StageStatuses
     /// <summary>True for completed, refunded and closed.</summary>
     public static bool IsTerminal(this StageStatus status) => status >= StageStatus.Completed;
 
+    /// <summary>Every status's wire name, in the enum's order (the pages' status lists).</summary>
+    public static IReadOnlyList<string> Keys { get; } = [.. Enum.GetValues<StageStatus>().Select(s => s.ToKey())];
+
     /// <summary>The lower-case wire name.</summary>
     public static string ToKey(this StageStatus status) => status switch
     {

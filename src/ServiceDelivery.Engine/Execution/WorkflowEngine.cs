@@ -68,7 +68,7 @@ public static class WorkflowEngine
         var taskChanges = new Buffer<TaskChange>(stage.Assignees.Length);
         OpenTasks(stage, now, ref tasks, ref taskChanges);
         var state = new DeliveryState(stage.Key, now, null, command.Invoice, command.PaidAmount, tasks.ToImmutable(), timers.ToImmutable(), []);
-        var log = new LogEntry("start", command.Actor, null, stage.Key, NoData, NoData, [], null);
+        var log = new LogEntry(LogActions.Start, command.Actor, null, stage.Key, NoData, NoData, [], null);
         return new Decision(state, null, true, taskChanges.ToImmutable(), timerChanges.ToImmutable(), log, Concat(definition.OnStart, stage.OnEnter), null);
     }
 
@@ -104,7 +104,7 @@ public static class WorkflowEngine
         }
 
         return (Outcome?)CheckGuards(action, stage, state, role)
-            ?? Transition(definition, state, stage, action.Target, now, command.Actor, action.Key, action.Form, command.Form, NoData, action.Notify, null, [], null);
+            ?? Transition(definition, state, stage, action.Target, now, new Step(command.Actor, action.Key, action.Form, command.Form, action.Notify));
     }
 
     private static Outcome Fire(ProcessDefinition definition, DeliveryState state, FireTimer command, DateTimeOffset now)
@@ -134,7 +134,7 @@ public static class WorkflowEngine
         }
 
         var notify = timerDefinition.Notify.IsEmpty ? action.Notify : timerDefinition.Notify;
-        return Transition(definition, state with { Timers = remaining }, stage, action.Target, now, Actor.System, action.Key, action.Form, FormData.Empty, NoData, notify, timer.Key, [fired], null);
+        return Transition(definition, state with { Timers = remaining }, stage, action.Target, now, new Step(Actor.System, action.Key, action.Form, FormData.Empty, notify) { FiredTimer = timer.Key }, [fired]);
     }
 
     private static Decision Open(ProcessDefinition definition, DeliveryState state, OpenDispute command, DateTimeOffset now)
@@ -265,7 +265,20 @@ public static class WorkflowEngine
             return new Rejection(RejectionCode.InvoiceBlocksRefund, stage.Key, stage.ActionKeysFor(command.Actor.Role), [], Guard.InvoiceNoneOrReturned);
         }
 
-        return Transition(definition, state, stage, target!, now, command.Actor, intervention.LogAction, intervention.Form, command.Form, extra, intervention.Notify, null, [], refund);
+        return Transition(definition, state, stage, target!, now, new Step(command.Actor, intervention.LogAction, intervention.Form, command.Form, intervention.Notify) { ExtraData = extra, RefundAmount = refund });
+    }
+
+    /// <summary>What moves a delivery on: who did which step with what input, and what it announces.</summary>
+    private sealed record Step(Actor Actor, string LogAction, FormDefinition? Form, FormData Input, ImmutableArray<NotificationRule> Notify)
+    {
+        /// <summary>Data the service adds to the form's (an intervention's amount).</summary>
+        public IReadOnlyDictionary<string, string> ExtraData { get; init; } = NoData;
+
+        /// <summary>The timer whose firing this is.</summary>
+        public string? FiredTimer { get; init; }
+
+        /// <summary>A refund's amount (default: the paid amount when the step ends in a refund).</summary>
+        public decimal? RefundAmount { get; init; }
     }
 
     private static Decision Transition(
@@ -274,21 +287,15 @@ public static class WorkflowEngine
         StageDefinition from,
         string target,
         DateTimeOffset now,
-        Actor actor,
-        string logAction,
-        FormDefinition? form,
-        FormData input,
-        IReadOnlyDictionary<string, string> extraData,
-        ImmutableArray<NotificationRule> notify,
-        string? firedTimer,
-        ImmutableArray<TimerChange> firstChanges,
-        decimal? refundAmount)
+        Step step,
+        ImmutableArray<TimerChange> firstChanges = default)
     {
-        var (data, internalData) = SplitData(form, input.Fields, extraData);
+        firstChanges = firstChanges.IsDefault ? [] : firstChanges;
+        var (data, internalData) = SplitData(step.Form, step.Input.Fields, step.ExtraData);
         if (target == ActionDefinition.Stay)
         {
-            var log = new LogEntry(logAction, actor, from.Key, from.Key, data, internalData, input.Attachments, firedTimer);
-            return new Decision(state, from.Key, false, [], firstChanges, log, notify, null);
+            var log = new LogEntry(step.LogAction, step.Actor, from.Key, from.Key, data, internalData, step.Input.Attachments, step.FiredTimer);
+            return new Decision(state, from.Key, false, [], firstChanges, log, step.Notify, null);
         }
 
         var to = definition.Stage(target == ActionDefinition.Return ? state.ReturnStage ?? from.Key : target);
@@ -373,13 +380,14 @@ public static class WorkflowEngine
             Tasks = tasks.ToImmutable(),
             Timers = timers.ToImmutable(),
         };
-        var entry = new LogEntry(logAction, actor, from.Key, to.Key, data, internalData, input.Attachments, firedTimer);
+        var entry = new LogEntry(step.LogAction, step.Actor, from.Key, to.Key, data, internalData, step.Input.Attachments, step.FiredTimer);
+        var refundAmount = step.RefundAmount;
         if (to.Status == StageStatus.Refunded)
         {
             refundAmount ??= state.PaidAmount;
         }
 
-        return new Decision(next, from.Key, true, taskChanges.ToImmutable(), changes.ToImmutable(), entry, Concat(notify, to.OnEnter), refundAmount);
+        return new Decision(next, from.Key, true, taskChanges.ToImmutable(), changes.ToImmutable(), entry, Concat(step.Notify, to.OnEnter), refundAmount);
     }
 
     private static void StartTimers(StageDefinition stage, FreezeConditions conditions, DateTimeOffset now, ref Buffer<TimerState> timers, ref Buffer<TimerChange> changes)

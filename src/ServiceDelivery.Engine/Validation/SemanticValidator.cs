@@ -65,7 +65,7 @@ internal sealed class SemanticValidator
             {
                 Duplicate($"$.actions[{i}].key", "action", key);
             }
-            else if (key is "start" or "set_invoice_status" or WorkflowEngine.ClockFrozen or WorkflowEngine.ClockResumed || key.StartsWith("admin_", StringComparison.Ordinal))
+            else if (LogActions.IsReserved(key))
             {
                 Add($"$.actions[{i}].key", "reserved_key",
                     $"动作键 '{key}' 为系统保留（start、set_invoice_status、clock_frozen、clock_resumed、admin_*）",

@@ -14,8 +14,8 @@ namespace ServiceDelivery.Web.Center;
 /// <summary>An action this person may take now, with the guard that blocks it (an invoice before a refund), if any.</summary>
 public sealed record ActionOffer(ActionDefinition Action, Guard? BlockedBy)
 {
-    /// <summary>A refund request: the definition says a refund asked for elsewhere is "refund not allowed".</summary>
-    public bool IsRefund => Action.Elsewhere == RejectionCode.RefundNotAllowed;
+    /// <summary>A refund request (the definition says so).</summary>
+    public bool IsRefund => Action.IsRefundRequest;
 }
 
 /// <summary>What happened in one stage: its log entries, in order.</summary>
@@ -144,7 +144,7 @@ public sealed record CenterDelivery(
     /// <summary>A refund action of the definition this person could have asked for earlier but not now (then: a ticket).</summary>
     public ActionDefinition? RefundNoLongerOffered =>
         IsBuyer && !Stage.IsTerminal && !Stage.IsPaused && Offers.All(o => !o.IsRefund)
-            ? Definition.Actions.FirstOrDefault(a => a.Elsewhere == RejectionCode.RefundNotAllowed && a.Roles.Contains(ActorRole.Buyer))
+            ? Definition.Actions.FirstOrDefault(a => a.IsRefundRequest && a.Roles.Contains(ActorRole.Buyer))
             : null;
 
     /// <summary>Tickets can be opened while the delivery runs (not in a paused review: the platform already has it).</summary>

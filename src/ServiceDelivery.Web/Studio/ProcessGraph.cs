@@ -24,8 +24,8 @@ public sealed record Texts(string ZhCn, string En)
 /// </summary>
 public sealed class ProcessGraph
 {
-    public const string Stay = "$stay";
-    public const string Return = "$return";
+    public const string Stay = ServiceDelivery.Engine.Definitions.ActionDefinition.Stay;
+    public const string Return = ServiceDelivery.Engine.Definitions.ActionDefinition.Return;
 
     private ProcessGraph(string? initialStage, IReadOnlyList<StageNode> stages, IReadOnlyList<ActionEdge> edges, Texts name, IReadOnlyDictionary<string, Position>? layout = null)
     {
