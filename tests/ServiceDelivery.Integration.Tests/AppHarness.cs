@@ -96,7 +96,7 @@ public sealed class AppHarness : IAsyncDisposable
         InScope(sp => sp.GetRequiredService<TicketCommands>().ResolveAsync(Platform, ticketId, new ResolveTicketRequest(outcome, amount, "双方协商一致"), CancellationToken.None));
 
     public Task<Result<DeliveryView>> GetAsync(Caller caller, Guid deliveryId) =>
-        InScope(sp => sp.GetRequiredService<DeliveryCommands>().GetAsync(caller, deliveryId, CancellationToken.None));
+        InScope(sp => sp.GetRequiredService<DeliveryQueries>().GetAsync(caller, deliveryId, CancellationToken.None));
 
     /// <summary>Moves the clock and fires what fell due, as the jobs would.</summary>
     public async Task<int> AdvanceAsync(TimeSpan by)

@@ -253,21 +253,6 @@ public sealed class DeliveryCommands(ServiceDeliveryDbContext db, DefinitionCata
         }, cancellationToken);
     }
 
-    /// <summary>One delivery as the caller may see it.</summary>
-    public async Task<Result<DeliveryView>> GetAsync(Caller caller, Guid deliveryId, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(caller);
-        var record = await db.Deliveries.AsNoTracking().FirstOrDefaultAsync(d => d.Id == deliveryId, cancellationToken);
-        if (record is null || !DeliveryAccess.CanSee(caller, record))
-        {
-            return Failure.NotFound;
-        }
-
-        var definition = await catalog.GetAsync(db, record.DefinitionKey, record.DefinitionVersion, cancellationToken);
-        var timers = await db.Timers.AsNoTracking().Where(t => t.DeliveryId == deliveryId && t.State == TimerRecord.States.Running).ToListAsync(cancellationToken);
-        return DeliveryAggregate.ToView(record, definition is null ? null : DeliveryAggregate.ActionTimerDue(definition, timers));
-    }
-
     /// <summary>Checks that every attachment exists and was uploaded by the caller.</summary>
     internal static async Task<Failure?> CheckAttachmentsAsync(ServiceDeliveryDbContext db, Caller caller, IReadOnlyList<Guid> ids, CancellationToken cancellationToken)
     {
@@ -325,8 +310,7 @@ public sealed class DeliveryCommands(ServiceDeliveryDbContext db, DefinitionCata
             return Failure.OrderConflict;
         }
 
-        var view = await GetAsync(Caller.Of("marketplace", "marketplace", Caller.Marketplace), existing.Id, cancellationToken);
-        return new StartDeliveryResult(view.Unwrap(), Created: false);
+        return new StartDeliveryResult(await DeliveryQueries.ViewAsync(db, catalog, existing, cancellationToken), Created: false);
     }
 
     private DeliveryRecord NewRecord(StartDeliveryRequest r, string fingerprint, ProcessDefinition definition, DateTimeOffset now) => new()

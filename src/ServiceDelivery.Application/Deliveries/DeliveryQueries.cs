@@ -24,6 +24,27 @@ public sealed class DeliveryQueries(ServiceDeliveryDbContext db, DefinitionCatal
     /// <summary>Rows per round trip of an export.</summary>
     private const int ExportBatch = 500;
 
+    /// <summary>One delivery as the caller may see it.</summary>
+    public async Task<Result<DeliveryView>> GetAsync(Caller caller, Guid deliveryId, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(caller);
+        var record = await db.Deliveries.AsNoTracking().FirstOrDefaultAsync(d => d.Id == deliveryId, cancellationToken);
+        if (record is null || !DeliveryAccess.CanSee(caller, record))
+        {
+            return Failure.NotFound;
+        }
+
+        return await ViewAsync(db, catalog, record, cancellationToken);
+    }
+
+    /// <summary>A delivery row as the application shows it (with when its acceptance clock falls due).</summary>
+    internal static async Task<DeliveryView> ViewAsync(ServiceDeliveryDbContext db, DefinitionCatalog catalog, DeliveryRecord record, CancellationToken cancellationToken)
+    {
+        var definition = await catalog.GetAsync(db, record.DefinitionKey, record.DefinitionVersion, cancellationToken);
+        var timers = await db.Timers.AsNoTracking().Where(t => t.DeliveryId == record.Id && t.State == TimerRecord.States.Running).ToListAsync(cancellationToken);
+        return DeliveryAggregate.ToView(record, definition is null ? null : DeliveryAggregate.ActionTimerDue(definition, timers));
+    }
+
     /// <summary>Deliveries the caller may see, newest first.</summary>
     public async Task<Result<Page<DeliveryView>>> ListAsync(Caller caller, DeliveryFilter filter, CancellationToken cancellationToken)
     {

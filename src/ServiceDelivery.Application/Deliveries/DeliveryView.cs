@@ -1,7 +1,12 @@
+using System.Text.Json.Serialization;
+
 namespace ServiceDelivery.Application.Deliveries;
 
-/// <summary>A delivery as the application returns it; the host adds what depends on the caller (names in the caller's language, available actions).</summary>
-public sealed record DeliveryView(
+/// <summary>
+/// A delivery as the application returns it: the one list of its fields. The API's resource extends it with what
+/// depends on the caller (names in the caller's language, available actions).
+/// </summary>
+public record DeliveryView(
     Guid Id,
     string OrderId,
     ProductView Product,
@@ -10,7 +15,7 @@ public sealed record DeliveryView(
     decimal PaidAmount,
     decimal CouponAmount,
     decimal RefundableAmount,
-    decimal? RefundAmount,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] decimal? RefundAmount,
     string Currency,
     string InvoiceStatus,
     DefinitionRef Definition,

@@ -50,7 +50,7 @@ public static class DeliveryCenterEndpoints
     public const string AntiforgeryHeader = "RequestVerificationToken";
 
     /// <summary>"changed" whenever this delivery changes on any host; 404 for a delivery the person may not see.</summary>
-    private static async Task<IResult> DeliveryEvents(Guid id, HttpContext http, DeliveryCommands deliveries, ICommitFeed feed, CancellationToken cancellationToken)
+    private static async Task<IResult> DeliveryEvents(Guid id, HttpContext http, DeliveryQueries deliveries, ICommitFeed feed, CancellationToken cancellationToken)
     {
         if ((await deliveries.GetAsync(http.User.ToCaller(), id, cancellationToken)).Failure is not null)
         {

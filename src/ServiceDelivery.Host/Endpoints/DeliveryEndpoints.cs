@@ -129,8 +129,8 @@ public static class DeliveryEndpoints
     private static async Task<Ok<IReadOnlyDictionary<string, int>>> Counts(DeliveryQueries queries, HttpContext http, CancellationToken cancellationToken) =>
         TypedResults.Ok(await queries.CountsAsync(http.User.ToCaller(), cancellationToken));
 
-    private static async Task<Results<Ok<DeliveryResource>, ProblemHttpResult>> Get(Guid id, DeliveryCommands commands, DeliveryPresenter presenter, HttpContext http, CancellationToken cancellationToken) =>
-        await Respond(http, presenter, await commands.GetAsync(http.User.ToCaller(), id, cancellationToken), cancellationToken);
+    private static async Task<Results<Ok<DeliveryResource>, ProblemHttpResult>> Get(Guid id, DeliveryQueries queries, DeliveryPresenter presenter, HttpContext http, CancellationToken cancellationToken) =>
+        await Respond(http, presenter, await queries.GetAsync(http.User.ToCaller(), id, cancellationToken), cancellationToken);
 
     private static async Task<Results<Ok<IReadOnlyList<LogEntryResource>>, ProblemHttpResult>> Log(
         Guid id, int? after, int? limit, DeliveryQueries queries, DeliveryPresenter presenter, HttpContext http, CancellationToken cancellationToken)

@@ -8,51 +8,20 @@ using ServiceDelivery.Persistence;
 
 namespace ServiceDelivery.Host.Endpoints;
 
-/// <summary>A delivery as the API returns it to a caller (names in the caller's language, the caller's actions); named members, so no two can be swapped.</summary>
-public sealed record DeliveryResource
+/// <summary>A delivery as the API returns it to a caller: the application's fields, plus the stage's name in the caller's language and the caller's actions.</summary>
+public sealed record DeliveryResource : DeliveryView
 {
-    public required Guid Id { get; init; }
-
-    public required string OrderId { get; init; }
-
-    public required ProductView Product { get; init; }
-
-    public required PartyView Buyer { get; init; }
-
-    public required PartyView Provider { get; init; }
-
-    public required decimal PaidAmount { get; init; }
-
-    public required decimal CouponAmount { get; init; }
-
-    public required decimal RefundableAmount { get; init; }
-
-    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
-    public decimal? RefundAmount { get; init; }
-
-    public required string Currency { get; init; }
-
-    public required string InvoiceStatus { get; init; }
-
-    public required DefinitionRef Definition { get; init; }
-
-    public required string Stage { get; init; }
+    [System.Diagnostics.CodeAnalysis.SetsRequiredMembers]
+    public DeliveryResource(DeliveryView view, string stageName, IReadOnlyList<NamedKey> availableActions)
+        : base(view)
+    {
+        StageName = stageName;
+        AvailableActions = availableActions;
+    }
 
     public required string StageName { get; init; }
 
-    public required string Status { get; init; }
-
-    public required DateTimeOffset StageEnteredAt { get; init; }
-
-    public DateTimeOffset? AutoAcceptAt { get; init; }
-
     public required IReadOnlyList<NamedKey> AvailableActions { get; init; }
-
-    public required int Version { get; init; }
-
-    public required DateTimeOffset CreatedAt { get; init; }
-
-    public required DateTimeOffset UpdatedAt { get; init; }
 }
 
 public sealed record NamedKey(string Key, string Name);
@@ -98,30 +67,7 @@ public sealed class DeliveryPresenter(ServiceDeliveryDbContext db, DefinitionCat
         var actions = DeliveryAccess.AvailableActions(caller, view, definition)
             .Select(a => new NamedKey(a.Key, a.Name.Get(culture)))
             .ToList();
-        return new DeliveryResource
-        {
-            Id = view.Id,
-            OrderId = view.OrderId,
-            Product = view.Product,
-            Buyer = view.Buyer,
-            Provider = view.Provider,
-            PaidAmount = view.PaidAmount,
-            CouponAmount = view.CouponAmount,
-            RefundableAmount = view.RefundableAmount,
-            RefundAmount = view.RefundAmount,
-            Currency = view.Currency,
-            InvoiceStatus = view.InvoiceStatus,
-            Definition = view.Definition,
-            Stage = view.Stage,
-            StageName = stage.Name.Get(culture),
-            Status = view.Status,
-            StageEnteredAt = view.StageEnteredAt,
-            AutoAcceptAt = view.AutoAcceptAt,
-            AvailableActions = actions,
-            Version = view.Version,
-            CreatedAt = view.CreatedAt,
-            UpdatedAt = view.UpdatedAt,
-        };
+        return new DeliveryResource(view, stage.Name.Get(culture), actions);
     }
 
     public async Task<IReadOnlyList<LogEntryResource>> PresentAsync(DeliveryLog log, string culture, CancellationToken cancellationToken)

@@ -39,7 +39,7 @@ public sealed record CenterDelivery(
     {
         ArgumentNullException.ThrowIfNull(services);
         ArgumentNullException.ThrowIfNull(caller);
-        var delivery = (await services.GetRequiredService<DeliveryCommands>().GetAsync(caller, id, cancellationToken)).Value;
+        var delivery = (await services.GetRequiredService<DeliveryQueries>().GetAsync(caller, id, cancellationToken)).Value;
         if (delivery is null)
         {
             return null;

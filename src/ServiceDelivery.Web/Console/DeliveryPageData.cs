@@ -27,7 +27,7 @@ public sealed record DeliveryPageData(
     public static async Task<DeliveryPageData?> LoadAsync(IServiceProvider services, Caller caller, Guid id, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(services);
-        var delivery = (await services.GetRequiredService<DeliveryCommands>().GetAsync(caller, id, cancellationToken)).Value;
+        var delivery = (await services.GetRequiredService<DeliveryQueries>().GetAsync(caller, id, cancellationToken)).Value;
         if (delivery is null)
         {
             return null;
