@@ -34,6 +34,7 @@ public static class ApplicationServices
         services.AddSingleton<TimerBacklog>();
         services.AddScoped<DefinitionImporter>();
         services.AddScoped<DefinitionCommands>();
+        services.AddScoped<DefinitionQueries>();
         services.AddScoped<MigrationBatches>();
         services.AddScoped<DeliveryCommands>();
         services.AddScoped<TicketCommands>();

@@ -19,6 +19,8 @@ public sealed class DefinitionPublishingTests : IAsyncLifetime
 
     private Task<T> Definitions<T>(Func<DefinitionCommands, Task<T>> work) => _app.InScope(sp => work(sp.GetRequiredService<DefinitionCommands>()));
 
+    private Task<T> Read<T>(Func<DefinitionQueries, Task<T>> work) => _app.InScope(sp => work(sp.GetRequiredService<DefinitionQueries>()));
+
     private static string Shipped() => File.ReadAllText(Path.Combine(TestDatabase.WorkflowsFolder, "manual-service-delivery.json"));
 
     [Fact]
@@ -39,10 +41,10 @@ public sealed class DefinitionPublishingTests : IAsyncLifetime
         refused.Failure!.Code.Should().Be("validation_failed");
         refused.Failure.Errors.Should().ContainSingle(e => e.Field == "$.initialStage");
         published.Version.Should().Be(2);
-        var detail = (await Definitions(d => d.GetAsync("manual-service-delivery", CancellationToken.None))).Unwrap();
+        var detail = (await Read(d => d.GetAsync("manual-service-delivery", CancellationToken.None))).Unwrap();
         detail.Published!.Version.Should().Be(2);
         detail.Draft.Should().BeNull("publishing consumes the draft");
-        (await Definitions(d => d.GetVersionAsync("manual-service-delivery", 1, CancellationToken.None))).Unwrap().Json.Should().Be(Shipped(), "a published version is kept exactly as published");
+        (await Read(d => d.GetVersionAsync("manual-service-delivery", 1, CancellationToken.None))).Unwrap().Json.Should().Be(Shipped(), "a published version is kept exactly as published");
     }
 
     [Fact]
@@ -80,7 +82,7 @@ public sealed class DefinitionPublishingTests : IAsyncLifetime
     {
         await Definitions(d => d.SaveDraftAsync(Designer, "new-process", "{ \"key\": \"new-process\" }", null, CancellationToken.None));
 
-        var list = await Definitions(d => d.ListAsync(CancellationToken.None));
+        var list = await Read(d => d.ListAsync(CancellationToken.None));
 
         list.Should().ContainSingle(s => s.Key == "manual-service-delivery" && s.LatestVersion == 1 && !s.HasDraft);
         list.Should().ContainSingle(s => s.Key == "new-process" && s.LatestVersion == null && s.HasDraft);

@@ -13,7 +13,7 @@ namespace ServiceDelivery.Application.Definitions;
 /// The designer's workflow: validate, save a draft (valid or not), publish it as the next version (only when
 /// valid). Published versions never change; deliveries stay on the version they started with.
 /// </summary>
-public sealed class DefinitionCommands(ServiceDeliveryDbContext db, DefinitionCatalog catalog, TimeProvider clock, Commits commits)
+public sealed class DefinitionCommands(ServiceDeliveryDbContext db, TimeProvider clock, Commits commits, DefinitionQueries queries)
 {
     /// <summary>The largest definition document accepted.</summary>
     public const int MaxDocumentLength = 512 * 1024;
@@ -145,14 +145,6 @@ public sealed class DefinitionCommands(ServiceDeliveryDbContext db, DefinitionCa
         return ToView(published);
     }
 
-    /// <summary>How many deliveries run (not finished) on each version of <paramref name="key"/>, for the history.</summary>
-    public async Task<IReadOnlyDictionary<int, int>> RunningPerVersionAsync(string key, CancellationToken cancellationToken) =>
-        await db.Deliveries.AsNoTracking()
-            .Where(d => d.DefinitionKey == key && (d.Status == "active" || d.Status == "paused"))
-            .GroupBy(d => d.DefinitionVersion)
-            .Select(g => new { Version = g.Key, Count = g.Count() })
-            .ToDictionaryAsync(g => g.Version, g => g.Count, cancellationToken);
-
     public const int MaxScenarioSteps = 500;
 
     /// <summary>Saves (or replaces) a simulated path under <paramref name="name"/> with the stage it must end in.</summary>
@@ -214,17 +206,6 @@ public sealed class DefinitionCommands(ServiceDeliveryDbContext db, DefinitionCa
         return new ScenarioView(key, name, steps.Count, expectedStage, record.SavedAt, record.SavedBy);
     }
 
-    public async Task<IReadOnlyList<ScenarioView>> ScenariosAsync(string key, CancellationToken cancellationToken) =>
-        (await db.DefinitionScenarios.AsNoTracking().Where(s => s.Key == key).OrderBy(s => s.Name).ToListAsync(cancellationToken))
-            .Select(s => new ScenarioView(s.Key, s.Name, SimulationScenario.DeserializeSteps(s.Steps).Count, s.ExpectedStage, s.SavedAt, s.SavedBy))
-            .ToList();
-
-    /// <summary>The saved scenarios of <paramref name="key"/> with their steps, ready to replay.</summary>
-    public async Task<IReadOnlyList<SimulationScenario>> LoadScenariosAsync(string key, CancellationToken cancellationToken) =>
-        (await db.DefinitionScenarios.AsNoTracking().Where(s => s.Key == key).OrderBy(s => s.Name).ToListAsync(cancellationToken))
-            .Select(s => new SimulationScenario(s.Name, SimulationScenario.DeserializeSteps(s.Steps), s.ExpectedStage))
-            .ToList();
-
     public async Task<Result<bool>> DeleteScenarioAsync(Caller caller, string key, string name, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(caller);
@@ -240,7 +221,7 @@ public sealed class DefinitionCommands(ServiceDeliveryDbContext db, DefinitionCa
     // One error per saved scenario that no longer ends in its stage on this document (the document is valid here).
     private async Task<List<InputError>> FailingScenariosAsync(string key, string json, CancellationToken cancellationToken)
     {
-        var saved = await LoadScenariosAsync(key, cancellationToken);
+        var saved = await queries.LoadScenariosAsync(key, cancellationToken);
         if (saved.Count == 0)
         {
             return [];
@@ -250,46 +231,7 @@ public sealed class DefinitionCommands(ServiceDeliveryDbContext db, DefinitionCa
         return saved.Where(s => !s.Replay(definition).Passed).Select(s => new InputError("scenarios." + s.Name, "scenario_failed")).ToList();
     }
 
-    public async Task<IReadOnlyList<DefinitionSummary>> ListAsync(CancellationToken cancellationToken)
-    {
-        var versions = await db.DefinitionVersions.AsNoTracking()
-            .GroupBy(d => d.Key)
-            .Select(g => new { Key = g.Key, Latest = g.Max(d => d.Version) })
-            .ToListAsync(cancellationToken);
-        var drafts = await db.DefinitionDrafts.AsNoTracking().Select(d => d.Key).ToListAsync(cancellationToken);
-        var summaries = new List<DefinitionSummary>();
-        foreach (var key in versions.Select(v => v.Key).Union(drafts).Order(StringComparer.Ordinal))
-        {
-            var latest = versions.FirstOrDefault(v => v.Key == key)?.Latest;
-            var definition = latest is null ? null : await catalog.GetAsync(db, key, latest.Value, cancellationToken);
-            summaries.Add(new DefinitionSummary(key, definition?.Name, latest, drafts.Contains(key)));
-        }
-
-        return summaries;
-    }
-
-    public async Task<Result<DefinitionDetail>> GetAsync(string key, CancellationToken cancellationToken)
-    {
-        var latest = await db.DefinitionVersions.AsNoTracking().Where(d => d.Key == key).OrderByDescending(d => d.Version).FirstOrDefaultAsync(cancellationToken);
-        var draft = await db.DefinitionDrafts.AsNoTracking().FirstOrDefaultAsync(d => d.Key == key, cancellationToken);
-        if (latest is null && draft is null)
-        {
-            return Failure.NotFound;
-        }
-
-        return new DefinitionDetail(
-            key,
-            latest is null ? null : ToView(latest),
-            draft is null ? null : new DefinitionDraftView(key, draft.Json, draft.Revision, draft.UpdatedAt, Validate(draft.Json)));
-    }
-
-    public async Task<Result<DefinitionVersionView>> GetVersionAsync(string key, int version, CancellationToken cancellationToken)
-    {
-        var record = await db.DefinitionVersions.AsNoTracking().FirstOrDefaultAsync(d => d.Key == key && d.Version == version, cancellationToken);
-        return record is null ? Failure.NotFound : ToView(record);
-    }
-
-    private static DefinitionVersionView ToView(DefinitionVersionRecord r) => new(r.Key, r.Version, r.PublishedAt, r.PublishedBy, r.Json, r.Note);
+    internal static DefinitionVersionView ToView(DefinitionVersionRecord r) => new(r.Key, r.Version, r.PublishedAt, r.PublishedBy, r.Json, r.Note);
 
     private static DefinitionValidation From(IReadOnlyList<ValidationError> errors) => new(errors.Count == 0, errors);
 

@@ -44,7 +44,7 @@ public static class DefinitionEndpoints
 
     public sealed record DetailResource(string Key, VersionResource? Published, DraftResource? Draft);
 
-    private static async Task<Ok<List<SummaryResource>>> List(DefinitionCommands definitions, HttpContext http, CancellationToken cancellationToken)
+    private static async Task<Ok<List<SummaryResource>>> List(DefinitionQueries definitions, HttpContext http, CancellationToken cancellationToken)
     {
         var culture = Messages.Culture(http);
         var list = await definitions.ListAsync(cancellationToken);
@@ -53,7 +53,7 @@ public static class DefinitionEndpoints
 
     private static ContentHttpResult Schema() => TypedResults.Content(SchemaValidator.SchemaText, "application/schema+json");
 
-    private static async Task<Results<Ok<DetailResource>, ProblemHttpResult>> Get(string key, DefinitionCommands definitions, HttpContext http, CancellationToken cancellationToken)
+    private static async Task<Results<Ok<DetailResource>, ProblemHttpResult>> Get(string key, DefinitionQueries definitions, HttpContext http, CancellationToken cancellationToken)
     {
         var result = await definitions.GetAsync(key, cancellationToken);
         if (result.Failure is { } failure)
@@ -69,7 +69,7 @@ public static class DefinitionEndpoints
             detail.Draft is null ? null : new DraftResource(Parse(detail.Draft.Json), detail.Draft.Revision, detail.Draft.UpdatedAt, ToResource(detail.Draft.Validation, culture))));
     }
 
-    private static async Task<Results<Ok<VersionResource>, ProblemHttpResult>> Version(string key, int n, DefinitionCommands definitions, HttpContext http, CancellationToken cancellationToken)
+    private static async Task<Results<Ok<VersionResource>, ProblemHttpResult>> Version(string key, int n, DefinitionQueries definitions, HttpContext http, CancellationToken cancellationToken)
     {
         var result = await definitions.GetVersionAsync(key, n, cancellationToken);
         return result.Failure is { } failure ? Problems.From(http, failure) : TypedResults.Ok(ToResource(result.Value!));

@@ -40,7 +40,7 @@ public sealed record DeliveryPageData(
             return null;
         }
 
-        var json = (await services.GetRequiredService<ServiceDelivery.Application.Definitions.DefinitionCommands>().GetVersionAsync(delivery.Definition.Key, delivery.Definition.Version, cancellationToken)).Value?.Json;
+        var json = (await services.GetRequiredService<ServiceDelivery.Application.Definitions.DefinitionQueries>().GetVersionAsync(delivery.Definition.Key, delivery.Definition.Version, cancellationToken)).Value?.Json;
         var insight = services.GetRequiredService<DeliveryInsight>();
         var threads = Must(await services.GetRequiredService<TicketQueries>().ThreadsForDeliveryAsync(caller, id, cancellationToken));
 
