@@ -383,6 +383,35 @@ public sealed record DeliveryFilter(string? Stage = null, string? Status = null,
 {
     public const int MaxStuckDays = 3650;
 
+    /// <summary>
+    /// The filters of a query string, by the names the API documents (<c>stage</c>, <c>providerId</c>, <c>createdFrom</c>
+    /// as an instant, …): the one mapping from those names to a filter, for the API, its CSV export and the console's
+    /// list alike. A value that does not parse is left out (the API's binding has refused it already).
+    /// </summary>
+    public static DeliveryFilter FromQuery(string? query)
+    {
+        var values = System.Web.HttpUtility.ParseQueryString(query ?? string.Empty);
+        string? Text(string name) => values[name] is { } v && !string.IsNullOrWhiteSpace(v) ? v : null;
+        int? Int(string name) => int.TryParse(Text(name), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var n) ? n : null;
+        bool? Flag(string name) => bool.TryParse(Text(name), out var b) ? b : null;
+        DateTimeOffset? At(string name) => DateTimeOffset.TryParse(Text(name), CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var at) ? at : null;
+        return new DeliveryFilter(Text("stage"), Text("status"), Text("q"), Text("cursor"), Int("limit"))
+        {
+            DefinitionKey = Text("definitionKey"),
+            DefinitionVersion = Int("definitionVersion"),
+            ProviderId = Text("providerId"),
+            BuyerId = Text("buyerId"),
+            ProductId = Text("productId"),
+            OrderId = Text("orderId"),
+            CreatedFrom = At("createdFrom"),
+            CreatedTo = At("createdTo"),
+            DueSoon = Flag("dueSoon"),
+            StuckDays = Int("stuckDays"),
+            OpenTicket = Flag("openTicket"),
+            FailedNotification = Flag("failedNotification"),
+        };
+    }
+
     public string? DefinitionKey { get; init; }
 
     public int? DefinitionVersion { get; init; }

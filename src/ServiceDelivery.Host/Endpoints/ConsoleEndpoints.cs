@@ -55,7 +55,7 @@ public static class ConsoleEndpoints
     /// <summary>The filtered list as CSV (UTF-8 with BOM, so spreadsheet programs read the Chinese), streamed in keyset batches.</summary>
     private static async Task ExportAsync([AsParameters] DeliveryListQuery query, DeliveryQueries queries, DefinitionCatalog catalog, ServiceDeliveryDbContext db, HttpContext http, CancellationToken cancellationToken)
     {
-        var filter = query.ToFilter() with { Cursor = null, Limit = null };
+        var filter = DeliveryListQuery.ToFilter(http.Request) with { Cursor = null, Limit = null };
         if (filter.Check() is { } invalid)
         {
             await Problems.From(http, Failure.Invalid(invalid)).ExecuteAsync(http);

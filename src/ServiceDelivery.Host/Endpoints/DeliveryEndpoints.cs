@@ -110,7 +110,7 @@ public static class DeliveryEndpoints
         [AsParameters] DeliveryListQuery query, DeliveryQueries queries, DeliveryPresenter presenter, HttpContext http, CancellationToken cancellationToken)
     {
         var caller = http.User.ToCaller();
-        var result = await queries.ListAsync(caller, query.ToFilter(), cancellationToken);
+        var result = await queries.ListAsync(caller, DeliveryListQuery.ToFilter(http.Request), cancellationToken);
         if (result.Failure is { } failure)
         {
             return Problems.From(http, failure);
@@ -283,19 +283,13 @@ public sealed class DeliveryListQuery
 
     [FromQuery(Name = "limit")] public int? Limit { get; init; }
 
-    public DeliveryFilter ToFilter() => new(Stage, Status, Q, Cursor, Limit)
+    /// <summary>
+    /// The filter: read from the request's query string by the one mapping (<see cref="DeliveryFilter.FromQuery"/>).
+    /// This class is bound too, so that the framework refuses mistyped values and the OpenAPI document lists them.
+    /// </summary>
+    public static DeliveryFilter ToFilter(HttpRequest request)
     {
-        DefinitionKey = DefinitionKey,
-        DefinitionVersion = DefinitionVersion,
-        ProviderId = ProviderId,
-        BuyerId = BuyerId,
-        ProductId = ProductId,
-        OrderId = OrderId,
-        CreatedFrom = CreatedFrom,
-        CreatedTo = CreatedTo,
-        DueSoon = DueSoon,
-        StuckDays = StuckDays,
-        OpenTicket = OpenTicket,
-        FailedNotification = FailedNotification,
-    };
+        ArgumentNullException.ThrowIfNull(request);
+        return DeliveryFilter.FromQuery(request.QueryString.Value);
+    }
 }

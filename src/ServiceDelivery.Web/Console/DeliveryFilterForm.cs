@@ -75,21 +75,8 @@ public sealed class DeliveryFilterForm
     /// <summary>The same filters for the API and the CSV export (instants, not days).</summary>
     public string ToApiQuery() => Join(Pairs(api: true));
 
-    public DeliveryFilter ToFilter(string? cursor, int limit) => new(Stage, Status, Q, cursor, limit)
-    {
-        DefinitionKey = DefinitionKey,
-        DefinitionVersion = DefinitionVersion,
-        ProviderId = ProviderId,
-        BuyerId = BuyerId,
-        ProductId = ProductId,
-        OrderId = OrderId,
-        CreatedFrom = CreatedFrom is { } from ? StartOf(from) : null,
-        CreatedTo = CreatedTo is { } to ? StartOf(to.AddDays(1)) : null,
-        DueSoon = DueSoon ? true : null,
-        StuckDays = StuckDays,
-        OpenTicket = OpenTicket ? true : null,
-        FailedNotification = FailedNotification ? true : null,
-    };
+    /// <summary>The filter these fields make: through the API's own names and the one mapping of them.</summary>
+    public DeliveryFilter ToFilter(string? cursor, int limit) => DeliveryFilter.FromQuery(ToApiQuery()) with { Cursor = cursor, Limit = limit };
 
     private IEnumerable<(string Name, string? Value)> Pairs(bool api)
     {
