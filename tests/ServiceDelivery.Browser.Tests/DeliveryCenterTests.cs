@@ -236,6 +236,20 @@ public sealed class DeliveryCenterTests(CenterHost host, Browser browser) : ICla
     }
 
     [Fact]
+    public async Task A_file_of_a_type_not_taken_is_named_and_not_uploaded_while_the_others_go_through()
+    {
+        var id = await host.StartDeliveryAsync(Key, Order("FILE"));
+        var buyer = await DeliveryPageAsync("buyer", id);
+        await buyer.GetByTestId("open-submit_requirement").ClickAsync();
+        var form = buyer.Locator("#act-submit_requirement");
+        await form.Locator("input[type=file]").SetInputFilesAsync([File("setup.exe", "MZ not really"), File("notes.txt", "需求补充")]);
+        await Assertions.Expect(form.GetByTestId("file-error")).ToHaveTextAsync(new System.Text.RegularExpressions.Regex("setup\\.exe: 不支持这种文件类型"));
+        await Assertions.Expect(form.Locator(".c-file.c-done")).ToHaveCountAsync(1);
+        await Assertions.Expect(form.Locator("input[name=attachmentIds]")).ToHaveCountAsync(1); // only the accepted file goes with the form
+        await Browser.ScreenshotAsync(buyer, "center-17-file-refused");
+    }
+
+    [Fact]
     public async Task Another_buyers_delivery_and_a_page_that_does_not_exist_are_the_same_404_page_in_the_persons_language()
     {
         var id = await host.StartDeliveryAsync(Key, Order("SEC"), "submit_requirement");
