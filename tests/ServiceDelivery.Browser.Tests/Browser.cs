@@ -125,6 +125,27 @@ public sealed class Browser : IAsyncLifetime
         await page.WaitForFunctionAsync($"f => ({MonacoEditor}).editor.getValue().includes(f)", fragment);
     }
 
+    /// <summary>Picks <paramref name="option"/> in a MudSelect until its input shows it (a click during a render can be lost).</summary>
+    public static async Task ChooseAsync(IPage page, string testId, string option)
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            await page.GetByTestId(testId).ClickAsync();
+            await page.GetByRole(AriaRole.Option, new() { Name = option, Exact = true }).ClickAsync();
+            try
+            {
+                await page.WaitForFunctionAsync(
+                    "([id, text]) => { const el = document.querySelector(`[data-testid=${id}]`); const input = el && (el.matches('input') ? el : el.querySelector('input')); return !!input && input.value === text; }",
+                    new[] { testId, option }, new() { Timeout = 5000 });
+                return;
+            }
+            catch (TimeoutException) when (attempt < 3)
+            {
+                await page.Keyboard.PressAsync("Escape");
+            }
+        }
+    }
+
     public static async Task ScreenshotAsync(IPage page, string name)
     {
         ArgumentNullException.ThrowIfNull(page);

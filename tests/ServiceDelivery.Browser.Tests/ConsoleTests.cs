@@ -64,7 +64,7 @@ public sealed class ConsoleTests(ConsoleHost host, Browser browser) : IClassFixt
 
         var page = await ConsoleAsync("/console/deliveries");
         await page.GetByTestId("filter-provider").FillAsync(provider.Id);
-        await ChooseAsync(page, "filter-stage", "实施中");
+        await Browser.ChooseAsync(page, "filter-stage", "实施中");
 
         // A delivery starts before the operator applies (same provider, another stage): the list follows it live
         // and the filters being edited stay as they are.
@@ -151,8 +151,8 @@ public sealed class ConsoleTests(ConsoleHost host, Browser browser) : IClassFixt
         await page.Locator("[data-testid=console-nav][data-interactive=true]").WaitForAsync();
         await page.GetByTestId("stage-name").GetByText("待验收").WaitForAsync();
         await page.GetByRole(AriaRole.Tab, new() { Name = "平台干预" }).ClickAsync();
-        await ChooseAsync(page, "intervene-kind", "调整交付状态");
-        await ChooseAsync(page, "intervene-stage", "实施中");
+        await Browser.ChooseAsync(page, "intervene-kind", "调整交付状态");
+        await Browser.ChooseAsync(page, "intervene-stage", "实施中");
         await page.GetByTestId("intervene-preview").ClickAsync();
         var preview = page.GetByTestId("intervene-preview-box");
         await preview.WaitForAsync();
@@ -308,26 +308,6 @@ public sealed class ConsoleTests(ConsoleHost host, Browser browser) : IClassFixt
     /// <summary>The text of a field's input, whether the test id is on the input or on the field around it.</summary>
     private static Task<string> InputValueAsync(IPage page, string testId) =>
         page.EvaluateAsync<string>("id => { const el = document.querySelector(`[data-testid=${id}]`); const input = el.matches('input') ? el : el.querySelector('input'); return input.value; }", testId);
-
-    private static async Task ChooseAsync(IPage page, string testId, string option)
-    {
-        for (var attempt = 0; ; attempt++)
-        {
-            await page.GetByTestId(testId).ClickAsync();
-            await page.GetByRole(AriaRole.Option, new() { Name = option, Exact = true }).ClickAsync();
-            try
-            {
-                await page.WaitForFunctionAsync(
-                    "([id, text]) => { const el = document.querySelector(`[data-testid=${id}]`); const input = el && (el.matches('input') ? el : el.querySelector('input')); return !!input && input.value === text; }",
-                    new[] { testId, option }, new() { Timeout = 5000 });
-                return;
-            }
-            catch (TimeoutException) when (attempt < 3)
-            {
-                await page.Keyboard.PressAsync("Escape");
-            }
-        }
-    }
 
     private static async Task<List<string>> OrdersAsync(IPage page) =>
         [.. await page.GetByTestId("delivery-row").EvaluateAllAsync<string[]>("rows => rows.map(r => r.dataset.order)")];

@@ -140,8 +140,15 @@ public sealed class DeliveryCenterTests(CenterHost host, Browser browser) : ICla
         await Assertions.Expect(buyer.GetByTestId("branch")).ToHaveTextAsync("退款中");
         await Assertions.Expect(buyer.GetByTestId("no-actions")).ToContainTextAsync("平台审核后会通知你结果");
 
-        // The platform approves (with an internal note): the buyer's page shows it without a reload, never the note.
-        await host.ActAsync(id, "approve_refund", new { note = "同意退款。", internalNote = "内部：该买家第三次误购" });
+        // The platform approves in the console (with an internal note): the buyer's page shows it without a reload,
+        // never the note.
+        var platform = await browser.SignedInAsync(host, "platform");
+        await platform.GotoAsync($"{host.BaseUrl}/console/deliveries/{id}");
+        await platform.Locator("[data-testid=console-nav][data-interactive=true]").WaitForAsync();
+        await platform.GetByTestId("field-approve_refund-note").FillAsync("同意退款。");
+        await platform.GetByTestId("field-approve_refund-internalNote").FillAsync("内部：该买家第三次误购");
+        await platform.GetByTestId("perform-approve_refund").ClickAsync();
+        await platform.GetByTestId("stage-name").GetByText("已退款").WaitForAsync();
         await StageIsAsync(buyer, "已退款");
         await Assertions.Expect(buyer.GetByText("同意退款。")).ToBeVisibleAsync();
         (await buyer.ContentAsync()).Should().NotContain("第三次误购", "internal notes never reach a party's page");
@@ -178,11 +185,19 @@ public sealed class DeliveryCenterTests(CenterHost host, Browser browser) : ICla
         await LiveAsync(buyer);
         await Assertions.Expect(buyer.GetByTestId("ticket-status")).ToHaveTextAsync("处理中");
 
-        await using (var db = TestDatabase.Context(host.ConnectionString))
-        {
-            var ticket = await db.Tickets.Where(t => t.DeliveryId == id).Select(t => t.Id).SingleAsync();
-            await host.AnswerTicketAsync(ticket, "已与服务商协商，退款 600 元。", "refund", 600m);
-        }
+        // The platform answers and resolves it in the console: a partial refund.
+        var platform = await browser.SignedInAsync(host, "platform");
+        await platform.GotoAsync($"{host.BaseUrl}/console/deliveries/{id}");
+        await platform.Locator("[data-testid=console-nav][data-interactive=true]").WaitForAsync();
+        await Browser.OpenTabAsync(platform, "工单 (1)", platform.GetByTestId("ticket-reply-text"));
+        await platform.GetByTestId("ticket-reply-text").FillAsync("已与服务商协商，退款 600 元。");
+        await platform.GetByTestId("ticket-reply").ClickAsync();
+        await Assertions.Expect(buyer.GetByTestId("ticket-message")).ToContainTextAsync("已与服务商协商");
+        await platform.GetByTestId("ticket-outcome").ClickAsync();
+        await platform.GetByRole(AriaRole.Option, new() { Name = "退款", Exact = true }).ClickAsync();
+        await platform.GetByTestId("ticket").GetByLabel("金额").FillAsync("600"); // the amount field appears for a refund
+        await platform.GetByTestId("ticket-note").FillAsync("已与服务商协商，退款 600 元。");
+        await platform.GetByTestId("ticket-resolve").ClickAsync();
 
         await Assertions.Expect(buyer.GetByTestId("ticket-resolution")).ToContainTextAsync("600.00 CNY");
         await StageIsAsync(buyer, "已退款");
@@ -220,6 +235,25 @@ public sealed class DeliveryCenterTests(CenterHost host, Browser browser) : ICla
         await StageIsAsync(buyer, "实施中");
         (await buyer.GetByTestId("kept").Locator("textarea").InputValueAsync()).Should().Be(typed, "nothing typed is lost");
         await Browser.ScreenshotAsync(buyer, "center-11-conflict");
+    }
+
+    [Fact]
+    public async Task A_form_sent_twice_from_one_opening_acts_once()
+    {
+        var id = await host.StartDeliveryAsync(Key, Order("TWICE"), "submit_requirement", "confirm_requirement");
+        var provider = await DeliveryPageAsync("provider", id);
+        await provider.GetByTestId("open-post_progress").ClickAsync();
+        await provider.Locator("#act-post_progress [name='f.note']").FillAsync("同一次打开，提交两次");
+
+        // What a double click on a slow network does: the same form (same key, same version) posted twice.
+        var statuses = await provider.EvaluateAsync<int[]>(@"async () => {
+            const form = document.querySelector('#act-post_progress form');
+            const post = () => fetch(location.href, { method: 'POST', body: new FormData(form), redirect: 'manual' }).then(r => r.status || 303);
+            return await Promise.all([post(), post()]);
+        }");
+        statuses.Should().OnlyContain(status => status < 400, "both posts are answered as the first one was");
+        await using var db = TestDatabase.Context(host.ConnectionString);
+        (await db.ProcessLog.CountAsync(l => l.DeliveryId == id && l.Action == "post_progress")).Should().Be(1, "one opening of the form acts once");
     }
 
     [Fact]

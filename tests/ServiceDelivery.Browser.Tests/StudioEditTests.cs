@@ -129,7 +129,8 @@ public sealed class StudioEditTests(HostProcess host, Browser browser) : IClassF
         await page.Keyboard.InsertTextAsync("实施进行中");
         await Browser.JsonContainsAsync(page, "\"zh-CN\": \"实施进行中\"");
         await Browser.OpenTabAsync(page, "画布", Stage(page, "implementing"));
-        (await Stage(page, "implementing").Locator(".node-name").TextContentAsync()).Should().Be("实施进行中");
+        // The editor's text reaches the canvas through the circuit: wait for it rather than read once.
+        await Assertions.Expect(Stage(page, "implementing").Locator(".node-name")).ToHaveTextAsync("实施进行中", new() { Timeout = 10_000 });
 
         // Drag 已关闭 down by 120 canvas units: the position is saved in the document.
         var box = (await Stage(page, "closed").Locator("rect").BoundingBoxAsync())!;
