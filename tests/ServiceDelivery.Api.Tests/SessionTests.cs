@@ -20,6 +20,40 @@ public sealed class SessionTests(SessionTests.Hosts hosts) : IClassFixture<Sessi
     public const string ProductionKey = "production-signing-key-0123456789-0123456789";
 
     [Fact]
+    public async Task The_token_script_of_the_docker_stack_mints_tokens_a_production_host_accepts_and_only_with_its_key()
+    {
+        async Task<string> MintAsync(string key)
+        {
+            var root = new DirectoryInfo(AppContext.BaseDirectory);
+            while (root is not null && !File.Exists(Path.Combine(root.FullName, "ServiceDelivery.sln")))
+            {
+                root = root.Parent;
+            }
+
+            var start = new System.Diagnostics.ProcessStartInfo("bash", [Path.Combine(root!.FullName, "docker", "token.sh"), "u-1001", "buyer", "张三"])
+            {
+                RedirectStandardOutput = true,
+                RedirectStandardError = true,
+            };
+            start.Environment["AUTH_SIGNING_KEY"] = key;
+            using var process = System.Diagnostics.Process.Start(start)!;
+            var token = (await process.StandardOutput.ReadToEndAsync()).Trim();
+            await process.WaitForExitAsync();
+            process.ExitCode.Should().Be(0, await process.StandardError.ReadToEndAsync());
+            return token;
+        }
+
+        using var http = new HttpClient();
+        using var good = new HttpRequestMessage(HttpMethod.Get, hosts.Production.BaseUrl + "/api/v1/deliveries");
+        good.Headers.Authorization = new AuthenticationHeaderValue("Bearer", await MintAsync(ProductionKey));
+        (await http.SendAsync(good)).StatusCode.Should().Be(HttpStatusCode.OK, "the README's way to try the stack without an identity provider works");
+
+        using var forged = new HttpRequestMessage(HttpMethod.Get, hosts.Production.BaseUrl + "/api/v1/deliveries");
+        forged.Headers.Authorization = new AuthenticationHeaderValue("Bearer", await MintAsync("another-key-of-at-least-32-characters-0123456789"));
+        (await http.SendAsync(forged)).StatusCode.Should().Be(HttpStatusCode.Unauthorized);
+    }
+
+    [Fact]
     public async Task A_cookie_from_the_development_sign_in_opens_nothing_on_a_production_host_sharing_the_database()
     {
         var cookie = await PageSignIn.SignInAsync(hosts.Development.BaseUrl, "intruder", "platform,designer");
