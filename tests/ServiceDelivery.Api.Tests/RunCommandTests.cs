@@ -4,6 +4,7 @@ using System.Net.Http.Headers;
 using System.Net.Sockets;
 using System.Text;
 using System.Text.RegularExpressions;
+using Microsoft.EntityFrameworkCore;
 using Npgsql;
 
 namespace ServiceDelivery.Api.Tests;
@@ -93,11 +94,13 @@ public sealed partial class RunCommandTests
     }
 
     [Fact]
-    public async Task The_host_started_with_the_Dockerfiles_environment_listens_where_that_environment_says()
+    public async Task The_host_built_and_started_as_the_Dockerfile_says_serves_its_pages_and_processes()
     {
         var root = RepositoryRoot();
-        var configuration = AppContext.BaseDirectory.Contains($"{Path.DirectorySeparatorChar}Release{Path.DirectorySeparatorChar}", StringComparison.Ordinal) ? "Release" : "Debug";
-        var hostFolder = Path.Combine(root, "src", "ServiceDelivery.Host", "bin", configuration, "net10.0");
+        // The image's build stage replayed without a Docker engine: only the files its COPY lines name, in an empty
+        // folder, its restore and publish commands in order. A file the image needs but does not copy fails here.
+        var build = Directory.CreateTempSubdirectory("sd-dockerfile-").FullName;
+        var hostFolder = await BuildAsTheDockerfileDoesAsync(root, build);
         var port = FreePort();
         var attachments = Path.Combine(Path.GetTempPath(), $"sd-docker-{Guid.NewGuid():N}");
         var connectionString = await Testing.TestDatabase.CreateAsync("docker");
@@ -142,6 +145,10 @@ public sealed partial class RunCommandTests
             (await http.PostAsync("/api/v1/dev/tokens", new StringContent("{}", Encoding.UTF8, "application/json"))).StatusCode
                 .Should().Be(HttpStatusCode.NotFound, "the image runs as Production: no development helpers");
             Snapshot(output).Should().NotContain("5080", "nothing falls back to the development address");
+            (await http.GetAsync("/signin")).StatusCode.Should().Be(HttpStatusCode.OK, "the pages are in the image");
+            (await http.GetAsync("/_content/ServiceDelivery.Web/center.css")).StatusCode.Should().Be(HttpStatusCode.OK, "the pages' static files are in the image");
+            await using var db = Testing.TestDatabase.Context(connectionString);
+            (await db.DefinitionVersions.CountAsync()).Should().BeGreaterThan(0, "the shipped processes (workflows/) are in the image");
         }
         finally
         {
@@ -156,6 +163,8 @@ public sealed partial class RunCommandTests
             {
                 Directory.Delete(attachments, recursive: true);
             }
+
+            Directory.Delete(build, recursive: true);
         }
     }
 
@@ -208,6 +217,71 @@ public sealed partial class RunCommandTests
             if (Directory.Exists(attachments))
             {
                 Directory.Delete(attachments, recursive: true);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Replays the Dockerfile's build stage in <paramref name="folder"/>: each COPY of the repository's files (to the
+    /// stage's WORKDIR), each RUN of a dotnet command; answers where the publish put the app.
+    /// </summary>
+    private static async Task<string> BuildAsTheDockerfileDoesAsync(string root, string folder)
+    {
+        var lines = Regex.Replace(File.ReadAllText(Path.Combine(root, "docker", "Dockerfile")), @"\\\r?\n\s*", " ").Split('\n');
+        var stage = lines.TakeWhile(l => !l.StartsWith("FROM ", StringComparison.Ordinal) || !l.Contains(" AS runtime", StringComparison.Ordinal)).ToList();
+        var workdir = stage.First(l => l.StartsWith("WORKDIR ", StringComparison.Ordinal))[8..].Trim();
+        string Local(string path) => Path.Combine(folder, path.StartsWith('/') ? path.TrimStart('/') : Path.Combine(workdir.TrimStart('/'), path));
+        var output = Path.Combine(folder, "app");
+        foreach (var line in stage)
+        {
+            if (line.StartsWith("COPY ", StringComparison.Ordinal) && !line.Contains("--from", StringComparison.Ordinal))
+            {
+                var parts = line[5..].Split(' ', StringSplitOptions.RemoveEmptyEntries);
+                var target = parts[^1];
+                foreach (var source in parts[..^1])
+                {
+                    var from = Path.Combine(root, source.TrimEnd('/'));
+                    if (Directory.Exists(from))
+                    {
+                        CopyTree(from, Local(target));
+                    }
+                    else
+                    {
+                        File.Exists(from).Should().BeTrue($"the Dockerfile copies {source}, which must exist");
+                        var to = target.EndsWith('/') ? Path.Combine(Local(target), Path.GetFileName(from)) : Local(target);
+                        Directory.CreateDirectory(Path.GetDirectoryName(to)!);
+                        File.Copy(from, to, overwrite: true);
+                    }
+                }
+            }
+            else if (line.StartsWith("RUN dotnet ", StringComparison.Ordinal))
+            {
+                var arguments = line[11..].Replace(" /app", " " + output, StringComparison.Ordinal).Split(' ', StringSplitOptions.RemoveEmptyEntries);
+                var run = new ProcessStartInfo("dotnet", arguments) { WorkingDirectory = Local("."), RedirectStandardOutput = true, RedirectStandardError = true };
+                using var process = Process.Start(run)!;
+                var said = process.StandardOutput.ReadToEndAsync();
+                var complained = process.StandardError.ReadToEndAsync();
+                await process.WaitForExitAsync();
+                process.ExitCode.Should().Be(0, $"`dotnet {string.Join(' ', arguments)}` as the Dockerfile runs it:\n{await said}\n{await complained}");
+            }
+        }
+
+        return output;
+
+        static void CopyTree(string from, string to)
+        {
+            foreach (var file in Directory.EnumerateFiles(from, "*", SearchOption.AllDirectories))
+            {
+                var relative = Path.GetRelativePath(from, file);
+                // What a clean checkout has: the build outputs a developer's tree may hold are not part of it.
+                if (relative.Split(Path.DirectorySeparatorChar).Any(p => p is "bin" or "obj"))
+                {
+                    continue;
+                }
+
+                var target = Path.Combine(to, relative);
+                Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+                File.Copy(file, target, overwrite: true);
             }
         }
     }
