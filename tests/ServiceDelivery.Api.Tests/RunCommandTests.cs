@@ -152,18 +152,7 @@ public sealed partial class RunCommandTests
         }
         finally
         {
-            if (!process.HasExited)
-            {
-                process.Kill(entireProcessTree: true);
-                await process.WaitForExitAsync();
-            }
-
-            await Testing.TestDatabase.DropAsync(connectionString);
-            if (Directory.Exists(attachments))
-            {
-                Directory.Delete(attachments, recursive: true);
-            }
-
+            await StopAsync(process, connectionString, attachments);
             Directory.Delete(build, recursive: true);
         }
     }
@@ -207,17 +196,23 @@ public sealed partial class RunCommandTests
         }
         finally
         {
-            if (!process.HasExited)
-            {
-                process.Kill(entireProcessTree: true);
-                await process.WaitForExitAsync();
-            }
+            await StopAsync(process, connectionString, attachments);
+        }
+    }
 
-            await Testing.TestDatabase.DropAsync(connectionString);
-            if (Directory.Exists(attachments))
-            {
-                Directory.Delete(attachments, recursive: true);
-            }
+    /// <summary>Stops a host the test started and removes its database and attachments folder.</summary>
+    private static async Task StopAsync(Process process, string connectionString, string attachments)
+    {
+        if (!process.HasExited)
+        {
+            process.Kill(entireProcessTree: true);
+            await process.WaitForExitAsync();
+        }
+
+        await Testing.TestDatabase.DropAsync(connectionString);
+        if (Directory.Exists(attachments))
+        {
+            Directory.Delete(attachments, recursive: true);
         }
     }
 

@@ -1,11 +1,7 @@
-using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using ServiceDelivery.Application.Common;
-using ServiceDelivery.Engine.Definitions;
 using ServiceDelivery.Engine.Simulation;
-using ServiceDelivery.Engine.Validation;
 using ServiceDelivery.Persistence;
-using ServiceDelivery.Persistence.Entities;
 
 namespace ServiceDelivery.Application.Definitions;
 
