@@ -441,7 +441,8 @@ internal sealed class SemanticValidator
     {
         if (!IsoDuration.TryParse(text, out var value, out var why))
         {
-            Add(path, "invalid_duration", $"时长 '{text}' 无效：{why}", $"duration '{text}' is invalid: {why}");
+            var whyZh = why?.StartsWith("years and months", StringComparison.Ordinal) == true ? "年和月的天数不固定，请用天（例如 P30D）" : "写法不对";
+            Add(path, "invalid_duration", $"时长 '{text}' 无效：{whyZh}。{SchemaWords.DurationShape.Get("zh-CN")}", $"duration '{text}' is invalid: {why}. {SchemaWords.DurationShape.Get("en")}");
             return null;
         }
 

@@ -83,6 +83,80 @@ public sealed class DefinitionValidationTests
     }
 
     [Fact]
+    public void A_duration_written_in_words_is_one_problem_at_the_duration_that_shows_how_to_write_it()
+    {
+        var errors = Broken(d => Stage(d, Accepting)["timers"]![0]!["after"] = "10 days");
+
+        var problem = errors.Should().ContainSingle("the timer's shape is right; only its duration is wrong").Subject;
+        problem.Path.Should().Be($"$.stages[{Accepting}].timers[0].after");
+        problem.Message.Get("zh-CN").Should().Contain("阶段“待验收”").And.Contain("计时器“auto_accept”").And.Contain("到时时长").And.Contain("\"10 days\"").And.Contain("P10D 表示 10 天");
+        problem.Message.Get("en").Should().Contain("Awaiting acceptance").And.Contain("P10D (10 days)");
+    }
+
+    [Fact]
+    public void A_timer_without_its_action_is_told_what_it_misses_not_what_a_reminder_would_need()
+    {
+        var errors = Broken(d => Stage(d, Accepting)["timers"]![0]!.AsObject().Remove("perform"));
+
+        var problem = errors.Should().ContainSingle().Subject;
+        problem.Code.Should().Be("schema_required");
+        problem.Message.Get("zh-CN").Should().Contain("缺少到时执行的动作（perform）").And.NotContain("remind");
+    }
+
+    [Fact]
+    public void A_timer_that_is_also_a_reminder_is_told_to_choose()
+    {
+        var errors = Broken(d => Stage(d, Accepting)["timers"]![0]!["remind"] = "auto_accept");
+
+        errors.Should().ContainSingle().Which.Code.Should().Be("schema_not");
+        errors[0].Message.Get("zh-CN").Should().Contain("二选一");
+    }
+
+    public static TheoryData<string, string> SchemaBreaks => new()
+    {
+        { "stages.0.status=\"done\"", "可选" },
+        { "stages.0.key=\"Bad Key\"", "例如 needs_review" },
+        { "stages.0.name=5", "应该是对象" },
+        { "stages.0.name={}", "至少写一种语言" },
+        { "stages.0.name.english=\"x\"", "不是语言代码" },
+        { "actions.0.roles=[]", "至少要有 1 项" },
+        { "actions.0.target=\"x\"", "拼写错误" },
+        { "forms.0.fields.0.type=\"blob\"", "\"text\"" },
+        { "forms.0.fields.0.maxLength=-1", "不能小于 1" },
+        { "forms.0.fields.0.key=\"Contact phone\"", "camelCase" },
+        { "stages.4.timers.1.before=\"3d\"", "P10D 表示 10 天" },
+        { "layout={\"implementing\":{\"x\":1}}", "纵坐标（y）" },
+    };
+
+    [Theory]
+    [MemberData(nameof(SchemaBreaks))]
+    public void Every_schema_problem_reads_as_words_naming_the_element_and_what_is_expected(string change, string expected)
+    {
+        var (path, value) = (change[..change.IndexOf('=', StringComparison.Ordinal)], change[(change.IndexOf('=', StringComparison.Ordinal) + 1)..]);
+        var errors = Broken(d =>
+        {
+            var parts = path.Split('.');
+            JsonNode at = d;
+            foreach (var part in parts[..^1])
+            {
+                at = int.TryParse(part, out var i) ? at[i]! : at[part]!;
+            }
+
+            at[parts[^1]] = JsonNode.Parse(value);
+        });
+
+        var problem = errors.Should().ContainSingle($"one change, one problem: {string.Join("; ", errors)}").Subject;
+        problem.Code.Should().StartWith("schema_");
+        var zh = problem.Message.Get("zh-CN");
+        zh.Should().Contain(expected);
+        foreach (var raw in new[] { "Required properties", "should match", "regular expression", "JSON Schema", "Value is" })
+        {
+            zh.Should().NotContain(raw);
+            problem.Message.Get("en").Should().NotContain(raw);
+        }
+    }
+
+    [Fact]
     public void An_unknown_role_is_reported_at_the_role() =>
         ShouldReportOnly(Broken(d => Action(d, SubmitRequirement)["roles"]![0] = "admin"), "schema_enum", $"$.actions[{SubmitRequirement}].roles[0]");
 
