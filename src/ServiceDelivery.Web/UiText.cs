@@ -149,6 +149,10 @@ public static class UiText
         ["studio.zoomIn"] = ("放大", "Zoom in"),
         ["studio.zoomOut"] = ("缩小", "Zoom out"),
         ["studio.fit"] = ("适应窗口", "Fit"),
+        ["studio.fitted"] = ("适应窗口", "fit"),
+        ["studio.problemsHere"] = ("这里有 {0} 个问题，问题列表中有说明", "{0} problem(s) here; see the problems list"),
+        ["studio.problemCount"] = ("{0} 个问题", "{0} problem(s)"),
+        ["studio.problemFree"] = ("没有问题", "No problems"),
         ["studio.publishedBy"] = ("发布人", "Published by"),
         ["studio.publishedAt"] = ("发布时间", "Published at"),
         ["studio.version"] = ("版本", "Version"),
@@ -591,6 +595,10 @@ public static class UiText
 
     /// <summary>The text of <paramref name="key"/>, or null when the table has none (a name that may be unknown).</summary>
     public static string? TryT(string key) => Table.TryGetValue(key, out var texts) ? (IsEnglish ? texts.En : texts.ZhCn) : null;
+
+    /// <summary>The text of <paramref name="key"/> in a given culture (the canvas sizes its boxes for both).</summary>
+    public static string In(string key, string culture) =>
+        Table.TryGetValue(key, out var texts) ? (culture.StartsWith("en", StringComparison.OrdinalIgnoreCase) ? texts.En : texts.ZhCn) : key;
 
     public static string T(string key, params object[] args)
     {

@@ -146,6 +146,37 @@ public sealed class Browser : IAsyncLifetime
         }
     }
 
+    /// <summary>
+    /// Drags from the centre of <paramref name="from"/> onto <paramref name="to"/> on the Studio canvas, as a hand would
+    /// when the target is out of sight: to the canvas's edge, held there while the canvas scrolls, then onto the target.
+    /// </summary>
+    public static async Task DragOnCanvasAsync(IPage page, ILocator from, ILocator to)
+    {
+        ArgumentNullException.ThrowIfNull(page);
+        ArgumentNullException.ThrowIfNull(from);
+        ArgumentNullException.ThrowIfNull(to);
+        await from.ScrollIntoViewIfNeededAsync();
+        var start = (await from.BoundingBoxAsync())!;
+        var canvas = (await page.Locator(".canvas-scroll:visible").BoundingBoxAsync())!;
+        await page.Mouse.MoveAsync(start.X + start.Width / 2, start.Y + start.Height / 2);
+        await page.Mouse.DownAsync();
+        await page.Mouse.MoveAsync(start.X + start.Width / 2 + 6, start.Y + start.Height / 2 + 6, new() { Steps = 3 });
+        bool Inside(LocatorBoundingBoxResult box) =>
+            box.X >= canvas.X && box.X + box.Width <= canvas.X + canvas.Width && box.Y >= canvas.Y && box.Y + box.Height <= canvas.Y + canvas.Height;
+        for (var wait = 0; !Inside((await to.BoundingBoxAsync())!) && wait < 100; wait++)
+        {
+            var target = (await to.BoundingBoxAsync())!;
+            var x = target.X < canvas.X ? canvas.X + 8 : target.X + target.Width > canvas.X + canvas.Width ? canvas.X + canvas.Width - 8 : target.X + target.Width / 2;
+            var y = target.Y < canvas.Y ? canvas.Y + 8 : target.Y + target.Height > canvas.Y + canvas.Height ? canvas.Y + canvas.Height - 8 : target.Y + target.Height / 2;
+            await page.Mouse.MoveAsync((float)x, (float)y, new() { Steps = 2 });
+            await page.WaitForTimeoutAsync(50);
+        }
+
+        var end = (await to.BoundingBoxAsync())!;
+        await page.Mouse.MoveAsync(end.X + end.Width / 2, end.Y + end.Height / 2, new() { Steps = 6 });
+        await page.Mouse.UpAsync();
+    }
+
     public static async Task ScreenshotAsync(IPage page, string name)
     {
         ArgumentNullException.ThrowIfNull(page);

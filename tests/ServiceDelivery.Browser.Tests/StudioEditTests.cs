@@ -56,12 +56,8 @@ public sealed class StudioEditTests(HostProcess host, Browser browser) : IClassF
         await Browser.ScreenshotAsync(page, "studio-2-dead-end");
 
         // The way out is dragged on the canvas, from 待复核's handle to 待验收: the form opens aimed at it.
-        var handle = (await Stage(page, "reviewing").GetByTestId("connect-handle").BoundingBoxAsync())!;
-        var target = (await Stage(page, "accepting").Locator("rect").BoundingBoxAsync())!;
-        await page.Mouse.MoveAsync(handle.X + handle.Width / 2, handle.Y + handle.Height / 2);
-        await page.Mouse.DownAsync();
-        await page.Mouse.MoveAsync(target.X + target.Width / 2, target.Y + target.Height / 2, new() { Steps = 8 });
-        await page.Mouse.UpAsync();
+        // 待验收 may be out of sight: the canvas scrolls while the line is held at its edge.
+        await Browser.DragOnCanvasAsync(page, Stage(page, "reviewing").GetByTestId("connect-handle"), Stage(page, "accepting").Locator("rect"));
         await page.GetByTestId("inspector-title").GetByText("待复核").WaitForAsync();
         await page.WaitForFunctionAsync("() => document.querySelector('[data-testid=connect-to]')?.value === 'accepting'");
         await page.GetByTestId("connect-key").FillAsync("finish_review");
@@ -133,13 +129,15 @@ public sealed class StudioEditTests(HostProcess host, Browser browser) : IClassF
         await Assertions.Expect(Stage(page, "implementing").Locator(".node-name")).ToHaveTextAsync("实施进行中", new() { Timeout = 10_000 });
 
         // Drag 已关闭 down by 120 canvas units: the position is saved in the document.
+        await Stage(page, "closed").Locator("rect").ScrollIntoViewIfNeededAsync();
         var box = (await Stage(page, "closed").Locator("rect").BoundingBoxAsync())!;
+        var y = await Stage(page, "closed").Locator("rect").GetAttributeAsync("y");
         await page.Mouse.MoveAsync(box.X + box.Width / 2, box.Y + box.Height / 2);
         await page.Mouse.DownAsync();
         await page.Mouse.MoveAsync(box.X + box.Width / 2, box.Y + box.Height / 2 + 60, new() { Steps = 6 });
         await page.Mouse.MoveAsync(box.X + box.Width / 2, box.Y + box.Height / 2 + 120, new() { Steps = 6 });
         await page.Mouse.UpAsync();
-        await page.WaitForFunctionAsync("() => { const r = document.querySelector('[data-testid=stage][data-stage=closed] rect'); return r && r.getBoundingClientRect().y > " + (box.Y + 60).ToString(System.Globalization.CultureInfo.InvariantCulture) + "; }");
+        await page.WaitForFunctionAsync("() => { const r = document.querySelector('[data-testid=stage][data-stage=closed] rect'); return r && +r.getAttribute('y') > " + y + " + 60; }");
 
         // Nobody pressed save: the draft saved itself a few seconds after the last change.
         await page.GetByTestId("draft-state").GetByText("草稿已保存").WaitForAsync();

@@ -144,23 +144,6 @@ public sealed class DefinitionEditsTests
     }
 
     [Fact]
-    public void No_action_label_of_the_shipped_process_is_drawn_over_a_stage_in_chinese()
-    {
-        var graph = ProcessGraph.Parse(Shipped);
-        var positions = LayeredLayout.Place(graph);
-
-        foreach (var edge in ServiceDelivery.Web.Components.Studio.CanvasEdge.Route(graph, positions, "zh-CN"))
-        {
-            var half = ServiceDelivery.Web.Components.Studio.CanvasEdge.LabelWidth(edge.Action, "zh-CN") / 2;
-            // The label's box: centred on LabelX, from 12 px above its baseline (LabelY) to 3 px below.
-            positions.Should().NotContain(
-                p => edge.LabelX + half > p.Value.X && edge.LabelX - half < p.Value.X + LayeredLayout.NodeWidth
-                    && edge.LabelY + 3 > p.Value.Y && edge.LabelY - 12 < p.Value.Y + LayeredLayout.NodeHeight,
-                $"the label of {edge.Action.Key} from {edge.Action.From} covers a stage");
-        }
-    }
-
-    [Fact]
     public void A_stage_placed_automatically_never_covers_one_the_designer_placed()
     {
         var auto = LayeredLayout.Arrange(ProcessGraph.Parse(Shipped));

@@ -457,6 +457,64 @@ public static partial class DefinitionEdits
             return null;
         });
 
+    /// <summary>
+    /// <paramref name="after"/> with every stage of <paramref name="before"/> that an edit would move (the automatic
+    /// layout rearranges when stages or actions come and go) pinned where it was drawn: the designer's map holds, new
+    /// stages find a free place, and only "auto layout" rearranges everything.
+    /// </summary>
+    public static string KeepPlaces(string before, string after)
+    {
+        var was = LayeredLayout.Place(ProcessGraph.Parse(before));
+        var graph = ProcessGraph.Parse(after);
+        var now = LayeredLayout.Place(graph);
+        // A position the edit itself saved (a drag) is the designer's: only automatic ones are held.
+        var held = was.Where(p => now.ContainsKey(p.Key) && !graph.Layout.ContainsKey(p.Key)).ToList();
+        var fresh = now.Keys.Where(k => !was.ContainsKey(k) && !graph.Layout.ContainsKey(k)).ToList();
+        if (!held.Any(p => now[p.Key] != p.Value) && fresh.Count == 0)
+        {
+            return after;
+        }
+
+        // A new stage goes to the first free place under the top row, from the left: in sight, next to nothing.
+        var taken = held.Select(p => p.Value).Concat(graph.Layout.Values).ToList();
+        var placed = new List<KeyValuePair<string, Position>>(held);
+        foreach (var key in fresh)
+        {
+            var spot = FreeSpots().First(at => !taken.Any(other => LayeredLayout.Overlap(other, at)));
+            taken.Add(spot);
+            placed.Add(new(key, spot));
+        }
+
+        return Edit(after, root =>
+        {
+            if (root["layout"] is not JsonObject layout)
+            {
+                layout = [];
+                root["layout"] = layout;
+            }
+
+            foreach (var (key, at) in placed)
+            {
+                layout[key] = new JsonObject { ["x"] = Math.Round(at.X), ["y"] = Math.Round(at.Y) };
+            }
+
+            return null;
+        }).Json ?? after;
+    }
+
+    private static IEnumerable<Position> FreeSpots()
+    {
+        for (var row = 1; ; row++)
+        {
+            for (var column = 0; column < 12; column++)
+            {
+                yield return new Position(
+                    LayeredLayout.Margin + column * (LayeredLayout.NodeWidth + LayeredLayout.MinColumnGap),
+                    LayeredLayout.TopMargin + row * (LayeredLayout.NodeHeight + LayeredLayout.RowGap));
+            }
+        }
+    }
+
     /// <summary>Forgets every saved position: the automatic layout places all stages again.</summary>
     public static EditResult ForgetLayout(string json) => Edit(json, root => root.Remove("layout") ? null : Refuse("edit.noLayout"));
 

@@ -3,22 +3,57 @@ namespace ServiceDelivery.Web.Studio;
 /// <summary>Where a stage is drawn (top-left corner).</summary>
 public readonly record struct Position(double X, double Y);
 
+/// <summary>An action's label: its name's lines, its roles (on the last line, or <paramref name="RolesApart"/> on their own), and its size.</summary>
+public sealed record ActionLabel(IReadOnlyList<string> Lines, string Roles, bool RolesApart, double Width, double Height);
+
 /// <summary>
 /// A layered layout with the main path left to right. Back edges (found by a depth-first walk from the initial
 /// stage, in document order) are set aside; each stage's column is then its longest distance from the initial
 /// stage, so every forward action points right. The main path (the shortest way from the initial stage to the
 /// first completed stage) takes the top row; side stages go below it, paused and refunded/closed stages at the
 /// bottom. Stages nothing leads to take a column after the others. Each stage has its own (column, row) cell, so
-/// nodes never overlap.
+/// nodes never overlap; stages have one size, names wrap inside them.
 /// </summary>
 public static class LayeredLayout
 {
-    public const double NodeWidth = 168;
-    public const double NodeHeight = 60;
-    public const double ColumnGap = 104;
-    public const double RowGap = 96;
+    public const double NodeWidth = 176;
+    public const double NodeHeight = 72;
+    public const double NameSize = 15;        // px of a stage's name (semi-bold), on up to two lines
+    public const double LabelSize = 13;       // px of an action's name
+    public const double RolesSize = 11;       // px of the roles after it
+    public const double LabelWrap = 132;      // px an action's name takes before it wraps
+    public const double LabelLine = 16;       // px from one label line to the next
+    public const double MinColumnGap = 88;
+    public const double RowGap = 100;
     public const double Margin = 40;
     public const double TopMargin = 96; // room for self-loops and back edges arcing over the top row
+
+    /// <summary>
+    /// A stage's name as drawn: one or two lines inside the stage, cut with "…" beyond that. Every stage has the same
+    /// size whatever its name or the page's language, so a layout (and the positions a designer saved) holds in both.
+    /// </summary>
+    public static IReadOnlyList<string> StageName(StageNode stage, string culture)
+    {
+        ArgumentNullException.ThrowIfNull(stage);
+        return TextWidth.Wrap(stage.Name.Get(culture), NodeWidth - 20, NameSize, maxLines: 2, bold: true);
+    }
+
+    /// <summary>An action's label as drawn: its name on one or two lines, then its roles in smaller type ("（买家）").</summary>
+    public static ActionLabel Label(ActionEdge edge, string culture)
+    {
+        ArgumentNullException.ThrowIfNull(edge);
+        var english = culture.StartsWith("en", StringComparison.OrdinalIgnoreCase);
+        var roles = edge.Roles.Count == 0 ? string.Empty
+            : english ? "(" + string.Join(", ", edge.Roles.Select(r => UiText.In("role." + r, culture))) + ")"
+            : "（" + string.Join("、", edge.Roles.Select(r => UiText.In("role." + r, culture))) + "）";
+        var lines = TextWidth.Wrap(edge.Name.Get(culture), LabelWrap, LabelSize, maxLines: 2) is { Count: > 0 } wrapped ? wrapped : [edge.Key];
+        var widths = lines.Select(l => TextWidth.Of(l, LabelSize)).ToList();
+        var rolesWidth = TextWidth.Of(roles, RolesSize);
+        // The roles follow the name on its last line when they fit there, else they take a line of their own.
+        var apart = roles.Length > 0 && widths[^1] + 4 + rolesWidth > LabelWrap + 16;
+        var width = apart ? Math.Max(widths.Max(), rolesWidth) : Math.Max(widths.Take(widths.Count - 1).DefaultIfEmpty(0).Max(), widths[^1] + (roles.Length == 0 ? 0 : 4 + rolesWidth));
+        return new ActionLabel(lines, roles, apart, Math.Ceiling(width), LabelLine * (lines.Count + (apart ? 1 : 0)) + 2);
+    }
 
     /// <summary>
     /// Where the canvas draws each stage: the designer's saved position, else the automatic one, moved down a row at
@@ -80,12 +115,12 @@ public static class LayeredLayout
         // Band 0: the main path; band 1: other active stages; band 2: paused and ended-otherwise stages.
         int Band(string key) => main.Contains(key) ? 0 : status[key] is "paused" or "refunded" or "closed" ? 2 : 1;
 
-        var positions = new Dictionary<string, Position>(StringComparer.Ordinal);
+        var rows = new Dictionary<string, int>(StringComparer.Ordinal);
         var usedRows = new Dictionary<int, HashSet<int>>();
         foreach (var key in keys.OrderBy(Band).ThenBy(k => column[k]).ThenBy(k => order[k]))
         {
             var col = column[key];
-            var used = usedRows.TryGetValue(col, out var rows) ? rows : usedRows[col] = [];
+            var used = usedRows.TryGetValue(col, out var taken) ? taken : usedRows[col] = [];
             var row = Band(key) == 2 ? Math.Max(2, used.Count == 0 ? 2 : used.Max() + 1) : Band(key);
             while (used.Contains(row))
             {
@@ -93,10 +128,26 @@ public static class LayeredLayout
             }
 
             used.Add(row);
-            positions[key] = new Position(Margin + col * (NodeWidth + ColumnGap), TopMargin + row * (NodeHeight + RowGap));
+            rows[key] = row;
         }
 
-        return positions;
+        // The gap after a column is as wide as the widest label of an action from it to the next column (in either
+        // language), so such a label sits between the stages, never under one.
+        var columns = column.Values.Max() + 1;
+        var gap = Enumerable.Repeat(MinColumnGap, columns).ToArray();
+        foreach (var edge in graph.Edges.Where(e => column.ContainsKey(e.From) && column.ContainsKey(e.To) && column[e.To] == column[e.From] + 1))
+        {
+            var label = Math.Max(Label(edge, "zh-CN").Width, Label(edge, "en").Width);
+            gap[column[edge.From]] = Math.Max(gap[column[edge.From]], Math.Ceiling(label + 28));
+        }
+
+        var left = new double[columns];
+        for (var c = 1; c < columns; c++)
+        {
+            left[c] = left[c - 1] + NodeWidth + gap[c - 1];
+        }
+
+        return keys.ToDictionary(k => k, k => new Position(Margin + left[column[k]], TopMargin + rows[k] * (NodeHeight + RowGap)), StringComparer.Ordinal);
     }
 
     /// <summary>Edges of a depth-first walk that do not close a cycle.</summary>

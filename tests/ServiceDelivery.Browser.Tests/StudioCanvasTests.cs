@@ -1,0 +1,172 @@
+using Microsoft.Playwright;
+using ServiceDelivery.Testing;
+
+namespace ServiceDelivery.Browser.Tests;
+
+/// <summary>
+/// The canvas as a designer reads it, measured in the browser (the drawn text, not the server's estimate): names inside
+/// their stages, labels clear of stages and of each other, type large enough to read, in Chinese and in English, for
+/// the shipped process and a 30-stage one; edits that leave the designer's map alone; problems marked on the canvas.
+/// </summary>
+public sealed class StudioCanvasTests(HostProcess host, Browser browser) : IClassFixture<HostProcess>, IClassFixture<Browser>
+{
+    private static ILocator Stage(IPage page, string key) => page.Locator($"[data-testid=stage][data-stage={key}]:visible");
+
+    // What the browser drew, in canvas units: every overlap, every name running out of its stage, and the smallest type.
+    private const string Measure = """
+        svg => {
+            const scale = svg.getScreenCTM().a;
+            const inter = (a, b) => a.x < b.x + b.width - 1 && b.x < a.x + a.width - 1 && a.y < b.y + b.height - 1 && b.y < a.y + a.height - 1;
+            const stages = [...svg.querySelectorAll('[data-testid=stage]')].map(g => ({ key: g.dataset.stage, box: g.querySelector('rect.node').getBBox(), name: g.querySelector('.node-name').getBBox() }));
+            const labels = [...svg.querySelectorAll('[data-testid=edge]')].map(g => ({ key: g.dataset.action + ' from ' + g.dataset.from, box: g.querySelector('[data-testid=edge-label]').getBBox() }));
+            const faults = [];
+            for (const s of stages) {
+                const n = s.name, b = s.box;
+                if (n.x < b.x + 2 || n.x + n.width > b.x + b.width - 2 || n.y < b.y || n.y + n.height > b.y + b.height) faults.push('the name of ' + s.key + ' runs out of its stage');
+            }
+            labels.forEach((l, i) => {
+                for (const s of stages) if (inter(l.box, s.box)) faults.push('the label of ' + l.key + ' covers the stage ' + s.key);
+                labels.slice(i + 1).forEach(o => { if (inter(l.box, o.box)) faults.push('the label of ' + l.key + ' covers the label of ' + o.key); });
+            });
+            const sizes = [...svg.querySelectorAll('text, tspan')].filter(t => t.textContent.trim().length > 0).map(t => parseFloat(getComputedStyle(t).fontSize) * scale);
+            return { faults, smallest: Math.min(...sizes), stages: stages.length };
+        }
+        """;
+
+    private sealed class Drawing
+    {
+        public string[] Faults { get; set; } = [];
+
+        public double Smallest { get; set; }
+
+        public int Stages { get; set; }
+    }
+
+    public static TheoryData<string, string> Processes => new()
+    {
+        { "shipped", "zh" },
+        { "shipped", "en" },
+        { "large", "zh" },
+        { "large", "en" },
+    };
+
+    [Theory]
+    [MemberData(nameof(Processes))]
+    public async Task The_canvas_opens_at_full_size_with_every_name_and_label_readable_and_clear_of_the_others(string which, string language)
+    {
+        var key = $"canvas-{which}-{language}";
+        await host.PublishAsync(key, 1, which == "shipped" ? HostProcess.ShippedAs(key) : LargeProcess.Json(30).Replace("\"large-process\"", $"\"{key}\"", StringComparison.Ordinal));
+        var page = await browser.SignedInAsync(host, "designer");
+        await page.SetViewportSizeAsync(1440, 900);
+        await Browser.OpenDefinitionAsync(page, host, key);
+        if (language == "en")
+        {
+            await page.GetByTestId("lang-en").ClickAsync();
+            await page.Locator("html[lang=en]").WaitForAsync();
+            await page.Locator("[data-interactive=true]").WaitForAsync();
+        }
+
+        var canvas = page.Locator("[data-testid=canvas]:visible");
+        var drawing = await canvas.EvaluateAsync<Drawing>(Measure);
+
+        drawing.Stages.Should().Be(which == "shipped" ? 9 : 30);
+        drawing.Faults.Should().BeEmpty();
+        drawing.Smallest.Should().BeGreaterThanOrEqualTo(11, "the canvas opens at 100 %: no text under 11 px");
+        (await page.Locator("[data-testid=canvas-zoom]:visible").InnerTextAsync()).Should().Be("100 %");
+        var scroller = (await page.Locator(".canvas-scroll:visible").BoundingBoxAsync())!;
+        scroller.Height.Should().BeGreaterThan(900 - 330, "the canvas takes the window's height");
+        await Browser.ScreenshotAsync(page, $"studio-canvas-{which}-{language}");
+
+        // "Fit" shrinks a large process only as far as it stays readable; the rest scrolls.
+        await page.Locator("[data-testid=fit]:visible").ClickAsync();
+        await Assertions.Expect(page.Locator("[data-testid=canvas-zoom]:visible")).Not.ToHaveTextAsync("100 %");
+        (await canvas.EvaluateAsync<Drawing>(Measure)).Smallest.Should().BeGreaterThanOrEqualTo(9.9, "fitted, no text under 10 px");
+    }
+
+    [Fact]
+    public async Task Adding_a_stage_and_an_action_moves_nothing_already_drawn_problems_are_marked_on_the_canvas_and_empty_canvas_deselects()
+    {
+        const string key = "canvas-stable";
+        await host.PublishAsync(key, 1, HostProcess.ShippedAs(key));
+        var page = await browser.SignedInAsync(host, "designer");
+        await Browser.OpenDefinitionAsync(page, host, key);
+        await page.GetByTestId("new-draft").ClickAsync();
+        await page.GetByTestId("undo").WaitForAsync();
+        var before = await Corners(page);
+
+        // A review step in front of the provider's confirmation: the automatic layout would shift every later column.
+        await page.GetByTestId("add-stage-form").Locator("summary").ClickAsync();
+        await page.GetByTestId("new-stage-key").FillAsync("reviewing");
+        await page.GetByTestId("new-stage-name").FillAsync("待复核");
+        await page.GetByTestId("new-stage-add").ClickAsync();
+        await Stage(page, "reviewing").WaitForAsync();
+        var scroller = (await page.Locator(".canvas-scroll:visible").BoundingBoxAsync())!;
+        var added = (await Stage(page, "reviewing").Locator("rect").BoundingBoxAsync())!;
+        (added.X + added.Width <= scroller.X + scroller.Width && added.Y + added.Height <= scroller.Y + scroller.Height).Should().BeTrue("a new stage appears in sight");
+        await Stage(page, "requirement_pending").ClickAsync();
+        await page.GetByTestId("inspector-title").GetByText("需求待提交").WaitForAsync();
+        await page.GetByTestId("connect-form").Locator("summary").ClickAsync();
+        await page.GetByTestId("connect-to").SelectOptionAsync("reviewing");
+        await page.GetByTestId("connect-key").FillAsync("send_to_review");
+        await page.GetByTestId("connect-name").FillAsync("送复核");
+        await page.GetByTestId("connect-form").GetByLabel("买家").CheckAsync();
+        await page.GetByTestId("connect-add").ClickAsync();
+        await page.Locator("[data-testid=edge][data-action=send_to_review]:visible").WaitForAsync();
+
+        // 待复核 leads nowhere: its problem is on the stage itself, and the count stays in sight.
+        var badge = page.Locator("[data-testid=problem-badge][data-problem-stage=reviewing]:visible");
+        await badge.WaitForAsync();
+        (await badge.Locator("text").TextContentAsync()).Should().NotBe("0");
+        (await page.GetByTestId("problem-count").InnerTextAsync()).Should().MatchRegex(@"^\d+ 个问题$");
+        await Browser.ScreenshotAsync(page, "studio-canvas-problem-on-stage");
+
+        // The way on, into the provider's confirmation: now every later column would shift right.
+        await Stage(page, "reviewing").ClickAsync();
+        await page.GetByTestId("inspector-title").GetByText("待复核").WaitForAsync();
+        await page.GetByTestId("connect-form").Locator("summary").ClickAsync();
+        await page.GetByTestId("connect-to").SelectOptionAsync("requirement_confirming");
+        await page.GetByTestId("connect-key").FillAsync("review_passed");
+        await page.GetByTestId("connect-name").FillAsync("复核通过");
+        await page.GetByTestId("connect-form").GetByLabel("平台").CheckAsync();
+        await page.GetByTestId("connect-add").ClickAsync();
+        await page.Locator("[data-testid=edge][data-action=review_passed]:visible").WaitForAsync();
+
+        var after = await Corners(page);
+        foreach (var (stage, corner) in before)
+        {
+            after[stage].Should().Be(corner, $"{stage} stays where the designer saw it");
+        }
+
+        // Selected is the app's colour, not the red of a problem.
+        await Stage(page, "reviewing").ClickAsync();
+        await page.GetByTestId("inspector-title").GetByText("待复核").WaitForAsync();
+        (await Stage(page, "reviewing").Locator("rect.node").EvaluateAsync<string>("r => getComputedStyle(r).stroke")).Should().Be("rgb(89, 74, 226)");
+        await Browser.ScreenshotAsync(page, "studio-canvas-added-without-moving");
+
+        // Empty canvas deselects.
+        var empty = await page.Locator(".canvas-scroll:visible").EvaluateAsync<double[]>("""
+            scroller => {
+                const r = scroller.getBoundingClientRect();
+                for (let y = r.top + 20; y < Math.min(r.bottom, innerHeight) - 20; y += 20)
+                    for (let x = r.right - 40; x > r.left; x -= 40) {
+                        const hit = document.elementFromPoint(x, y);
+                        if (hit === scroller || hit?.tagName === 'svg') return [x, y];
+                    }
+                return null;
+            }
+            """);
+        await page.Mouse.ClickAsync((float)empty[0], (float)empty[1]);
+        await Assertions.Expect(page.GetByTestId("inspector-title")).ToHaveCountAsync(0);
+
+        // Only "auto layout" rearranges everything.
+        await page.GetByTestId("auto-layout").ClickAsync();
+        await page.WaitForFunctionAsync("() => document.querySelector('[data-testid=stage][data-stage=requirement_confirming] rect').getAttribute('x') !== '" + before["requirement_confirming"].X + "'");
+    }
+
+    private static async Task<Dictionary<string, (string X, string Y)>> Corners(IPage page)
+    {
+        var corners = await page.Locator("[data-testid=canvas]:visible").EvaluateAsync<string[][]>(
+            "svg => [...svg.querySelectorAll('[data-testid=stage]')].map(g => [g.dataset.stage, g.querySelector('rect').getAttribute('x'), g.querySelector('rect').getAttribute('y')])");
+        return corners.ToDictionary(c => c[0], c => (c[1], c[2]));
+    }
+}
