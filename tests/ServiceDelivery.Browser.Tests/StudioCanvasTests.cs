@@ -69,6 +69,14 @@ public sealed class StudioCanvasTests(HostProcess host, Browser browser) : IClas
         var canvas = page.Locator("[data-testid=canvas]:visible");
         var drawing = await canvas.EvaluateAsync<Drawing>(Measure);
 
+        // The tab says where one is, with the service's icon.
+        (await page.TitleAsync()).Should().EndWith(language == "en" ? " · Studio" : " · 流程设计室");
+        var icon = await page.Locator("link[rel=icon]").GetAttributeAsync("href");
+        var served = await page.APIRequest.GetAsync(host.BaseUrl + "/" + icon);
+        served.Status.Should().Be(200);
+        served.Headers["content-type"].Should().StartWith("image/svg+xml");
+        (await page.APIRequest.GetAsync(host.BaseUrl + "/favicon.ico")).Url.Should().EndWith(icon!, "what asks for /favicon.ico is sent to the same icon");
+
         drawing.Stages.Should().Be(which == "shipped" ? 9 : 30);
         drawing.Faults.Should().BeEmpty();
         drawing.Smallest.Should().BeGreaterThanOrEqualTo(11, "the canvas opens at 100 %: no text under 11 px");

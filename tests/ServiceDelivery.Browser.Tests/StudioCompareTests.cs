@@ -33,8 +33,9 @@ public sealed class StudioCompareTests(HostProcess host, Browser browser) : ICla
         var changes = (await page.GetByTestId("change").AllTextContentsAsync()).Select(c => string.Join(' ', c.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries))).ToList();
         changes.Should().Contain(c => c.StartsWith("新增 阶段 待复核", StringComparison.Ordinal));
         changes.Should().Contain(c => c.StartsWith("新增 动作 送复核", StringComparison.Ordinal));
-        changes.Should().Contain(c => c.StartsWith("修改 时限 待验收", StringComparison.Ordinal) && c.Contains("after: 15 天 → 10 天", StringComparison.Ordinal));
-        changes.Should().Contain(c => c.StartsWith("修改 阶段 实施中", StringComparison.Ordinal), "implementing offers a new action");
+        changes.Should().Contain(c => c.StartsWith("修改 时限 待验收", StringComparison.Ordinal) && c.Contains("期限：15 天 → 10 天", StringComparison.Ordinal));
+        changes.Should().Contain(c => c.StartsWith("修改 阶段 实施中", StringComparison.Ordinal) && c.Contains("可执行的动作：更新进度、提交验收 → 更新进度、提交验收、送复核", StringComparison.Ordinal),
+            "implementing offers a new action, named in words, not as a JSON array");
 
         var compare = page.GetByTestId("compare").Locator("..");
         (await compare.Locator("[data-stage=reviewing]").GetAttributeAsync("class")).Should().Contain("diff-added");
@@ -50,6 +51,12 @@ public sealed class StudioCompareTests(HostProcess host, Browser browser) : ICla
         await page.GetByTestId("compare-from").SelectOptionAsync("2");
         await page.GetByTestId("compare-to").SelectOptionAsync("1");
         await page.GetByTestId("change").GetByText("删除").First.WaitForAsync();
+
+        // A new draft: the comparison opens on the newest version against it.
+        await page.GetByTestId("new-draft").ClickAsync();
+        await page.GetByTestId("undo").WaitForAsync();
+        await Assertions.Expect(page.GetByTestId("compare-to")).ToHaveValueAsync("draft");
+        (await page.GetByTestId("compare-from").InputValueAsync()).Should().Be("2");
 
         // A delivery started now runs on v2.
         var id = await host.StartDeliveryAsync(Key, "ORD-STUDIO-V2");

@@ -156,6 +156,9 @@ public static class WebPages
         app.UseStaticFiles();
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
 
+        // Pages name their icon; what asks for the conventional address (the jobs dashboard, a bookmark) gets the same one.
+        app.MapGet("/favicon.ico", () => Results.Redirect("/_content/ServiceDelivery.Web/favicon.svg", permanent: true)).AllowAnonymous().ExcludeFromDescription();
+
         // Operators land on their console, buyers and providers on the delivery centre, designers on the Studio.
         app.MapGet("/", (HttpContext http) => Results.Redirect(
             http.User.IsInRole("platform") ? "/console"
