@@ -171,6 +171,65 @@ public sealed class StudioCanvasTests(HostProcess host, Browser browser) : IClas
         await page.WaitForFunctionAsync("() => document.querySelector('[data-testid=stage][data-stage=requirement_confirming] rect').getAttribute('x') !== '" + before["requirement_confirming"].X + "'");
     }
 
+    [Fact]
+    public async Task The_palette_adds_stages_actions_and_timers_and_the_inspector_adds_and_deletes_timers_reminders_guards_and_mails_but_never_in_a_published_version()
+    {
+        const string key = "canvas-palette";
+        await host.PublishAsync(key, 1, HostProcess.ShippedAs(key));
+        var page = await browser.SignedInAsync(host, "designer");
+        await Browser.OpenDefinitionAsync(page, host, key);
+
+        // A published version is read-only: nothing on it offers to delete.
+        await Stage(page, "accepting").ClickAsync();
+        await page.GetByTestId("inspector-title").GetByText("待验收").WaitForAsync();
+        (await page.GetByTestId("remove-offered").CountAsync()).Should().Be(0);
+        (await page.GetByTestId("delete-timer").CountAsync()).Should().Be(0);
+        (await page.GetByTestId("add-timer").CountAsync()).Should().Be(0);
+
+        await page.GetByTestId("new-draft").ClickAsync();
+        await page.GetByTestId("undo").WaitForAsync();
+
+        // Palette: a stage, named for renaming and selected; then an action of it, selected too.
+        await page.GetByTestId("palette-stage").ClickAsync();
+        await Stage(page, "stage").WaitForAsync();
+        await page.GetByTestId("inspector-title").GetByText("新阶段").WaitForAsync();
+        await page.GetByTestId("palette-action").ClickAsync();
+        await page.Locator("[data-testid=edge][data-action=action][data-from=stage]:visible").WaitForAsync();
+        await page.GetByTestId("inspector-title").GetByText("新动作").WaitForAsync();
+
+        // Timers and reminders without the JSON box.
+        await Stage(page, "accepting").ClickAsync();
+        await page.GetByTestId("inspector-title").GetByText("待验收").WaitForAsync();
+        await page.GetByTestId("add-timer").ClickAsync();
+        await page.Locator("[data-testid=timer][data-timer=timer]").WaitForAsync();
+        (await page.Locator("[data-timer=timer] [data-testid=timer-after]").InputValueAsync()).Should().Be("P3D");
+        await page.GetByTestId("add-reminder").ClickAsync();
+        await page.Locator("[data-testid=timer][data-timer=reminder]").WaitForAsync();
+        await page.Locator("[data-timer=timer] [data-testid=delete-timer]").ClickAsync();
+        await page.Locator("[data-testid=timer][data-timer=timer]").WaitForAsync(new() { State = WaitForSelectorState.Detached });
+        (await page.Locator("[data-testid=timer]").CountAsync()).Should().Be(4, "auto_accept, its two reminders and the new reminder stay");
+        (await page.Locator("[data-timer=auto_accept] .inspector-hint").EvaluateAsync<string>("e => getComputedStyle(e).color")).Should().NotBe("rgb(191, 54, 12)", "a hint is not an error");
+
+        // Guards and mails of an action, ticked and picked.
+        await Stage(page, "requirement_confirming").ClickAsync();
+        await page.GetByTestId("inspector-title").GetByText("需求待确认").WaitForAsync();
+        await page.GetByTestId("offered-action").GetByText("申请退款").ClickAsync();
+        await page.GetByTestId("inspector-title").GetByText("申请退款").WaitForAsync();
+        var rules = await page.GetByTestId("notify-rule").CountAsync();
+        await page.GetByTestId("notify-form").Locator("summary").ClickAsync();
+        await page.GetByTestId("notify-form").GetByLabel("服务商").CheckAsync();
+        await page.GetByTestId("notify-template").SelectOptionAsync("refund_requested");
+        await page.GetByTestId("notify-add").ClickAsync();
+        await Assertions.Expect(page.GetByTestId("notify-rule")).ToHaveCountAsync(rules + 1);
+        await page.GetByTestId("delete-notify").Last.ClickAsync();
+        await Assertions.Expect(page.GetByTestId("notify-rule")).ToHaveCountAsync(rules);
+        var guard = page.Locator("[data-guard=invoice_none_or_returned]");
+        var was = await guard.IsCheckedAsync();
+        await guard.ClickAsync();
+        await Assertions.Expect(guard).ToBeCheckedAsync(new() { Checked = !was });
+        await Browser.ScreenshotAsync(page, "studio-canvas-palette-and-inspector");
+    }
+
     private static async Task<Dictionary<string, (string X, string Y)>> Corners(IPage page)
     {
         var corners = await page.Locator("[data-testid=canvas]:visible").EvaluateAsync<string[][]>(

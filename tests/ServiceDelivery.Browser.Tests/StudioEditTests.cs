@@ -55,25 +55,35 @@ public sealed class StudioEditTests(HostProcess host, Browser browser) : IClassF
         (await Stage(page, "reviewing").GetAttributeAsync("class")).Should().Contain("selected");
         await Browser.ScreenshotAsync(page, "studio-2-dead-end");
 
-        // The way out is dragged on the canvas, from 待复核's handle to 待验收: the form opens aimed at it.
-        // 待验收 may be out of sight: the canvas scrolls while the line is held at its edge.
+        // The way out is dragged on the canvas, from 待复核's handle to 待验收: the action is drawn at once, named after
+        // where it goes, and selected for the designer to name it. 待验收 may be out of sight: the canvas scrolls while
+        // the line is held at its edge.
         await Browser.DragOnCanvasAsync(page, Stage(page, "reviewing").GetByTestId("connect-handle"), Stage(page, "accepting").Locator("rect"));
-        await page.GetByTestId("inspector-title").GetByText("待复核").WaitForAsync();
-        await page.WaitForFunctionAsync("() => document.querySelector('[data-testid=connect-to]')?.value === 'accepting'");
-        await page.GetByTestId("connect-key").FillAsync("finish_review");
-        await page.GetByTestId("connect-name").FillAsync("复核完成");
-        await page.GetByTestId("connect-form").GetByLabel("平台").CheckAsync();
-        await page.GetByTestId("connect-add").ClickAsync();
-        await Edge(page, "finish_review").WaitForAsync();
+        await Edge(page, "reviewing_to_accepting").WaitForAsync();
+        await page.GetByTestId("inspector-title").GetByText("到待验收").WaitForAsync();
         await page.GetByTestId("no-problems").WaitForAsync();
+        await page.GetByTestId("action-key").FillAsync("finish_review");
+        await page.GetByTestId("action-key").PressAsync("Tab");
+        await Edge(page, "finish_review").WaitForAsync();
+        await page.GetByTestId("action-name-zh").FillAsync("复核完成");
+        await page.GetByTestId("action-name-zh").PressAsync("Tab");
+        await Edge(page, "finish_review").Locator("[data-testid=edge-label]").GetByText("复核完成").WaitForAsync();
 
-        // Ctrl+Z outside a text field undoes the last edit; the redo button brings it back.
+        // Ctrl+Z outside a text field undoes one edit at a time (the name, the key, the action); redo brings them back.
         await page.Locator("h5").ClickAsync();
         await page.Keyboard.PressAsync("Control+z");
-        await Edge(page, "finish_review").WaitForAsync(new() { State = WaitForSelectorState.Detached });
+        await Edge(page, "finish_review").Locator("[data-testid=edge-label]").GetByText("到待验收").WaitForAsync();
+        await page.Keyboard.PressAsync("Control+z");
+        await Edge(page, "reviewing_to_accepting").WaitForAsync();
+        await page.Keyboard.PressAsync("Control+z");
+        await Edge(page, "reviewing_to_accepting").WaitForAsync(new() { State = WaitForSelectorState.Detached });
         await deadEnd.WaitForAsync();
         await page.GetByTestId("redo").ClickAsync();
+        await Edge(page, "reviewing_to_accepting").WaitForAsync();
+        await page.GetByTestId("redo").ClickAsync();
         await Edge(page, "finish_review").WaitForAsync();
+        await page.GetByTestId("redo").ClickAsync();
+        await Edge(page, "finish_review").Locator("[data-testid=edge-label]").GetByText("复核完成").WaitForAsync();
         await page.GetByTestId("no-problems").WaitForAsync();
         await Browser.ScreenshotAsync(page, "studio-2-connected");
     }

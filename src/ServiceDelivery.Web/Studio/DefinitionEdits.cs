@@ -31,6 +31,112 @@ public static partial class DefinitionEdits
 
     public static bool IsKey(string? key) => key is not null && KeyPattern().IsMatch(key);
 
+    /// <summary>The first key <c>{prefix}</c>, <c>{prefix}_2</c>, … not yet used in <paramref name="list"/> (stages, actions, or a stage's timers as <c>timers:{stage}</c>).</summary>
+    public static string FreeKey(string json, string list, string prefix)
+    {
+        var root = Parse(json);
+        var items = list.StartsWith("timers:", StringComparison.Ordinal)
+            ? Keyed(root?["stages"], list["timers:".Length..])?["timers"]
+            : root?[list];
+        var used = (items as JsonArray ?? []).OfType<JsonObject>().Select(i => Text(i["key"])).ToHashSet(StringComparer.Ordinal);
+        var stem = prefix.Length > 58 ? prefix[..58] : prefix;
+        return Enumerable.Range(1, 1000).Select(n => n == 1 ? stem : $"{stem}_{n}").First(k => !used.Contains(k));
+    }
+
+    /// <summary>
+    /// An action drawn from one stage to another at once, as a drag ends: a free key, "到 待验收" / "To Awaiting
+    /// acceptance" as its name, performed by the roles the stage assigns (the platform when it assigns none). The
+    /// designer renames it in the inspector, where it is selected.
+    /// </summary>
+    public static (EditResult Result, string Key) DrawAction(string json, string from, string to)
+    {
+        var root = Parse(json);
+        var target = Keyed(root?["stages"], to);
+        var source = Keyed(root?["stages"], from);
+        var key = FreeKey(json, "actions", IsKey($"{from}_to_{to}") ? $"{from}_to_{to}" : "action");
+        var zh = Text(target?["name"]?["zh-CN"]) ?? to;
+        var en = Text(target?["name"]?["en"]) ?? zh;
+        var roles = (source?["assignees"] as JsonArray ?? []).Select(Text).OfType<string>().ToList();
+        return (Connect(json, from, key, to, $"到{zh}", $"To {en}", roles.Count > 0 ? roles : ["platform"]), key);
+    }
+
+    /// <summary>A timer on a stage: after three days it performs the stage's first action (the designer sets both).</summary>
+    public static (EditResult Result, string Key) AddTimer(string json, string stageKey)
+    {
+        var key = FreeKey(json, "timers:" + stageKey, "timer");
+        return (Edit(json, root =>
+        {
+            if (Keyed(root["stages"], stageKey) is not { } stage)
+            {
+                return Refuse("edit.noStage", stageKey);
+            }
+
+            var timer = new JsonObject { ["key"] = key, ["after"] = "P3D" };
+            if (ListOf(stage, "actions").Select(Text).OfType<string>().FirstOrDefault() is { } first)
+            {
+                timer["perform"] = first;
+            }
+
+            ListOf(stage, "timers").Add(timer);
+            return null;
+        }), key);
+    }
+
+    /// <summary>A reminder one day before the stage's first timer, mailed to the stage's assignees (the buyer when none).</summary>
+    public static (EditResult Result, string Key) AddReminder(string json, string stageKey)
+    {
+        var key = FreeKey(json, "timers:" + stageKey, "reminder");
+        return (Edit(json, root =>
+        {
+            if (Keyed(root["stages"], stageKey) is not { } stage)
+            {
+                return Refuse("edit.noStage", stageKey);
+            }
+
+            if (ListOf(stage, "timers").OfType<JsonObject>().FirstOrDefault(t => t["after"] is not null) is not { } timer)
+            {
+                return Refuse("edit.noTimer", stageKey);
+            }
+
+            var to = (stage["assignees"] as JsonArray ?? []).Select(Text).OfType<string>().ToList();
+            ListOf(stage, "timers").Add(new JsonObject
+            {
+                ["key"] = key,
+                ["remind"] = Text(timer["key"]),
+                ["before"] = "P1D",
+                ["notify"] = new JsonArray(new JsonObject
+                {
+                    ["to"] = new JsonArray([.. (to.Count > 0 ? to : ["buyer"]).Select(r => (JsonNode)JsonValue.Create(r))]),
+                    ["template"] = "acceptance_reminder",
+                }),
+            });
+            return null;
+        }), key);
+    }
+
+    /// <summary>Deletes a stage's timer, and the reminders of it with it (they would remind of nothing).</summary>
+    public static EditResult DeleteTimer(string json, string stageKey, string timerKey) =>
+        Edit(json, root =>
+        {
+            if (Keyed(root["stages"], stageKey) is not { } stage || Keyed(stage["timers"], timerKey) is null)
+            {
+                return Refuse("edit.noElement", timerKey);
+            }
+
+            var timers = ListOf(stage, "timers");
+            foreach (var gone in timers.OfType<JsonObject>().Where(t => Text(t["key"]) == timerKey || Text(t["remind"]) == timerKey).ToList())
+            {
+                timers.Remove(gone);
+            }
+
+            if (timers.Count == 0)
+            {
+                stage.Remove("timers");
+            }
+
+            return null;
+        });
+
     /// <summary>A new stage with a zh-CN name (and en when given), offering no action yet.</summary>
     public static EditResult AddStage(string json, string key, string nameZh, string? nameEn, string status = "active") =>
         Edit(json, root =>

@@ -112,5 +112,3 @@ public sealed class ProcessGraph
 /// <summary>What the designer selected: a stage, or an action (with the stage whose edge was clicked).</summary>
 public sealed record Selection(string? Stage, string? Action);
 
-/// <summary>The designer dragged from <paramref name="From"/> to <paramref name="To"/> (numbered: the same pair twice is two requests).</summary>
-public sealed record ConnectRequest(string From, string To, int Number);
