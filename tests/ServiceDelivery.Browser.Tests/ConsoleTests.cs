@@ -100,6 +100,15 @@ public sealed class ConsoleTests(ConsoleHost host, Browser browser) : IClassFixt
         var lines = (await csv.TextAsync()).TrimStart('\uFEFF').Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         lines[0].Should().StartWith("订单号,");
         lines.Skip(1).Select(l => l.Split(',')[0]).Should().Equal(listed, "the export has the rows of the list");
+
+        // Times as the console shows them (China time, named in the title), the revision not called a version.
+        var header = lines[0].Split(',');
+        header.Should().Contain("修订号").And.NotContain("版本");
+        var createdColumn = Array.IndexOf(header, "创建时间（北京时间 UTC+8）");
+        createdColumn.Should().BePositive();
+        await using var db = TestDatabase.Context(host.ConnectionString);
+        var first = await db.Deliveries.AsNoTracking().SingleAsync(d => d.OrderId == listed[0]);
+        lines[1].Split(',')[createdColumn].Should().Be(first.CreatedAt.ToOffset(TimeSpan.FromHours(8)).ToString("yyyy-MM-dd HH:mm:ss", System.Globalization.CultureInfo.InvariantCulture));
     }
 
     [Fact]
@@ -178,6 +187,58 @@ public sealed class ConsoleTests(ConsoleHost host, Browser browser) : IClassFixt
     }
 
     [Fact]
+    public async Task A_refund_review_shows_the_buyers_reason_in_words_the_amount_and_the_invoice_next_to_its_buttons_and_the_queue_lists_them()
+    {
+        var order = Order("RVW");
+        var id = await host.StartDeliveryAsync(Key, order, "submit_requirement", "request_refund"); // reason no_longer_needed, "项目取消"
+        var page = await ConsoleAsync($"/console/deliveries/{id}");
+        var facts = page.GetByTestId("decision-facts");
+        await facts.WaitForAsync();
+
+        (await page.GetByTestId("decision-reasonCode").InnerTextAsync()).Should().StartWith("不再需要该服务", "the definition's label, the code only in small grey after it");
+        (await page.GetByTestId("decision-description").InnerTextAsync()).Should().Be("项目取消");
+        (await page.GetByTestId("decision-amount").InnerTextAsync()).Should().Be("1200.00 CNY");
+        (await page.GetByTestId("decision-invoice").InnerTextAsync()).Should().Be("未开票");
+        (await page.GetByTestId("invoice").InnerTextAsync()).Should().Be("未开票");
+        (await page.GetByTestId("decision-requested").InnerTextAsync()).Should().Contain("张三");
+        // The facts stand next to the buttons they decide: in the same card, right above them.
+        var card = (await page.GetByTestId("countdown-card").BoundingBoxAsync())!;
+        var box = (await facts.BoundingBoxAsync())!;
+        var approve = (await page.GetByTestId("perform-approve_refund").BoundingBoxAsync())!;
+        box.X.Should().BeGreaterThanOrEqualTo(card.X);
+        (box.Y + box.Height).Should().BeLessThanOrEqualTo(approve.Y);
+        (approve.Y - (box.Y + box.Height)).Should().BeLessThan(300, "the amount and the reason are in view with the button");
+
+        // The log says the reason in words too; the revision is not called a version.
+        (await page.Locator("[data-testid=log-value][data-key=reasonCode]").InnerTextAsync()).Should().Contain("不再需要该服务").And.NotContain("no_longer_needed");
+        (await page.GetByTestId("revision").InnerTextAsync()).Should().StartWith("修订号");
+        (await page.GetByTestId("definition-ref").InnerTextAsync()).Should().Contain("第 1 版");
+        await Browser.ScreenshotAsync(page, "console-10-refund-review");
+
+        // Tasks name who they wait for.
+        await Browser.OpenTabAsync(page, "任务 (1)", page.GetByTestId("tasks"));
+        var assignees = await page.GetByTestId("assignee").AllInnerTextsAsync();
+        assignees.Should().Contain(a => a.StartsWith("张三", StringComparison.Ordinal)).And.Contain(a => a.StartsWith("平台（任一运营人员）", StringComparison.Ordinal));
+        await Browser.ScreenshotAsync(page, "console-10-tasks");
+
+        // An invoice requested meanwhile: the page says it blocks the approval, in words.
+        await host.SetInvoiceAsync(id, "requested");
+        await page.GotoAsync(host.BaseUrl + $"/console/deliveries/{id}");
+        await page.GetByTestId("decision-invoice").GetByText("已申请开票").WaitForAsync();
+        (await page.GetByTestId("blocked-approve_refund").InnerTextAsync()).Should().Contain("已申请开票");
+        await host.SetInvoiceAsync(id, "none");
+
+        var queue = await ConsoleAsync("/console/queues?tab=refunds");
+        var row = queue.Locator($"[data-testid=refund-review][data-delivery='{id}']");
+        await row.WaitForAsync();
+        (await row.GetByTestId("review-buyer").InnerTextAsync()).Should().Be("张三");
+        (await row.GetByTestId("review-amount").InnerTextAsync()).Should().Be("1200.00 CNY");
+        var reason = await row.GetByTestId("review-reason").InnerTextAsync();
+        reason.Should().StartWith("不再需要该服务").And.Contain("项目取消").And.NotContain("no_longer_needed");
+        await Browser.ScreenshotAsync(queue, "console-10-refund-queue");
+    }
+
+    [Fact]
     public async Task A_mail_that_failed_while_smtp_was_down_is_listed_and_sent_once_by_retry()
     {
         await host.Smtp.StopAsync();
@@ -205,6 +266,10 @@ public sealed class ConsoleTests(ConsoleHost host, Browser browser) : IClassFixt
             await page.Locator($"[data-testid=notification][data-id='{mail}'][data-status=failed]").WaitForAsync();
         }
 
+        // Each failed mail names its order and links to its delivery.
+        var link = page.Locator($"[data-testid=notification][data-id='{failed[0]}'] [data-testid=notification-delivery]");
+        (await link.InnerTextAsync()).Should().Be(order);
+        (await link.GetAttributeAsync("href")).Should().Be($"/console/deliveries/{id}");
         await Browser.ScreenshotAsync(page, "console-5-failed");
         host.Smtp.Resume();
         foreach (var mail in failed)

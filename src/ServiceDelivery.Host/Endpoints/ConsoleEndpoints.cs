@@ -85,7 +85,11 @@ public static class ConsoleEndpoints
         }
     }
 
-    private static string Time(DateTimeOffset at) => at.ToString("yyyy-MM-dd'T'HH:mm:ssK", CultureInfo.InvariantCulture);
+    /// <summary>
+    /// A time as the console shows it (China time; the column's title names the zone). Without an offset in the cell a
+    /// spreadsheet reads it as a date and time, not as text.
+    /// </summary>
+    internal static string Time(DateTimeOffset at) => at.ToOffset(UiText.ConsoleOffset).ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture);
 }
 
 /// <summary>
