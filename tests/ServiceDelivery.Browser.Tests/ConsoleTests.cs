@@ -369,6 +369,61 @@ public sealed class ConsoleTests(ConsoleHost host, Browser browser) : IClassFixt
         await Browser.ScreenshotAsync(platform, "console-7-jobs");
     }
 
+    [Fact]
+    public async Task The_jobs_dashboard_opens_in_a_new_tab_and_cannot_delete_the_services_sweeps_which_come_back_when_deleted_from_storage()
+    {
+        var page = await ConsoleAsync("/console");
+        await page.Locator("[data-testid=recurring-job][data-job=timers-sweep][data-present=true]").WaitForAsync();
+        await page.Locator("[data-testid=recurring-job][data-job=outbox-sweep][data-present=true]").WaitForAsync();
+        (await page.GetByTestId("recurring-note").InnerTextAsync()).Should().Contain("10 秒内重新注册");
+        await Browser.ScreenshotAsync(page, "console-11-recurring");
+
+        // The nav's arrow says "elsewhere": the dashboard opens in a new tab and the console stays.
+        var link = page.GetByTestId("jobs-link");
+        (await link.GetAttributeAsync("rel")).Should().Contain("noopener");
+        var opening = page.Context.WaitForPageAsync();
+        await link.ClickAsync();
+        var jobs = await opening;
+        await jobs.WaitForURLAsync(url => url.Contains("/console/jobs", StringComparison.Ordinal));
+        page.Url.Should().EndWith("/console");
+
+        // Hangfire shows times in the browser's zone (the context's is Asia/Shanghai): its footer has China's hour.
+        await jobs.Locator("#footer, .footer, footer").First.WaitForAsync();
+        var china = DateTimeOffset.UtcNow.ToOffset(TimeSpan.FromHours(8));
+        var footer = await jobs.Locator("#footer, .footer, footer").First.InnerTextAsync();
+        footer.Should().MatchRegex($"(^|\\D)({Hour12(china)}|{Hour12(china.AddMinutes(-2))}):\\d\\d");
+
+        // Deleting the timer sweep from the dashboard is refused, and it stays.
+        await jobs.GotoAsync(host.BaseUrl + "/console/jobs/recurring");
+        jobs.Dialog += async (_, dialog) => await dialog.AcceptAsync();
+        await jobs.Locator("input.js-jobs-list-checkbox[value='timers-sweep']").CheckAsync();
+        var refused = jobs.WaitForResponseAsync(r => r.Url.EndsWith("/console/jobs/recurring/remove", StringComparison.Ordinal));
+        await jobs.Locator("button.js-jobs-list-command[data-url$='/recurring/remove']").ClickAsync();
+        (await refused).Status.Should().Be(403);
+        await Browser.ScreenshotAsync(jobs, "console-11-jobs-recurring");
+        await using var db = TestDatabase.Context(host.ConnectionString);
+        (await RecurringAsync(db, "timers-sweep")).Should().BeTrue("the dashboard deleted nothing");
+
+        // Deleted from Hangfire's storage behind the service's back: the hosts register it again within seconds.
+        await db.Database.ExecuteSqlRawAsync("DELETE FROM hangfire.hash WHERE key = 'recurring-job:timers-sweep'; DELETE FROM hangfire.set WHERE key = 'recurring-jobs' AND value = 'timers-sweep'");
+        (await RecurringAsync(db, "timers-sweep")).Should().BeFalse();
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (!await RecurringAsync(db, "timers-sweep"))
+        {
+            DateTime.UtcNow.Should().BeBefore(deadline, "the check every 10 s registers the sweep again");
+            await Task.Delay(500);
+        }
+
+        await page.ReloadAsync();
+        await page.Locator("[data-testid=recurring-job][data-job=timers-sweep][data-present=true]").WaitForAsync();
+    }
+
+    private static string Hour12(DateTimeOffset at) => (at.Hour % 12 == 0 ? 12 : at.Hour % 12).ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+    private static async Task<bool> RecurringAsync(Persistence.ServiceDeliveryDbContext db, string id) =>
+        await db.Database.SqlQueryRaw<int>("SELECT count(*)::int AS \"Value\" FROM hangfire.set WHERE key = 'recurring-jobs' AND value = {0}", id).SingleAsync() == 1
+        && await db.Database.SqlQueryRaw<int>("SELECT count(*)::int AS \"Value\" FROM hangfire.hash WHERE key = {0}", "recurring-job:" + id).SingleAsync() > 0;
+
     /// <summary>Picks an option of a select and waits until the select shows it (a click during a render can be lost).</summary>
     /// <summary>The text of a field's input, whether the test id is on the input or on the field around it.</summary>
     private static Task<string> InputValueAsync(IPage page, string testId) =>

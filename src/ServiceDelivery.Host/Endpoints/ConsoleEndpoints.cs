@@ -7,6 +7,7 @@ using ServiceDelivery.Application.Common;
 using ServiceDelivery.Application.Definitions;
 using ServiceDelivery.Application.Deliveries;
 using ServiceDelivery.Host.Auth;
+using ServiceDelivery.Infrastructure.Jobs;
 using ServiceDelivery.Persistence;
 using ServiceDelivery.Web;
 
@@ -42,6 +43,17 @@ public static class ConsoleEndpoints
     public static void UseJobsDashboardRequestCheck(this IApplicationBuilder app) =>
         app.UseWhen(context => context.Request.Path.StartsWithSegments("/console/jobs"), dashboard => dashboard.Use(async (context, next) =>
         {
+            // The service depends on its recurring sweeps: the dashboard's "delete" is refused for them (Hangfire can
+            // only make the whole dashboard read-only). Were one deleted anyway, the hosts register it again.
+            if (HttpMethods.IsPost(context.Request.Method) && context.Request.Path.Equals("/console/jobs/recurring/remove", StringComparison.OrdinalIgnoreCase)
+                && context.Request.HasFormContentType
+                && (await context.Request.ReadFormAsync(context.RequestAborted))["jobs[]"].Any(id => id is not null && JobsBootstrapper.Required.ContainsKey(id)))
+            {
+                context.Response.StatusCode = StatusCodes.Status403Forbidden;
+                await context.Response.WriteAsync(UiText.T("console.jobsKept"), context.RequestAborted);
+                return;
+            }
+
             try
             {
                 await next();
