@@ -508,6 +508,7 @@ public static class UiText
         ["console.retry"] = ("重试", "Retry"),
         ["console.retrySelected"] = ("重试所选（{0}）", "Retry selected ({0})"),
         ["console.retried"] = ("已重新排队 {0} 条通知", "{0} notifications queued again"),
+        ["console.nextAttempt"] = ("{0} 再试", "next try {0}"),
         ["console.kind.email"] = ("邮件", "Email"),
         ["console.kind.webhook"] = ("Webhook", "Webhook"),
         ["mail.acceptance_reminder"] = ("验收提醒", "Acceptance reminder"),

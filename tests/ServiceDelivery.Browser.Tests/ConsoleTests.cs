@@ -245,20 +245,7 @@ public sealed class ConsoleTests(ConsoleHost host, Browser browser) : IClassFixt
         var order = Order("MAIL");
         var id = await host.StartDeliveryAsync(Key, order, "submit_requirement");
         await using var db = TestDatabase.Context(host.ConnectionString);
-        var deadline = DateTime.UtcNow.AddSeconds(60);
-        List<long> failed;
-        while (true)
-        {
-            failed = await db.Outbox.AsNoTracking().Where(o => o.DeliveryId == id && o.Kind == "email" && o.Status == "failed").Select(o => o.Id).ToListAsync();
-            var open = await db.Outbox.AsNoTracking().CountAsync(o => o.DeliveryId == id && o.Kind == "email" && o.Status != "failed");
-            if (failed.Count > 0 && open == 0)
-            {
-                break;
-            }
-
-            DateTime.UtcNow.Should().BeBefore(deadline, "the mails fail after their two attempts");
-            await Task.Delay(500);
-        }
+        var failed = await FailedMailsAsync(db, id);
 
         var page = await ConsoleAsync("/console/queues?tab=failed");
         foreach (var mail in failed)
@@ -279,7 +266,7 @@ public sealed class ConsoleTests(ConsoleHost host, Browser browser) : IClassFixt
 
         await page.GetByTestId("retry-selected").ClickAsync();
         await page.GetByText($"已重新排队 {failed.Count} 条通知").WaitForAsync();
-        deadline = DateTime.UtcNow.AddSeconds(30);
+        var deadline = DateTime.UtcNow.AddSeconds(30);
         while (await db.Outbox.AsNoTracking().CountAsync(o => failed.Contains(o.Id) && o.Status == "sent") < failed.Count)
         {
             DateTime.UtcNow.Should().BeBefore(deadline, "the retried mails are sent");
@@ -289,6 +276,90 @@ public sealed class ConsoleTests(ConsoleHost host, Browser browser) : IClassFixt
         await Task.Delay(1000); // anything sent twice would arrive now
         host.Smtp.Messages.Count(m => (m.TextBody ?? m.HtmlBody ?? string.Empty).Contains(order, StringComparison.Ordinal) || (m.Subject ?? string.Empty).Contains(order, StringComparison.Ordinal))
             .Should().Be(failed.Count, "each failed mail is sent once after the retry");
+    }
+
+    /// <summary>Waits until every mail of the delivery failed (SMTP down: two attempts each); their ids.</summary>
+    private static async Task<List<long>> FailedMailsAsync(Persistence.ServiceDeliveryDbContext db, Guid id)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (true)
+        {
+            var failed = await db.Outbox.AsNoTracking().Where(o => o.DeliveryId == id && o.Kind == "email" && o.Status == "failed").Select(o => o.Id).ToListAsync();
+            var open = await db.Outbox.AsNoTracking().CountAsync(o => o.DeliveryId == id && o.Kind == "email" && o.Status != "failed");
+            if (failed.Count > 0 && open == 0)
+            {
+                return failed;
+            }
+
+            DateTime.UtcNow.Should().BeBefore(deadline, "the mails fail after their two attempts");
+            await Task.Delay(500);
+        }
+    }
+
+    [Fact]
+    public async Task A_notifications_status_follows_the_outbox_without_a_reload_on_the_delivery_page_and_in_the_failed_queue()
+    {
+        await host.Smtp.StopAsync();
+        var down = true;
+        try
+        {
+            await using var db = TestDatabase.Context(host.ConnectionString);
+            var first = await host.StartDeliveryAsync(Key, Order("LIVE1"), "submit_requirement");
+            await FailedMailsAsync(db, first);
+
+            // The failed queue is open when more mails fail: they appear without a reload.
+            var queue = await ConsoleAsync("/console/queues?tab=failed");
+            var second = await host.StartDeliveryAsync(Key, Order("LIVE2"), "submit_requirement");
+            var failedLater = await FailedMailsAsync(db, second);
+            foreach (var mail in failedLater)
+            {
+                await queue.Locator($"[data-testid=notification][data-id='{mail}'][data-status=failed]").WaitForAsync(new() { Timeout = 5000 });
+            }
+
+            // On the delivery page a retry while SMTP is still down: the row goes back on its way and fails again, live.
+            var failed = await db.Outbox.AsNoTracking().Where(o => o.DeliveryId == first && o.Status == "failed").Select(o => o.Id).FirstAsync();
+            var page = await ConsoleAsync($"/console/deliveries/{first}");
+            var row = page.Locator($"[data-testid=notification][data-id='{failed}']");
+            await Browser.OpenTabAsync(page, new System.Text.RegularExpressions.Regex("^邮件与"), row);
+            await row.Locator("[data-testid=retry-one]").ClickAsync();
+            await page.Locator($"[data-testid=notification][data-id='{failed}']:not([data-status=failed])").WaitForAsync(new() { Timeout = 5000 });
+            await page.Locator($"[data-testid=notification][data-id='{failed}'][data-status=failed]").WaitForAsync(new() { Timeout = 15_000 });
+            (await row.InnerTextAsync()).Should().Contain("失败");
+            await Browser.ScreenshotAsync(page, "console-12-failed-again-live");
+
+            // SMTP is back: "重试所选" in the queue, and the rows stay and turn 已发送 within about a second of the send.
+            host.Smtp.Resume();
+            down = false;
+            foreach (var mail in failedLater)
+            {
+                await queue.Locator($"[data-testid=notification][data-id='{mail}'] [data-testid=select-notification]").CheckAsync();
+            }
+
+            await queue.GetByTestId("retry-selected").ClickAsync();
+            var deadline = DateTime.UtcNow.AddSeconds(30);
+            while (await db.Outbox.AsNoTracking().CountAsync(o => failedLater.Contains(o.Id) && o.Status == "sent") < failedLater.Count)
+            {
+                DateTime.UtcNow.Should().BeBefore(deadline, "the retried mails are sent");
+                await Task.Delay(100);
+            }
+
+            foreach (var mail in failedLater)
+            {
+                // About a second (the poll), with room for a loaded machine.
+                await queue.Locator($"[data-testid=notification][data-id='{mail}'][data-status=sent]").WaitForAsync(new() { Timeout = 4000 });
+            }
+
+            (await queue.Locator($"[data-testid=notification][data-id='{failedLater[0]}'] [data-testid=notification-status]").InnerTextAsync()).Should().Contain("已发送");
+            (await queue.Locator($"[data-testid=notification][data-id='{failedLater[0]}'] [data-testid=notification-delivery]").InnerTextAsync()).Should().StartWith("LIVE2-", "a sent row still names its order");
+            await Browser.ScreenshotAsync(queue, "console-12-retried-sent-live");
+        }
+        finally
+        {
+            if (down)
+            {
+                host.Smtp.Resume();
+            }
+        }
     }
 
     [Fact]
