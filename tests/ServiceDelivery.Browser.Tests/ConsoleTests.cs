@@ -466,11 +466,25 @@ public sealed class ConsoleTests(ConsoleHost host, Browser browser) : IClassFixt
 
         // Deleting the timer sweep from the dashboard is refused, and it stays.
         await jobs.GotoAsync(host.BaseUrl + "/console/jobs/recurring");
-        jobs.Dialog += async (_, dialog) => await dialog.AcceptAsync();
+        var dialogs = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        jobs.Dialog += async (_, dialog) =>
+        {
+            dialogs.Enqueue(dialog.Message);
+            await dialog.AcceptAsync();
+        };
         await jobs.Locator("input.js-jobs-list-checkbox[value='timers-sweep']").CheckAsync();
         var refused = jobs.WaitForResponseAsync(r => r.Url.EndsWith("/console/jobs/recurring/remove", StringComparison.Ordinal));
         await jobs.Locator("button.js-jobs-list-command[data-url$='/recurring/remove']").ClickAsync();
         (await refused).Status.Should().Be(403);
+        // Hangfire's confirmation, then the service's reason (Hangfire's own script would leave the button loading).
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (!dialogs.Any(m => m.Contains("由服务维护", StringComparison.Ordinal)))
+        {
+            DateTime.UtcNow.Should().BeBefore(deadline, "the dashboard says why the deletion was refused");
+            await Task.Delay(100);
+        }
+
+        await jobs.Locator("input.js-jobs-list-checkbox[value='timers-sweep']").WaitForAsync();
         await Browser.ScreenshotAsync(jobs, "console-11-jobs-recurring");
         await using var db = TestDatabase.Context(host.ConnectionString);
         (await RecurringAsync(db, "timers-sweep")).Should().BeTrue("the dashboard deleted nothing");
@@ -478,7 +492,7 @@ public sealed class ConsoleTests(ConsoleHost host, Browser browser) : IClassFixt
         // Deleted from Hangfire's storage behind the service's back: the hosts register it again within seconds.
         await db.Database.ExecuteSqlRawAsync("DELETE FROM hangfire.hash WHERE key = 'recurring-job:timers-sweep'; DELETE FROM hangfire.set WHERE key = 'recurring-jobs' AND value = 'timers-sweep'");
         (await RecurringAsync(db, "timers-sweep")).Should().BeFalse();
-        var deadline = DateTime.UtcNow.AddSeconds(30);
+        deadline = DateTime.UtcNow.AddSeconds(30);
         while (!await RecurringAsync(db, "timers-sweep"))
         {
             DateTime.UtcNow.Should().BeBefore(deadline, "the check every 10 s registers the sweep again");

@@ -50,6 +50,7 @@ public static class ConsoleEndpoints
                 && (await context.Request.ReadFormAsync(context.RequestAborted))["jobs[]"].Any(id => id is not null && JobsBootstrapper.Required.ContainsKey(id)))
             {
                 context.Response.StatusCode = StatusCodes.Status403Forbidden;
+                context.Response.ContentType = "text/plain; charset=utf-8"; // the dashboard's added script shows it
                 await context.Response.WriteAsync(UiText.T("console.jobsKept"), context.RequestAborted);
                 return;
             }
