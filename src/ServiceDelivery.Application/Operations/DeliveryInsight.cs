@@ -91,7 +91,7 @@ public sealed class DeliveryInsight(ServiceDeliveryDbContext db, DefinitionCatal
         {
             var request = latest.GetValueOrDefault(d.Id);
             return new DecisionFacts(
-                d.Id, new PartyView(d.BuyerId, d.BuyerName, d.BuyerEmail), d.PaidAmount - (d.RefundAmount ?? 0m), d.Currency, d.InvoiceStatus,
+                d.Id, new PartyView(d.BuyerId, d.BuyerName, d.BuyerEmail), d.PaidAmount, d.Currency, d.InvoiceStatus,
                 request?.Action, request?.At, request?.ActorName, request?.Data ?? new Dictionary<string, string>());
         });
     }
@@ -143,12 +143,12 @@ public sealed record TimerView(
 public sealed record TaskView(Guid Id, string Role, string? AssigneeId, string Stage, DateTimeOffset OpenedAt, DateTimeOffset? ClosedAt);
 
 /// <summary>The facts next to a platform decision (a refund review): see <see cref="DeliveryInsight.DecisionFactsAsync"/>.</summary>
-/// <param name="RefundableAmount">What a refund returns now: the paid amount less what was refunded (coupons are not refunded).</param>
+/// <param name="RefundAmount">What approving the refund returns: the paid amount, as the engine sets it (a coupon is not refunded).</param>
 /// <param name="RequestAction">The action that brought the delivery into its stage (e.g. request_refund), with its form's values in <see cref="Request"/>.</param>
 public sealed record DecisionFacts(
     Guid DeliveryId,
     PartyView Buyer,
-    decimal RefundableAmount,
+    decimal RefundAmount,
     string Currency,
     string InvoiceStatus,
     string? RequestAction,
