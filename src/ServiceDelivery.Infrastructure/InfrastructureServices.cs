@@ -12,6 +12,8 @@ namespace ServiceDelivery.Infrastructure;
 
 public static class InfrastructureServices
 {
+    private static int _dashboardScriptAdded;
+
     /// <summary>
     /// The background work: wake-ups between hosts (LISTEN/NOTIFY), this host's sender and timer firer, and Hangfire
     /// on the service's own PostgreSQL database (schema <c>hangfire</c>) for the recurring sweeps and its dashboard.
@@ -45,12 +47,20 @@ public static class InfrastructureServices
         var storage = new PostgreSqlStorage(new NpgsqlConnectionFactory(hangfireConnection, storageOptions), storageOptions);
         services.AddSingleton<JobStorage>(storage);
         services.AddSingleton<ServiceDelivery.Application.Operations.IJobServers, HangfireJobServers>();
-        services.AddHangfire((provider, configuration) => configuration
-            .UseLogProvider(new HangfireLogProvider(provider.GetRequiredService<Microsoft.Extensions.Logging.ILoggerFactory>()))
-            .SetDataCompatibilityLevel(CompatibilityLevel.Version_180)
-            .UseSimpleAssemblyNameTypeSerializer()
-            .UseRecommendedSerializerSettings()
-            .UseStorage(storage));
+        services.AddHangfire((provider, configuration) =>
+        {
+            configuration
+                .UseLogProvider(new HangfireLogProvider(provider.GetRequiredService<Microsoft.Extensions.Logging.ILoggerFactory>()))
+                .SetDataCompatibilityLevel(CompatibilityLevel.Version_180)
+                .UseSimpleAssemblyNameTypeSerializer()
+                .UseRecommendedSerializerSettings()
+                .UseStorage(storage);
+            // The dashboard's scripts are process-wide: added once, whatever the number of hosts in the process (tests).
+            if (Interlocked.Exchange(ref _dashboardScriptAdded, 1) == 0)
+            {
+                configuration.UseDashboardJavaScript(typeof(JobsBootstrapper).Assembly, "ServiceDelivery.Infrastructure.Jobs.dashboard-refusal.js");
+            }
+        });
 
         if (options.RunServer)
         {

@@ -120,7 +120,7 @@ public static class UiText
         ["center.buyerInfo"] = ("买家信息", "Buyer"),
         ["center.name"] = ("名称", "Name"),
         ["center.contact"] = ("联系方式", "Contact"),
-        ["invoice.none"] = ("未申请", "not requested"),
+        ["invoice.none"] = ("未开票", "not invoiced"),
         ["invoice.requested"] = ("已申请开票", "requested"),
         ["invoice.issued"] = ("已开票", "issued"),
         ["invoice.returned"] = ("发票已退回", "returned"),
@@ -439,6 +439,20 @@ public static class UiText
         ["console.heartbeat"] = ("心跳", "Heartbeat"),
         ["console.workers"] = ("工作线程", "Workers"),
         ["console.alive"] = ("在线", "alive"),
+        ["console.recurringJobs"] = ("服务依赖的定时任务", "Recurring jobs the service depends on"),
+        ["console.recurringJob"] = ("任务", "Job"),
+        ["console.recurringEvery"] = ("周期", "Runs"),
+        ["console.recurringNext"] = ("下次执行（北京时间）", "Next run (China time)"),
+        ["console.recurringKept"] = ("已注册", "registered"),
+        ["console.recurringRestoring"] = ("已丢失，正在恢复", "gone, being restored"),
+        ["console.jobsKeptHint"] = ("这些定时任务由服务维护：后台任务面板不能删除它们；如在 Hangfire 存储中被删除，各主机会在 10 秒内重新注册。面板中的时间按浏览器所在时区显示。", "The service keeps these jobs: the jobs dashboard cannot delete them, and if they are deleted from Hangfire's storage the hosts register them again within 10 seconds. The dashboard shows times in the browser's time zone."),
+        ["console.jobsKept"] = ("此定时任务由服务维护，不能删除（删除后服务会立即重新注册）。", "The service depends on this recurring job: it cannot be deleted (the service would register it again at once)."),
+        ["job.timers-sweep"] = ("计时器清扫", "Timer sweep"),
+        ["job.outbox-sweep"] = ("通知发送清扫", "Outbox sweep"),
+        ["job.retention"] = ("过期数据清理", "Retention"),
+        ["job.migration-batches"] = ("流程迁移批处理", "Migration batches"),
+        ["cron.* * * * *"] = ("每分钟", "every minute"),
+        ["cron.*/5 * * * *"] = ("每 5 分钟", "every 5 minutes"),
         ["console.gone"] = ("失联", "silent"),
         ["console.ago"] = ("{0}前", "{0} ago"),
         ["console.in"] = ("{0}后", "in {0}"),
@@ -447,7 +461,21 @@ public static class UiText
         ["console.any"] = ("全部", "any"),
         ["console.search"] = ("搜索订单号或商品名", "Search order id or product"),
         ["console.definition"] = ("流程定义", "Definition"),
-        ["console.version"] = ("版本", "Version"),
+        ["console.version"] = ("流程版本", "Process version"),
+        ["console.definitionVersion"] = ("{0} · 第 {1} 版", "{0} · version {1}"),
+        ["console.revision"] = ("修订号", "Revision"),
+        ["console.revisionHint"] = ("交付单每变更一次加一（用于发现并发修改），与流程版本无关。", "Goes up by one with every change of the delivery (to catch concurrent edits); not the process version."),
+        ["console.anyOperator"] = ("平台（任一运营人员）", "platform (any operator)"),
+        ["console.refundWillReturn"] = ("将退款", "Will refund"),
+        ["console.couponKept"] = ("优惠券抵扣的 {0} 不退", "the {0} paid with a coupon is not refunded"),
+        ["console.invoiceBlocks"] = ("发票状态为“{0}”：需先取消或退回发票，才能执行此操作。", "The invoice is {0}: it must be cancelled or returned first."),
+        ["console.refundAmountCol"] = ("退款金额", "Amount"),
+        ["console.refundReason"] = ("退款原因", "Reason"),
+        ["choice.reasonCode.no_longer_needed"] = ("不再需要该服务", "No longer needed"),
+        ["choice.reasonCode.provider_unresponsive"] = ("服务商未响应", "Provider unresponsive"),
+        ["choice.reasonCode.requirement_not_supported"] = ("服务商无法满足需求", "Requirement not supported"),
+        ["choice.reasonCode.purchased_by_mistake"] = ("误购买", "Purchased by mistake"),
+        ["choice.reasonCode.other"] = ("其他", "Other"),
         ["console.providerId"] = ("服务商标识", "Provider id"),
         ["console.buyerId"] = ("买家标识", "Buyer id"),
         ["console.productId"] = ("商品标识", "Product id"),
@@ -524,6 +552,7 @@ public static class UiText
         ["console.retry"] = ("重试", "Retry"),
         ["console.retrySelected"] = ("重试所选（{0}）", "Retry selected ({0})"),
         ["console.retried"] = ("已重新排队 {0} 条通知", "{0} notifications queued again"),
+        ["console.nextAttempt"] = ("{0} 再试", "next try {0}"),
         ["console.kind.email"] = ("邮件", "Email"),
         ["console.kind.webhook"] = ("Webhook", "Webhook"),
         ["mail.acceptance_reminder"] = ("验收提醒", "Acceptance reminder"),
@@ -618,10 +647,10 @@ public static class UiText
         ["csv.status"] = ("状态", "Status"),
         ["csv.paidAmount"] = ("实付金额", "Paid amount"),
         ["csv.currency"] = ("币种", "Currency"),
-        ["csv.createdAt"] = ("创建时间", "Created at"),
-        ["csv.stageEnteredAt"] = ("进入阶段时间", "In stage since"),
-        ["csv.autoAcceptAt"] = ("自动验收时间", "Auto-acceptance at"),
-        ["csv.version"] = ("版本", "Version"),
+        ["csv.createdAt"] = ("创建时间（北京时间 UTC+8）", "Created at (China time, UTC+8)"),
+        ["csv.stageEnteredAt"] = ("进入阶段时间（北京时间 UTC+8）", "In stage since (China time, UTC+8)"),
+        ["csv.autoAcceptAt"] = ("自动验收时间（北京时间 UTC+8）", "Auto-acceptance at (China time, UTC+8)"),
+        ["csv.version"] = ("修订号", "Revision"),
         ["csv.id"] = ("交付单 ID", "Delivery id"),
         ["ticket.category.refund_after_confirmation"] = ("确认后退款", "refund after confirmation"),
         ["ticket.category.acceptance_dispute"] = ("验收争议", "acceptance dispute"),
@@ -647,8 +676,11 @@ public static class UiText
         return args.Length == 0 ? text : string.Format(CultureInfo.CurrentCulture, text, args);
     }
 
+    /// <summary>The console's time zone: China's (the marketplace's), which has no daylight saving.</summary>
+    public static readonly TimeSpan ConsoleOffset = TimeSpan.FromHours(8);
+
     /// <summary>A time in China's time zone (the marketplace's), to the minute.</summary>
-    public static string Local(DateTimeOffset at) => at.ToOffset(TimeSpan.FromHours(8)).ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture);
+    public static string Local(DateTimeOffset at) => at.ToOffset(ConsoleOffset).ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture);
 
     /// <summary>A span in words, largest two units: "3 天 4 小时", "12 分钟".</summary>
     public static string Span(TimeSpan span)

@@ -80,11 +80,20 @@ public sealed class Browser : IAsyncLifetime
     }
 
     /// <summary>Clicks a tab until its panel shows <paramref name="content"/> (a click during a render can be lost).</summary>
-    public static async Task OpenTabAsync(IPage page, string tab, ILocator content)
+    public static Task OpenTabAsync(IPage page, string tab, ILocator content) =>
+        OpenTabAsync(page, new PageGetByRoleOptions { Name = tab, Exact = true }, content);
+
+    /// <summary>Clicks the tab whose name matches <paramref name="tab"/> (e.g. whatever its count) until its panel shows <paramref name="content"/>.</summary>
+    public static Task OpenTabAsync(IPage page, System.Text.RegularExpressions.Regex tab, ILocator content) =>
+        OpenTabAsync(page, new PageGetByRoleOptions { NameRegex = tab }, content);
+
+    private static async Task OpenTabAsync(IPage page, PageGetByRoleOptions tab, ILocator content)
     {
+        ArgumentNullException.ThrowIfNull(page);
+        ArgumentNullException.ThrowIfNull(content);
         for (var attempt = 0; ; attempt++)
         {
-            await page.GetByRole(AriaRole.Tab, new() { Name = tab, Exact = true }).ClickAsync();
+            await page.GetByRole(AriaRole.Tab, tab).ClickAsync();
             try
             {
                 await content.WaitForAsync(new() { State = WaitForSelectorState.Visible, Timeout = 5000 });

@@ -100,6 +100,15 @@ public sealed class ConsoleTests(ConsoleHost host, Browser browser) : IClassFixt
         var lines = (await csv.TextAsync()).TrimStart('\uFEFF').Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         lines[0].Should().StartWith("订单号,");
         lines.Skip(1).Select(l => l.Split(',')[0]).Should().Equal(listed, "the export has the rows of the list");
+
+        // Times as the console shows them (China time, named in the title), the revision not called a version.
+        var header = lines[0].Split(',');
+        header.Should().Contain("修订号").And.NotContain("版本");
+        var createdColumn = Array.IndexOf(header, "创建时间（北京时间 UTC+8）");
+        createdColumn.Should().BePositive();
+        await using var db = TestDatabase.Context(host.ConnectionString);
+        var first = await db.Deliveries.AsNoTracking().SingleAsync(d => d.OrderId == listed[0]);
+        lines[1].Split(',')[createdColumn].Should().Be(first.CreatedAt.ToOffset(TimeSpan.FromHours(8)).ToString("yyyy-MM-dd HH:mm:ss", System.Globalization.CultureInfo.InvariantCulture));
     }
 
     [Fact]
@@ -178,26 +187,65 @@ public sealed class ConsoleTests(ConsoleHost host, Browser browser) : IClassFixt
     }
 
     [Fact]
+    public async Task A_refund_review_shows_the_buyers_reason_in_words_the_amount_and_the_invoice_next_to_its_buttons_and_the_queue_lists_them()
+    {
+        var order = Order("RVW");
+        var id = await host.StartDeliveryAsync(Key, order, "submit_requirement", "request_refund"); // reason no_longer_needed, "项目取消"
+        var page = await ConsoleAsync($"/console/deliveries/{id}");
+        var facts = page.GetByTestId("decision-facts");
+        await facts.WaitForAsync();
+
+        (await page.GetByTestId("decision-reasonCode").InnerTextAsync()).Should().StartWith("不再需要该服务", "the definition's label, the code only in small grey after it");
+        (await page.GetByTestId("decision-description").InnerTextAsync()).Should().Be("项目取消");
+        (await page.GetByTestId("decision-amount").InnerTextAsync()).Should().Be("1200.00 CNY");
+        (await page.GetByTestId("decision-invoice").InnerTextAsync()).Should().Be("未开票");
+        (await page.GetByTestId("invoice").InnerTextAsync()).Should().Be("未开票");
+        (await page.GetByTestId("decision-requested").InnerTextAsync()).Should().Contain("张三");
+        // The facts stand next to the buttons they decide: in the same card, right above them.
+        var card = (await page.GetByTestId("countdown-card").BoundingBoxAsync())!;
+        var box = (await facts.BoundingBoxAsync())!;
+        var approve = (await page.GetByTestId("perform-approve_refund").BoundingBoxAsync())!;
+        box.X.Should().BeGreaterThanOrEqualTo(card.X);
+        (box.Y + box.Height).Should().BeLessThanOrEqualTo(approve.Y);
+        (approve.Y - (box.Y + box.Height)).Should().BeLessThan(300, "the amount and the reason are in view with the button");
+
+        // The log says the reason in words too; the revision is not called a version.
+        (await page.Locator("[data-testid=log-value][data-key=reasonCode]").InnerTextAsync()).Should().Contain("不再需要该服务").And.NotContain("no_longer_needed");
+        (await page.GetByTestId("revision").InnerTextAsync()).Should().StartWith("修订号");
+        (await page.GetByTestId("definition-ref").InnerTextAsync()).Should().Contain("第 1 版");
+        await Browser.ScreenshotAsync(page, "console-10-refund-review");
+
+        // Tasks name who they wait for.
+        await Browser.OpenTabAsync(page, "任务 (1)", page.GetByTestId("tasks"));
+        var assignees = await page.GetByTestId("assignee").AllInnerTextsAsync();
+        assignees.Should().Contain(a => a.StartsWith("张三", StringComparison.Ordinal)).And.Contain(a => a.StartsWith("平台（任一运营人员）", StringComparison.Ordinal));
+        await Browser.ScreenshotAsync(page, "console-10-tasks");
+
+        // An invoice requested meanwhile: the page says it blocks the approval, in words.
+        await host.SetInvoiceAsync(id, "requested");
+        await page.GotoAsync(host.BaseUrl + $"/console/deliveries/{id}");
+        await page.GetByTestId("decision-invoice").GetByText("已申请开票").WaitForAsync();
+        (await page.GetByTestId("blocked-approve_refund").InnerTextAsync()).Should().Contain("已申请开票");
+        await host.SetInvoiceAsync(id, "none");
+
+        var queue = await ConsoleAsync("/console/queues?tab=refunds");
+        var row = queue.Locator($"[data-testid=refund-review][data-delivery='{id}']");
+        await row.WaitForAsync();
+        (await row.GetByTestId("review-buyer").InnerTextAsync()).Should().Be("张三");
+        (await row.GetByTestId("review-amount").InnerTextAsync()).Should().Be("1200.00 CNY");
+        var reason = await row.GetByTestId("review-reason").InnerTextAsync();
+        reason.Should().StartWith("不再需要该服务").And.Contain("项目取消").And.NotContain("no_longer_needed");
+        await Browser.ScreenshotAsync(queue, "console-10-refund-queue");
+    }
+
+    [Fact]
     public async Task A_mail_that_failed_while_smtp_was_down_is_listed_and_sent_once_by_retry()
     {
         await host.Smtp.StopAsync();
         var order = Order("MAIL");
         var id = await host.StartDeliveryAsync(Key, order, "submit_requirement");
         await using var db = TestDatabase.Context(host.ConnectionString);
-        var deadline = DateTime.UtcNow.AddSeconds(60);
-        List<long> failed;
-        while (true)
-        {
-            failed = await db.Outbox.AsNoTracking().Where(o => o.DeliveryId == id && o.Kind == "email" && o.Status == "failed").Select(o => o.Id).ToListAsync();
-            var open = await db.Outbox.AsNoTracking().CountAsync(o => o.DeliveryId == id && o.Kind == "email" && o.Status != "failed");
-            if (failed.Count > 0 && open == 0)
-            {
-                break;
-            }
-
-            DateTime.UtcNow.Should().BeBefore(deadline, "the mails fail after their two attempts");
-            await Task.Delay(500);
-        }
+        var failed = await FailedMailsAsync(db, id);
 
         var page = await ConsoleAsync("/console/queues?tab=failed");
         foreach (var mail in failed)
@@ -205,6 +253,10 @@ public sealed class ConsoleTests(ConsoleHost host, Browser browser) : IClassFixt
             await page.Locator($"[data-testid=notification][data-id='{mail}'][data-status=failed]").WaitForAsync();
         }
 
+        // Each failed mail names its order and links to its delivery.
+        var link = page.Locator($"[data-testid=notification][data-id='{failed[0]}'] [data-testid=notification-delivery]");
+        (await link.InnerTextAsync()).Should().Be(order);
+        (await link.GetAttributeAsync("href")).Should().Be($"/console/deliveries/{id}");
         await Browser.ScreenshotAsync(page, "console-5-failed");
         host.Smtp.Resume();
         foreach (var mail in failed)
@@ -214,7 +266,7 @@ public sealed class ConsoleTests(ConsoleHost host, Browser browser) : IClassFixt
 
         await page.GetByTestId("retry-selected").ClickAsync();
         await page.GetByText($"已重新排队 {failed.Count} 条通知").WaitForAsync();
-        deadline = DateTime.UtcNow.AddSeconds(30);
+        var deadline = DateTime.UtcNow.AddSeconds(30);
         while (await db.Outbox.AsNoTracking().CountAsync(o => failed.Contains(o.Id) && o.Status == "sent") < failed.Count)
         {
             DateTime.UtcNow.Should().BeBefore(deadline, "the retried mails are sent");
@@ -224,6 +276,90 @@ public sealed class ConsoleTests(ConsoleHost host, Browser browser) : IClassFixt
         await Task.Delay(1000); // anything sent twice would arrive now
         host.Smtp.Messages.Count(m => (m.TextBody ?? m.HtmlBody ?? string.Empty).Contains(order, StringComparison.Ordinal) || (m.Subject ?? string.Empty).Contains(order, StringComparison.Ordinal))
             .Should().Be(failed.Count, "each failed mail is sent once after the retry");
+    }
+
+    /// <summary>Waits until every mail of the delivery failed (SMTP down: two attempts each); their ids.</summary>
+    private static async Task<List<long>> FailedMailsAsync(Persistence.ServiceDeliveryDbContext db, Guid id)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (true)
+        {
+            var failed = await db.Outbox.AsNoTracking().Where(o => o.DeliveryId == id && o.Kind == "email" && o.Status == "failed").Select(o => o.Id).ToListAsync();
+            var open = await db.Outbox.AsNoTracking().CountAsync(o => o.DeliveryId == id && o.Kind == "email" && o.Status != "failed");
+            if (failed.Count > 0 && open == 0)
+            {
+                return failed;
+            }
+
+            DateTime.UtcNow.Should().BeBefore(deadline, "the mails fail after their two attempts");
+            await Task.Delay(500);
+        }
+    }
+
+    [Fact]
+    public async Task A_notifications_status_follows_the_outbox_without_a_reload_on_the_delivery_page_and_in_the_failed_queue()
+    {
+        await host.Smtp.StopAsync();
+        var down = true;
+        try
+        {
+            await using var db = TestDatabase.Context(host.ConnectionString);
+            var first = await host.StartDeliveryAsync(Key, Order("LIVE1"), "submit_requirement");
+            await FailedMailsAsync(db, first);
+
+            // The failed queue is open when more mails fail: they appear without a reload.
+            var queue = await ConsoleAsync("/console/queues?tab=failed");
+            var second = await host.StartDeliveryAsync(Key, Order("LIVE2"), "submit_requirement");
+            var failedLater = await FailedMailsAsync(db, second);
+            foreach (var mail in failedLater)
+            {
+                await queue.Locator($"[data-testid=notification][data-id='{mail}'][data-status=failed]").WaitForAsync(new() { Timeout = 5000 });
+            }
+
+            // On the delivery page a retry while SMTP is still down: the row goes back on its way and fails again, live.
+            var failed = await db.Outbox.AsNoTracking().Where(o => o.DeliveryId == first && o.Status == "failed").Select(o => o.Id).FirstAsync();
+            var page = await ConsoleAsync($"/console/deliveries/{first}");
+            var row = page.Locator($"[data-testid=notification][data-id='{failed}']");
+            await Browser.OpenTabAsync(page, new System.Text.RegularExpressions.Regex("^邮件与"), row);
+            await row.Locator("[data-testid=retry-one]").ClickAsync();
+            await page.Locator($"[data-testid=notification][data-id='{failed}']:not([data-status=failed])").WaitForAsync(new() { Timeout = 5000 });
+            await page.Locator($"[data-testid=notification][data-id='{failed}'][data-status=failed]").WaitForAsync(new() { Timeout = 15_000 });
+            (await row.InnerTextAsync()).Should().Contain("失败");
+            await Browser.ScreenshotAsync(page, "console-12-failed-again-live");
+
+            // SMTP is back: "重试所选" in the queue, and the rows stay and turn 已发送 within about a second of the send.
+            host.Smtp.Resume();
+            down = false;
+            foreach (var mail in failedLater)
+            {
+                await queue.Locator($"[data-testid=notification][data-id='{mail}'] [data-testid=select-notification]").CheckAsync();
+            }
+
+            await queue.GetByTestId("retry-selected").ClickAsync();
+            var deadline = DateTime.UtcNow.AddSeconds(30);
+            while (await db.Outbox.AsNoTracking().CountAsync(o => failedLater.Contains(o.Id) && o.Status == "sent") < failedLater.Count)
+            {
+                DateTime.UtcNow.Should().BeBefore(deadline, "the retried mails are sent");
+                await Task.Delay(100);
+            }
+
+            foreach (var mail in failedLater)
+            {
+                // About a second (the poll), with room for a loaded machine.
+                await queue.Locator($"[data-testid=notification][data-id='{mail}'][data-status=sent]").WaitForAsync(new() { Timeout = 4000 });
+            }
+
+            (await queue.Locator($"[data-testid=notification][data-id='{failedLater[0]}'] [data-testid=notification-status]").InnerTextAsync()).Should().Contain("已发送");
+            (await queue.Locator($"[data-testid=notification][data-id='{failedLater[0]}'] [data-testid=notification-delivery]").InnerTextAsync()).Should().StartWith("LIVE2-", "a sent row still names its order");
+            await Browser.ScreenshotAsync(queue, "console-12-retried-sent-live");
+        }
+        finally
+        {
+            if (down)
+            {
+                host.Smtp.Resume();
+            }
+        }
     }
 
     [Fact]
@@ -303,6 +439,75 @@ public sealed class ConsoleTests(ConsoleHost host, Browser browser) : IClassFixt
         (await platform.ContentAsync()).Should().Contain("ServiceDelivery · Hangfire", "the dashboard's own page");
         await Browser.ScreenshotAsync(platform, "console-7-jobs");
     }
+
+    [Fact]
+    public async Task The_jobs_dashboard_opens_in_a_new_tab_and_cannot_delete_the_services_sweeps_which_come_back_when_deleted_from_storage()
+    {
+        var page = await ConsoleAsync("/console");
+        await page.Locator("[data-testid=recurring-job][data-job=timers-sweep][data-present=true]").WaitForAsync();
+        await page.Locator("[data-testid=recurring-job][data-job=outbox-sweep][data-present=true]").WaitForAsync();
+        (await page.GetByTestId("recurring-note").InnerTextAsync()).Should().Contain("10 秒内重新注册");
+        await Browser.ScreenshotAsync(page, "console-11-recurring");
+
+        // The nav's arrow says "elsewhere": the dashboard opens in a new tab and the console stays.
+        var link = page.GetByTestId("jobs-link");
+        (await link.GetAttributeAsync("rel")).Should().Contain("noopener");
+        var opening = page.Context.WaitForPageAsync();
+        await link.ClickAsync();
+        var jobs = await opening;
+        await jobs.WaitForURLAsync(url => url.Contains("/console/jobs", StringComparison.Ordinal));
+        page.Url.Should().EndWith("/console");
+
+        // Hangfire shows times in the browser's zone (the context's is Asia/Shanghai): its footer has China's hour.
+        await jobs.Locator("#footer, .footer, footer").First.WaitForAsync();
+        var china = DateTimeOffset.UtcNow.ToOffset(TimeSpan.FromHours(8));
+        var footer = await jobs.Locator("#footer, .footer, footer").First.InnerTextAsync();
+        footer.Should().MatchRegex($"(^|\\D)({Hour12(china)}|{Hour12(china.AddMinutes(-2))}):\\d\\d");
+
+        // Deleting the timer sweep from the dashboard is refused, and it stays.
+        await jobs.GotoAsync(host.BaseUrl + "/console/jobs/recurring");
+        var dialogs = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        jobs.Dialog += async (_, dialog) =>
+        {
+            dialogs.Enqueue(dialog.Message);
+            await dialog.AcceptAsync();
+        };
+        await jobs.Locator("input.js-jobs-list-checkbox[value='timers-sweep']").CheckAsync();
+        var refused = jobs.WaitForResponseAsync(r => r.Url.EndsWith("/console/jobs/recurring/remove", StringComparison.Ordinal));
+        await jobs.Locator("button.js-jobs-list-command[data-url$='/recurring/remove']").ClickAsync();
+        (await refused).Status.Should().Be(403);
+        // Hangfire's confirmation, then the service's reason (Hangfire's own script would leave the button loading).
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (!dialogs.Any(m => m.Contains("由服务维护", StringComparison.Ordinal)))
+        {
+            DateTime.UtcNow.Should().BeBefore(deadline, "the dashboard says why the deletion was refused");
+            await Task.Delay(100);
+        }
+
+        await jobs.Locator("input.js-jobs-list-checkbox[value='timers-sweep']").WaitForAsync();
+        await Browser.ScreenshotAsync(jobs, "console-11-jobs-recurring");
+        await using var db = TestDatabase.Context(host.ConnectionString);
+        (await RecurringAsync(db, "timers-sweep")).Should().BeTrue("the dashboard deleted nothing");
+
+        // Deleted from Hangfire's storage behind the service's back: the hosts register it again within seconds.
+        await db.Database.ExecuteSqlRawAsync("DELETE FROM hangfire.hash WHERE key = 'recurring-job:timers-sweep'; DELETE FROM hangfire.set WHERE key = 'recurring-jobs' AND value = 'timers-sweep'");
+        (await RecurringAsync(db, "timers-sweep")).Should().BeFalse();
+        deadline = DateTime.UtcNow.AddSeconds(30);
+        while (!await RecurringAsync(db, "timers-sweep"))
+        {
+            DateTime.UtcNow.Should().BeBefore(deadline, "the check every 10 s registers the sweep again");
+            await Task.Delay(500);
+        }
+
+        await page.ReloadAsync();
+        await page.Locator("[data-testid=recurring-job][data-job=timers-sweep][data-present=true]").WaitForAsync();
+    }
+
+    private static string Hour12(DateTimeOffset at) => (at.Hour % 12 == 0 ? 12 : at.Hour % 12).ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+    private static async Task<bool> RecurringAsync(Persistence.ServiceDeliveryDbContext db, string id) =>
+        await db.Database.SqlQueryRaw<int>("SELECT count(*)::int AS \"Value\" FROM hangfire.set WHERE key = 'recurring-jobs' AND value = {0}", id).SingleAsync() == 1
+        && await db.Database.SqlQueryRaw<int>("SELECT count(*)::int AS \"Value\" FROM hangfire.hash WHERE key = {0}", "recurring-job:" + id).SingleAsync() > 0;
 
     /// <summary>Picks an option of a select and waits until the select shows it (a click during a render can be lost).</summary>
     /// <summary>The text of a field's input, whether the test id is on the input or on the field around it.</summary>

@@ -100,6 +100,42 @@ public sealed class NotificationAdmin(ServiceDeliveryDbContext db, TimeProvider 
         return retried;
     }
 
+    /// <summary>
+    /// The current state of these messages (platform), without their payloads: what a page showing them polls while
+    /// they are on their way (pending, sending), so their status follows the senders without a reload.
+    /// </summary>
+    public async Task<Result<IReadOnlyList<NotificationView>>> StatesAsync(Caller caller, IReadOnlyCollection<long> ids, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(caller);
+        ArgumentNullException.ThrowIfNull(ids);
+        if (!caller.Is(Caller.Platform))
+        {
+            return Failure.Forbidden;
+        }
+
+        if (ids.Count > MaxRetryBatch * 5)
+        {
+            return Failure.Invalid(new InputError("ids", "out_of_range", MaxRetryBatch * 5));
+        }
+
+        return await db.Outbox.AsNoTracking().Where(o => ids.Contains(o.Id))
+            .Select(o => new NotificationView(o.Id, o.Kind, o.DeliveryId, o.Topic, o.RecipientRole, o.RecipientAddress, o.Culture, o.Status, o.Attempts, o.LastError, o.CreatedAt, o.NextAttemptAt, o.SentAt))
+            .ToListAsync(cancellationToken);
+    }
+
+    /// <summary>The ids of the newest failed messages (platform; the failed queue's rows), read from the failed rows' index alone.</summary>
+    public async Task<Result<IReadOnlyList<long>>> FailedIdsAsync(Caller caller, int limit, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(caller);
+        if (!caller.Is(Caller.Platform))
+        {
+            return Failure.Forbidden;
+        }
+
+        return await db.Outbox.AsNoTracking().Where(o => o.Status == OutboxRecord.Statuses.Failed)
+            .OrderByDescending(o => o.Id).Take(Math.Clamp(limit, 1, 200)).Select(o => o.Id).ToListAsync(cancellationToken);
+    }
+
     public static NotificationView ToView(OutboxRecord o) => new(
         o.Id, o.Kind, o.DeliveryId, o.Topic, o.RecipientRole, o.RecipientAddress, o.Culture, o.Status, o.Attempts, o.LastError, o.CreatedAt, o.NextAttemptAt, o.SentAt);
 }

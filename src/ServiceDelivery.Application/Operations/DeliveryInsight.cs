@@ -65,6 +65,51 @@ public sealed class DeliveryInsight(ServiceDeliveryDbContext db, DefinitionCatal
         return rows.Select(NotificationAdmin.ToView).ToList();
     }
 
+    /// <summary>
+    /// What the platform decides on for each of these deliveries (platform): the buyer, what a refund would return, the
+    /// invoice status and the request that brought the delivery into its stage (e.g. the buyer's refund reason).
+    /// </summary>
+    public async Task<Result<IReadOnlyDictionary<Guid, DecisionFacts>>> DecisionFactsAsync(Caller caller, IReadOnlyCollection<Guid> deliveryIds, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(caller);
+        ArgumentNullException.ThrowIfNull(deliveryIds);
+        if (!caller.Is(Caller.Platform))
+        {
+            return Failure.Forbidden;
+        }
+
+        var ids = deliveryIds.Distinct().ToList();
+        var deliveries = await db.Deliveries.AsNoTracking().Where(d => ids.Contains(d.Id)).ToListAsync(cancellationToken);
+        // The latest step into the current stage, per delivery; a step that stayed (a note, a ticket) is not the request.
+        var requests = await db.ProcessLog.AsNoTracking()
+            .Join(db.Deliveries, l => l.DeliveryId, d => d.Id, (l, d) => new { Log = l, d.Stage })
+            .Where(x => ids.Contains(x.Log.DeliveryId) && x.Log.ToStage == x.Stage && x.Log.FromStage != x.Stage)
+            .Select(x => x.Log)
+            .ToListAsync(cancellationToken);
+        var latest = requests.GroupBy(l => l.DeliveryId).ToDictionary(g => g.Key, g => g.MaxBy(l => l.Seq)!);
+        return deliveries.ToDictionary(d => d.Id, d =>
+        {
+            var request = latest.GetValueOrDefault(d.Id);
+            return new DecisionFacts(
+                d.Id, new PartyView(d.BuyerId, d.BuyerName, d.BuyerEmail), d.PaidAmount, d.Currency, d.InvoiceStatus,
+                request?.Action, request?.At, request?.ActorName, request?.Data ?? new Dictionary<string, string>());
+        });
+    }
+
+    /// <summary>The order ids of these deliveries (platform), for lists that name a delivery by what people know it by.</summary>
+    public async Task<Result<IReadOnlyDictionary<Guid, string>>> OrderIdsAsync(Caller caller, IReadOnlyCollection<Guid> deliveryIds, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(caller);
+        ArgumentNullException.ThrowIfNull(deliveryIds);
+        if (!caller.Is(Caller.Platform))
+        {
+            return Failure.Forbidden;
+        }
+
+        var ids = deliveryIds.Distinct().ToList();
+        return await db.Deliveries.AsNoTracking().Where(d => ids.Contains(d.Id)).ToDictionaryAsync(d => d.Id, d => d.OrderId, cancellationToken);
+    }
+
     private async Task<DeliveryRecord?> VisibleAsync(Caller caller, Guid deliveryId, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(caller);
@@ -96,3 +141,17 @@ public sealed record TimerView(
 
 /// <summary>A human task; open while <see cref="ClosedAt"/> is null.</summary>
 public sealed record TaskView(Guid Id, string Role, string? AssigneeId, string Stage, DateTimeOffset OpenedAt, DateTimeOffset? ClosedAt);
+
+/// <summary>The facts next to a platform decision (a refund review): see <see cref="DeliveryInsight.DecisionFactsAsync"/>.</summary>
+/// <param name="RefundAmount">What approving the refund returns: the paid amount, as the engine sets it (a coupon is not refunded).</param>
+/// <param name="RequestAction">The action that brought the delivery into its stage (e.g. request_refund), with its form's values in <see cref="Request"/>.</param>
+public sealed record DecisionFacts(
+    Guid DeliveryId,
+    PartyView Buyer,
+    decimal RefundAmount,
+    string Currency,
+    string InvoiceStatus,
+    string? RequestAction,
+    DateTimeOffset? RequestedAt,
+    string? RequestedBy,
+    IReadOnlyDictionary<string, string> Request);

@@ -7,6 +7,7 @@ using ServiceDelivery.Application.Common;
 using ServiceDelivery.Application.Definitions;
 using ServiceDelivery.Application.Deliveries;
 using ServiceDelivery.Host.Auth;
+using ServiceDelivery.Infrastructure.Jobs;
 using ServiceDelivery.Persistence;
 using ServiceDelivery.Web;
 
@@ -42,6 +43,18 @@ public static class ConsoleEndpoints
     public static void UseJobsDashboardRequestCheck(this IApplicationBuilder app) =>
         app.UseWhen(context => context.Request.Path.StartsWithSegments("/console/jobs"), dashboard => dashboard.Use(async (context, next) =>
         {
+            // The service depends on its recurring sweeps: the dashboard's "delete" is refused for them (Hangfire can
+            // only make the whole dashboard read-only). Were one deleted anyway, the hosts register it again.
+            if (HttpMethods.IsPost(context.Request.Method) && context.Request.Path.Equals("/console/jobs/recurring/remove", StringComparison.OrdinalIgnoreCase)
+                && context.Request.HasFormContentType
+                && (await context.Request.ReadFormAsync(context.RequestAborted))["jobs[]"].Any(id => id is not null && JobsBootstrapper.Required.ContainsKey(id)))
+            {
+                context.Response.StatusCode = StatusCodes.Status403Forbidden;
+                context.Response.ContentType = "text/plain; charset=utf-8"; // the dashboard's added script shows it
+                await context.Response.WriteAsync(UiText.T("console.jobsKept"), context.RequestAborted);
+                return;
+            }
+
             try
             {
                 await next();
@@ -85,7 +98,11 @@ public static class ConsoleEndpoints
         }
     }
 
-    private static string Time(DateTimeOffset at) => at.ToString("yyyy-MM-dd'T'HH:mm:ssK", CultureInfo.InvariantCulture);
+    /// <summary>
+    /// A time as the console shows it (China time; the column's title names the zone). Without an offset in the cell a
+    /// spreadsheet reads it as a date and time, not as text.
+    /// </summary>
+    internal static string Time(DateTimeOffset at) => at.ToOffset(UiText.ConsoleOffset).ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture);
 }
 
 /// <summary>

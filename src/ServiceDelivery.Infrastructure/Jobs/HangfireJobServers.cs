@@ -1,4 +1,5 @@
 using Hangfire;
+using Hangfire.Storage;
 using ServiceDelivery.Application.Operations;
 
 namespace ServiceDelivery.Infrastructure.Jobs;
@@ -19,4 +20,14 @@ public sealed class HangfireJobServers(JobStorage storage) : IJobServers
                 heartbeat is { } h && now - h < Silence);
         }).OrderBy(s => s.Name, StringComparer.Ordinal)];
     }
+
+    public IReadOnlyList<RecurringJobView> Recurring()
+    {
+        using var connection = storage.GetConnection();
+        var listed = connection.GetAllItemsFromSet("recurring-jobs");
+        return [.. connection.GetRecurringJobs([.. JobsBootstrapper.Required.Keys]).Select(j => new RecurringJobView(
+            j.Id, j.Removed ? null : j.Cron, !j.Removed && listed.Contains(j.Id), Utc(j.NextExecution), Utc(j.LastExecution)))];
+    }
+
+    private static DateTimeOffset? Utc(DateTime? at) => at is { } t ? new DateTimeOffset(DateTime.SpecifyKind(t, DateTimeKind.Utc)) : null;
 }

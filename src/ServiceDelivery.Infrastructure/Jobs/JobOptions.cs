@@ -19,4 +19,10 @@ public sealed class JobOptions
 
     /// <summary>How often the server looks for scheduled jobs that are due.</summary>
     public TimeSpan SchedulePollingInterval { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// How often a host checks that the recurring jobs the service depends on (timer, outbox, retention and
+    /// migration sweeps) still exist, and registers a deleted one again.
+    /// </summary>
+    public TimeSpan RecurringCheckInterval { get; set; } = TimeSpan.FromSeconds(10);
 }

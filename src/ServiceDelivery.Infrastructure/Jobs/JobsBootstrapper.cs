@@ -1,27 +1,82 @@
 using Hangfire;
+using Hangfire.Storage;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
 namespace ServiceDelivery.Infrastructure.Jobs;
 
 /// <summary>
-/// On start: registers the minute sweeps of timers and of the outbox and the retention run (every host does it;
-/// it is an upsert) and
-/// enqueues one of each now, so what fell due while no host was running happens right away.
+/// On start: registers the minute sweeps of timers and of the outbox, the retention run and the migration sweep
+/// (every host does it; it is an upsert) and enqueues one timer and one outbox sweep now, so what fell due while no
+/// host was running happens right away. Then keeps them: the service depends on these recurring jobs, so one that
+/// is gone (deleted from Hangfire's storage or API; the dashboard refuses to) is registered again within
+/// <see cref="JobOptions.RecurringCheckInterval"/>.
 /// </summary>
-public sealed class JobsBootstrapper(IRecurringJobManager recurring, IBackgroundJobClient jobs, ILogger<JobsBootstrapper> logger) : IHostedService
+public sealed class JobsBootstrapper(IRecurringJobManager recurring, IBackgroundJobClient jobs, JobStorage storage, JobOptions options, ILogger<JobsBootstrapper> logger) : BackgroundService
 {
-    public Task StartAsync(CancellationToken cancellationToken)
+    /// <summary>The recurring jobs the service depends on, by id, with how each is registered.</summary>
+    public static readonly IReadOnlyDictionary<string, Action<IRecurringJobManager>> Required = new Dictionary<string, Action<IRecurringJobManager>>(StringComparer.Ordinal)
     {
-        recurring.AddOrUpdate<TimerJobs>(TimerJobs.SweepJobId, j => j.FireDueTimersAsync(CancellationToken.None), Cron.Minutely());
-        recurring.AddOrUpdate<OutboxJobs>(OutboxJobs.SweepJobId, j => j.DispatchAsync(CancellationToken.None), Cron.Minutely());
-        recurring.AddOrUpdate<RetentionJobs>(RetentionJobs.JobId, j => j.RunAsync(CancellationToken.None), "*/5 * * * *");
-        recurring.AddOrUpdate<MigrationJobs>(MigrationJobs.SweepJobId, j => j.RunAsync(CancellationToken.None), Cron.Minutely());
+        [TimerJobs.SweepJobId] = r => r.AddOrUpdate<TimerJobs>(TimerJobs.SweepJobId, j => j.FireDueTimersAsync(CancellationToken.None), Cron.Minutely()),
+        [OutboxJobs.SweepJobId] = r => r.AddOrUpdate<OutboxJobs>(OutboxJobs.SweepJobId, j => j.DispatchAsync(CancellationToken.None), Cron.Minutely()),
+        [RetentionJobs.JobId] = r => r.AddOrUpdate<RetentionJobs>(RetentionJobs.JobId, j => j.RunAsync(CancellationToken.None), "*/5 * * * *"),
+        [MigrationJobs.SweepJobId] = r => r.AddOrUpdate<MigrationJobs>(MigrationJobs.SweepJobId, j => j.RunAsync(CancellationToken.None), Cron.Minutely()),
+    };
+
+    public override Task StartAsync(CancellationToken cancellationToken)
+    {
+        foreach (var register in Required.Values)
+        {
+            register(recurring);
+        }
+
         jobs.Enqueue<TimerJobs>(j => j.FireDueTimersAsync(CancellationToken.None));
         jobs.Enqueue<OutboxJobs>(j => j.DispatchAsync(CancellationToken.None));
         logger.LogInformation("Timer and outbox sweeps registered (every minute) and one of each enqueued for what is overdue");
-        return Task.CompletedTask;
+        return base.StartAsync(cancellationToken);
     }
 
-    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        if (options.RecurringCheckInterval <= TimeSpan.Zero)
+        {
+            return;
+        }
+
+        using var tick = new PeriodicTimer(options.RecurringCheckInterval);
+        while (await tick.WaitForNextTickAsync(stoppingToken))
+        {
+            try
+            {
+                Restore();
+            }
+#pragma warning disable CA1031 // The storage may be away for a moment; the next tick looks again.
+            catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
+#pragma warning restore CA1031
+            {
+                logger.LogWarning(ex, "Could not check the recurring jobs");
+            }
+        }
+    }
+
+    /// <summary>Registers again each required recurring job that is gone; answers their ids. Reads only, when all are there.</summary>
+    public IReadOnlyList<string> Restore()
+    {
+        List<string> missing;
+        using (var connection = storage.GetConnection())
+        {
+            var listed = connection.GetAllItemsFromSet("recurring-jobs");
+            missing = [.. connection.GetRecurringJobs([.. Required.Keys])
+                .Where(j => j.Removed || !listed.Contains(j.Id))
+                .Select(j => j.Id)];
+        }
+
+        foreach (var id in missing)
+        {
+            Required[id](recurring);
+            logger.LogWarning("The recurring job {JobId} was gone (deleted outside the service) and is registered again", id);
+        }
+
+        return missing;
+    }
 }

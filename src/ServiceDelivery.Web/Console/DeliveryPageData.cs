@@ -22,6 +22,7 @@ public sealed record DeliveryPageData(
     IReadOnlyList<NotificationView> Notifications,
     IReadOnlyList<TicketView> Tickets,
     IReadOnlyList<ActionDefinition> PlatformActions,
+    DecisionFacts? Decision,
     DateTimeOffset Now)
 {
     public static async Task<DeliveryPageData?> LoadAsync(IServiceProvider services, Caller caller, Guid id, CancellationToken cancellationToken)
@@ -43,6 +44,10 @@ public sealed record DeliveryPageData(
         var json = (await services.GetRequiredService<ServiceDelivery.Application.Definitions.DefinitionQueries>().GetVersionAsync(delivery.Definition.Key, delivery.Definition.Version, cancellationToken)).Value?.Json;
         var insight = services.GetRequiredService<DeliveryInsight>();
         var threads = Must(await services.GetRequiredService<TicketQueries>().ThreadsForDeliveryAsync(caller, id, cancellationToken));
+        var platformActions = DeliveryAccess.AvailableActions(caller, delivery, definition);
+        // A decision waiting for the platform is shown with what it rests on (the buyer's request, the amount, the invoice).
+        var decision = platformActions.Count == 0 ? null
+            : Must(await insight.DecisionFactsAsync(caller, [id], cancellationToken)).GetValueOrDefault(id);
 
         return new DeliveryPageData(
             delivery,
@@ -53,7 +58,8 @@ public sealed record DeliveryPageData(
             Must(await insight.TasksAsync(caller, id, cancellationToken)),
             Must(await insight.NotificationsAsync(caller, id, cancellationToken)),
             threads,
-            DeliveryAccess.AvailableActions(caller, delivery, definition),
+            platformActions,
+            decision,
             services.GetRequiredService<TimeProvider>().GetUtcNow());
     }
 
@@ -74,6 +80,22 @@ public sealed record DeliveryPageData(
         !Definition.TryGetTimer(key, out var timer) ? key
         : timer.IsReminder ? UiText.T("console.timerKind.reminder") + "（" + UiText.T("timer.before", UiText.Span(timer.Before)) + "）"
         : UiText.T("console.timerKind.action") + "（" + ActionName(timer.Perform!) + "）";
+
+    /// <summary>Who a task waits for, by name: the delivery's buyer or provider; a platform task is anyone of the platform's.</summary>
+    public string AssigneeName(TaskView task)
+    {
+        ArgumentNullException.ThrowIfNull(task);
+        return task.AssigneeId switch
+        {
+            null => UiText.T("console.anyOperator"),
+            var id when id == Delivery.Buyer.Id => Delivery.Buyer.Name,
+            var id when id == Delivery.Provider.Id => Delivery.Provider.Name,
+            var id => id,
+        };
+    }
+
+    /// <summary>Whether one of the platform's actions ends in a refund (then the amount it returns stands next to it).</summary>
+    public bool DecidesRefund => PlatformActions.Any(a => Definition.TryGetStage(a.Target, out var stage) && stage.Status == StageStatus.Refunded);
 
     public string ActionName(string action) => ServiceDelivery.Application.Definitions.DisplayNames.Action(Definition, action, UiText.Culture);
 }
