@@ -62,7 +62,7 @@ public sealed class OperationsOverview(ServiceDeliveryDbContext db, DeliveryQuer
             .ToListAsync(cancellationToken);
 
         var quietSince = now.AddDays(-stuckDays);
-        var stuck = await db.Deliveries.AsNoTracking().QuietSince(quietSince).Take(CountCap + 1).CountAsync(cancellationToken);
+        var stuck = await db.Deliveries.AsNoTracking().CountQuietSinceAsync(quietSince, CountCap, cancellationToken);
 
         var failed = await db.Outbox.AsNoTracking().Where(o => o.Status == OutboxRecord.Statuses.Failed)
             .GroupBy(o => o.Kind).Select(g => new { Kind = g.Key, Count = g.Count() })
