@@ -194,14 +194,15 @@ public sealed record ChartFigures(DateTimeOffset At, IReadOnlyList<DayCount> Per
 
 /// <summary>
 /// The overview's charts, kept for a minute in this host (derived figures, not state: each host computes its own,
-/// and a lost cache costs one computation). One computation at a time, so a burst of page views runs it once.
+/// and a lost cache costs one computation). One computation at a time, so a burst of page views runs it once; while
+/// it runs, the other views get the previous figures (with their time) instead of queueing behind it.
 /// </summary>
 public sealed class OverviewCharts : IDisposable
 {
     public static readonly TimeSpan MaxAge = TimeSpan.FromMinutes(1);
 
     private readonly SemaphoreSlim _gate = new(1, 1);
-    private ChartFigures? _figures;
+    private volatile ChartFigures? _figures;
 
     public async Task<ChartFigures> GetAsync(DateTimeOffset now, Func<Task<ChartFigures>> compute)
     {
@@ -211,7 +212,18 @@ public sealed class OverviewCharts : IDisposable
             return fresh;
         }
 
-        await _gate.WaitAsync();
+        if (_figures is { } previous)
+        {
+            if (!_gate.Wait(0))
+            {
+                return previous;
+            }
+        }
+        else
+        {
+            await _gate.WaitAsync();
+        }
+
         try
         {
             return Fresh(now) ?? (_figures = await compute());
