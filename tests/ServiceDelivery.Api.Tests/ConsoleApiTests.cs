@@ -151,7 +151,14 @@ public sealed class ConsoleApiTests : IAsyncLifetime
         {
             await db.Database.ExecuteSqlAsync($"UPDATE deliveries SET updated_at = {HostFactory.T0.AddDays(-5)} WHERE id = {quiet}");
             await db.Database.ExecuteSqlAsync($"UPDATE timers SET due_at = {HostFactory.T0.AddHours(-1)} WHERE delivery_id = {accepting} AND key = 'auto_accept'");
+            await db.Database.ExecuteSqlAsync($"UPDATE outbox SET status = 'failed' WHERE id IN (SELECT id FROM outbox WHERE delivery_id = {quiet} AND kind = 'email' ORDER BY id LIMIT 2)");
         }
+
+        var before = (await _api.As(Platform).GetAsync("/api/v1/operations/overview?stuckDays=3")).ShouldBe(HttpStatusCode.OK).Body;
+        before.GetProperty("dueSoonCount").GetInt32().Should().Be(1, "the auto-acceptance fell due an hour ago and has not fired");
+        before.GetProperty("timerLag").GetString().Should().Be("01:00:00");
+        before.GetProperty("failedMails").GetInt32().Should().Be(2);
+        before.GetProperty("failedWebhooks").GetInt32().Should().Be(0);
 
         (await _api.As(Buyer).PostAsync($"/api/v1/deliveries/{accepting}/tickets", new { category = "acceptance_dispute", subject = "有问题", description = "交付物不全" })).ShouldBe(HttpStatusCode.Created);
 

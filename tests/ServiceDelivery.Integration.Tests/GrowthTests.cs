@@ -2,6 +2,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 using ServiceDelivery.Application.Deliveries;
+using ServiceDelivery.Application.Operations;
 using ServiceDelivery.Testing;
 using static ServiceDelivery.Integration.Tests.AppHarness;
 
@@ -9,7 +10,8 @@ namespace ServiceDelivery.Integration.Tests;
 
 /// <summary>
 /// What keeps reads cheap as the tables grow: the platform's stage counts come from kept counters (exact, whatever
-/// writes them), and "who may download this file" is an index lookup.
+/// writes them), "who may download this file" is an index lookup, and what operators refresh (stuck deliveries, open
+/// refund reviews) is an index range.
 /// </summary>
 public sealed class GrowthTests : IAsyncLifetime
 {
@@ -100,6 +102,108 @@ public sealed class GrowthTests : IAsyncLifetime
             var plan = string.Join("\n", await ReadAllAsync(explain));
             plan.Should().Contain(index, $"the download check on {table} is an index lookup");
         }
+    }
+
+    [Fact]
+    public async Task Stuck_deliveries_are_those_quiet_since_the_instant_across_the_day_boundary_in_the_list_and_the_capped_count()
+    {
+        // T0 is 10:00 UTC: three days back, the boundary day is the 23rd and only its writes before 10:00 count.
+        var since = T0.AddDays(-3);
+        var day = new DateTimeOffset(since.UtcDateTime.Date, TimeSpan.Zero);
+        var quiet = new Dictionary<string, DateTimeOffset>
+        {
+            ["days before"] = since.AddDays(-3),
+            ["last instant of the day before"] = day.AddTicks(-10),
+            ["boundary day, just before"] = since.AddSeconds(-1),
+            ["boundary day, at the instant"] = since,
+            ["boundary day, later"] = day.AddDays(1).AddMinutes(-1),
+            ["the next day"] = day.AddDays(1),
+        };
+        var ids = new Dictionary<string, Guid>();
+        foreach (var name in quiet.Keys)
+        {
+            ids[name] = (await _app.AtAsync("implementing")).Id;
+        }
+
+        var paused = (await _app.AtAsync("refunding")).Id;
+        await using (var db = _app.Db())
+        {
+            foreach (var (name, at) in quiet)
+            {
+                await db.Deliveries.Where(d => d.Id == ids[name]).ExecuteUpdateAsync(u => u.SetProperty(d => d.UpdatedAt, at));
+            }
+
+            await db.Deliveries.Where(d => d.Id == paused).ExecuteUpdateAsync(u => u.SetProperty(d => d.UpdatedAt, since.AddDays(-10)));
+        }
+
+        Guid[] stuck = [ids["days before"], ids["last instant of the day before"], ids["boundary day, just before"]];
+        (await StuckListAsync(3)).Should().BeEquivalentTo(stuck, "active and nothing written since the instant three days ago");
+        (await StuckCountAsync(3)).Should().Be(3);
+        (await StuckListAsync(4)).Should().BeEquivalentTo([ids["days before"]]);
+        (await StuckCountAsync(4)).Should().Be(1);
+
+        // Page by page (two at a time), the list walks the same deliveries once, newest first.
+        var first = (await ListAsync(new DeliveryFilter(Limit: 2) { StuckDays = 3 })).Unwrap();
+        var second = (await ListAsync(new DeliveryFilter(Cursor: first.NextCursor, Limit: 2) { StuckDays = 3 })).Unwrap();
+        first.Items.Concat(second.Items).Select(d => d.Id).Should().BeEquivalentTo(stuck).And.OnlyHaveUniqueItems();
+        second.NextCursor.Should().BeNull();
+
+        // The count is capped at CountCap + 1 whether it fills up before the boundary day or on it.
+        await CloneAsync(ids["days before"], OperationsOverview.CountCap - 4, since.AddDays(-5));
+        (await StuckCountAsync(3)).Should().Be(OperationsOverview.CountCap - 1, "9,996 clones and 2 more from earlier days, 1 of the boundary day");
+        await CloneAsync(ids["days before"], 1, since.AddHours(-1));
+        (await StuckCountAsync(3)).Should().Be(OperationsOverview.CountCap, "exactly the cap is not more than it");
+        await CloneAsync(ids["days before"], 3, since.AddHours(-2));
+        (await StuckCountAsync(3)).Should().Be(OperationsOverview.CountCap + 1, "over the cap, counted on the boundary day");
+        await CloneAsync(ids["days before"], 3, since.AddDays(-4));
+        (await StuckCountAsync(3)).Should().Be(OperationsOverview.CountCap + 1, "over the cap before the boundary day");
+        (await StuckCountAsync(4)).Should().Be(OperationsOverview.CountCap - 4 + 3 + 1);
+    }
+
+    [Fact]
+    public async Task The_stuck_list_and_the_platforms_oldest_reviews_can_be_index_ranges_in_order()
+    {
+        await using var connection = new NpgsqlConnection(_app.ConnectionString);
+        await connection.OpenAsync();
+        await using (var off = new NpgsqlCommand("SET enable_seqscan = off; SET enable_bitmapscan = off", connection))
+        {
+            await off.ExecuteNonQueryAsync();
+        }
+
+        // The recently written are skipped on the index's day column (an index condition), not row by row on the heap.
+        await using var stuck = new NpgsqlCommand(
+            "EXPLAIN SELECT * FROM deliveries WHERE status = 'active' AND updated_on <= DATE '2026-11-23' AND updated_at < TIMESTAMPTZ '2026-11-23 10:00Z' ORDER BY created_at DESC, id DESC LIMIT 51", connection);
+        var plan = string.Join("\n", await ReadAllAsync(stuck));
+        plan.Should().Contain("ix_deliveries_active_created_at_id_updated_on").And.MatchRegex("Index Cond: .*updated_on").And.NotContain("Sort");
+
+        await using var reviews = new NpgsqlCommand(
+            "EXPLAIN SELECT delivery_id, opened_at FROM tasks WHERE closed_at IS NULL AND role = 'platform' AND assignee_id IS NULL ORDER BY opened_at LIMIT 10", connection);
+        plan = string.Join("\n", await ReadAllAsync(reviews));
+        plan.Should().Contain("ix_tasks_platform_open_opened_at_id").And.NotContain("Sort", "the oldest reviews are read in order, not all sorted");
+    }
+
+    private Task<ServiceDelivery.Application.Common.Result<Page<DeliveryView>>> ListAsync(DeliveryFilter filter) =>
+        _app.InScope(sp => sp.GetRequiredService<DeliveryQueries>().ListAsync(Platform, filter, CancellationToken.None));
+
+    private async Task<Guid[]> StuckListAsync(int days) =>
+        [.. (await ListAsync(new DeliveryFilter(Limit: 100) { StuckDays = days })).Unwrap().Items.Select(d => d.Id)];
+
+    private async Task<int> StuckCountAsync(int days) =>
+        (await _app.InScope(sp => sp.GetRequiredService<OperationsOverview>().ReadAsync(Platform, days, CancellationToken.None))).Unwrap().StuckCount;
+
+    /// <summary>Copies of an active delivery last written at <paramref name="updatedAt"/> (a bulk insert, not the application).</summary>
+    private async Task CloneAsync(Guid source, int count, DateTimeOffset updatedAt)
+    {
+        await using var db = _app.Db();
+        var columns = await db.Database.SqlQuery<string>($"""
+            SELECT string_agg(quote_ident(column_name), ', ') AS "Value" FROM information_schema.columns
+            WHERE table_name = 'deliveries' AND is_generated = 'NEVER' AND column_name NOT IN ('id', 'order_id', 'updated_at')
+            """).SingleAsync();
+        var prefix = Guid.NewGuid().ToString("N")[..8];
+        // Column names from the catalog and a hex prefix: nothing in the text comes from outside.
+        var sql = $"INSERT INTO deliveries (id, order_id, updated_at, {columns}) SELECT gen_random_uuid(), 'CLONE-{prefix}-' || n, @at, {columns} " +
+            "FROM deliveries CROSS JOIN generate_series(1, @count) AS n WHERE id = @source";
+        await db.Database.ExecuteSqlRawAsync(sql, new NpgsqlParameter("at", updatedAt), new NpgsqlParameter("count", count), new NpgsqlParameter("source", source));
     }
 
     private static async Task<List<string>> ReadAllAsync(NpgsqlCommand command)

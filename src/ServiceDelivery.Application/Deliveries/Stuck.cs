@@ -8,7 +8,7 @@ internal static class Stuck
 {
     /// <summary>
     /// Active deliveries with no write since <paramref name="since"/>. The indexed day of the last write finds them;
-    /// the instant then trims the last day.
+    /// the instant then trims the last day. The overview counts the same deliveries in SQL (OperationsOverview).
     /// </summary>
     public static IQueryable<DeliveryRecord> QuietSince(this IQueryable<DeliveryRecord> deliveries, DateTimeOffset since)
     {

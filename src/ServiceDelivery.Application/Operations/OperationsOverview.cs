@@ -43,15 +43,16 @@ public sealed class OperationsOverview(ServiceDeliveryDbContext db, DeliveryQuer
         var actionTimers = await deliveries.ActionTimerKeysAsync(cancellationToken);
         var until = now + DeliveryQueries.DueSoonWindow;
 
+        var quietSince = now.AddDays(-stuckDays);
+        var figures = await FiguresAsync(actionTimers, until, quietSince, cancellationToken);
+
         var dueSoonTimers = db.Timers.AsNoTracking().Where(t => t.State == TimerRecord.States.Running && t.DueAt <= until && actionTimers.Contains(t.Key));
-        var dueSoonCount = await dueSoonTimers.Take(CountCap + 1).CountAsync(cancellationToken);
         var dueSoon = await dueSoonTimers.OrderBy(t => t.DueAt).Take(ListLength)
             .Join(db.Deliveries, t => t.DeliveryId, d => d.Id, (t, d) => new DueSoonItem(d.Id, d.OrderId, d.ProductName, d.ProviderName, d.Stage, t.DueAt!.Value))
             .ToListAsync(cancellationToken);
 
-        // Platform tasks have no assignee: saying so lets the inbox index (role, assignee, opened_at) give them in order.
+        // Platform tasks have no assignee: saying so lets the partial index of open platform tasks give them in order.
         var reviews = db.Tasks.AsNoTracking().Where(t => t.ClosedAt == null && t.Role == Caller.Platform && t.AssigneeId == null);
-        var reviewCount = await reviews.Take(CountCap + 1).CountAsync(cancellationToken);
         var oldestReviews = await reviews.OrderBy(t => t.OpenedAt).Take(ListLength)
             .Join(db.Deliveries, t => t.DeliveryId, d => d.Id, (t, d) => new WaitingItem(d.Id, d.OrderId, d.ProductName, d.ProviderName, d.Stage, t.OpenedAt))
             .ToListAsync(cancellationToken);
@@ -61,36 +62,57 @@ public sealed class OperationsOverview(ServiceDeliveryDbContext db, DeliveryQuer
             .Select(g => new TicketGroup(g.Key, g.Count(), g.Min(t => t.OpenedAt)))
             .ToListAsync(cancellationToken);
 
-        var quietSince = now.AddDays(-stuckDays);
-        var stuck = await db.Deliveries.AsNoTracking().QuietSince(quietSince).Take(CountCap + 1).CountAsync(cancellationToken);
-
-        var failed = await db.Outbox.AsNoTracking().Where(o => o.Status == OutboxRecord.Statuses.Failed)
-            .GroupBy(o => o.Kind).Select(g => new { Kind = g.Key, Count = g.Count() })
-            .ToDictionaryAsync(g => g.Kind, g => g.Count, cancellationToken);
-
         // The charts sum hundreds of thousands of rows: computed at most once a minute per host, not per page view.
         var chart = await charts.GetAsync(now, async () => new ChartFigures(now, await PerDayAsync(now, cancellationToken), await StageTimesAsync(cancellationToken)));
 
-        var oldestDue = await db.Timers.AsNoTracking().Where(t => t.State == TimerRecord.States.Running).MinAsync(t => t.DueAt, cancellationToken);
-        var lag = oldestDue is { } due && due < now ? now - due : TimeSpan.Zero;
+        var lag = figures.OldestDue is { } due && due < now ? now - due : TimeSpan.Zero;
 
         return new Overview(
             now,
             counts,
-            dueSoonCount,
+            figures.DueSoon,
             dueSoon,
-            reviewCount,
+            figures.Reviews,
             oldestReviews,
             tickets.OrderByDescending(t => t.Count).ToList(),
             stuckDays,
-            stuck,
-            failed.GetValueOrDefault(Outbox.OutboxWriter.Email),
-            failed.GetValueOrDefault(Outbox.OutboxWriter.Webhook),
+            Math.Min(figures.QuietBefore + figures.QuietOnDay, CountCap + 1),
+            figures.FailedMails,
+            figures.FailedWebhooks,
             lag,
             jobServers.List(),
             chart.PerDay,
             chart.StageTimes,
             chart.At);
+    }
+
+    /// <summary>
+    /// The overview's counts and the oldest due timer in one round trip (the overview is refreshed by every operator;
+    /// a statement each cost more in round trips than in reading). Each count is an index range capped at
+    /// <see cref="CountCap"/> + 1. Stuck is counted as <see cref="Stuck.QuietSince"/> finds it: deliveries last written
+    /// on a day before the day of the instant, by the index alone (index-only: quiet rows sit on all-visible pages), plus
+    /// those of that day written before the instant, read only while the first count is under the cap.
+    /// </summary>
+    private async Task<OverviewFigures> FiguresAsync(string[] actionTimers, DateTimeOffset dueUntil, DateTimeOffset quietSince, CancellationToken cancellationToken)
+    {
+        var cap = CountCap + 1;
+        var day = DateOnly.FromDateTime(quietSince.UtcDateTime);
+
+        // The states and roles are literals, not parameters: the partial indexes' predicates must match in generic plans.
+        return await db.Database.SqlQuery<OverviewFigures>($"""
+            SELECT
+                (SELECT count(*)::int FROM (SELECT 1 FROM timers WHERE state = 'running' AND due_at <= {dueUntil} AND key = ANY({actionTimers}) LIMIT {cap}) t) AS due_soon,
+                (SELECT count(*)::int FROM (SELECT 1 FROM tasks WHERE closed_at IS NULL AND role = 'platform' AND assignee_id IS NULL LIMIT {cap}) t) AS reviews,
+                quiet.n AS quiet_before,
+                CASE WHEN quiet.n >= {cap} THEN 0 ELSE (SELECT count(*)::int FROM (
+                    SELECT 1 FROM deliveries WHERE status = 'active' AND updated_on = {day} AND updated_at < {quietSince} LIMIT {cap}) d) END AS quiet_on_day,
+                failed.mails AS failed_mails,
+                failed.webhooks AS failed_webhooks,
+                (SELECT min(due_at) FROM timers WHERE state = 'running') AS oldest_due
+            FROM (SELECT count(*)::int AS n FROM (SELECT 1 FROM deliveries WHERE status = 'active' AND updated_on < {day} LIMIT {cap}) d) AS quiet,
+                 (SELECT (count(*) FILTER (WHERE kind = 'email'))::int AS mails, (count(*) FILTER (WHERE kind = 'webhook'))::int AS webhooks
+                  FROM outbox WHERE status = 'failed') AS failed
+            """).SingleAsync(cancellationToken);
     }
 
     /// <summary>Started, completed and refunded per day (in the service's time zone), the last <see cref="ChartDays"/> days.</summary>
@@ -138,6 +160,8 @@ public sealed class OperationsOverview(ServiceDeliveryDbContext db, DeliveryQuer
         return [.. rows.Select(r => new StageTime(r.Stage, r.Count, TimeSpan.FromSeconds(r.Median), TimeSpan.FromSeconds(r.P90)))];
     }
 
+    private sealed record OverviewFigures(int DueSoon, int Reviews, int QuietBefore, int QuietOnDay, int FailedMails, int FailedWebhooks, DateTimeOffset? OldestDue);
+
     private sealed record DayRow(DateOnly Day, string Kind, int Count);
 
     private sealed record StageTimeRow(string Stage, int Count, double Median, double P90);
@@ -170,14 +194,15 @@ public sealed record ChartFigures(DateTimeOffset At, IReadOnlyList<DayCount> Per
 
 /// <summary>
 /// The overview's charts, kept for a minute in this host (derived figures, not state: each host computes its own,
-/// and a lost cache costs one computation). One computation at a time, so a burst of page views runs it once.
+/// and a lost cache costs one computation). One computation at a time, so a burst of page views runs it once; while
+/// it runs, the other views get the previous figures (with their time) instead of queueing behind it.
 /// </summary>
 public sealed class OverviewCharts : IDisposable
 {
     public static readonly TimeSpan MaxAge = TimeSpan.FromMinutes(1);
 
     private readonly SemaphoreSlim _gate = new(1, 1);
-    private ChartFigures? _figures;
+    private volatile ChartFigures? _figures;
 
     public async Task<ChartFigures> GetAsync(DateTimeOffset now, Func<Task<ChartFigures>> compute)
     {
@@ -187,7 +212,18 @@ public sealed class OverviewCharts : IDisposable
             return fresh;
         }
 
-        await _gate.WaitAsync();
+        if (_figures is { } previous)
+        {
+            if (!_gate.Wait(0))
+            {
+                return previous;
+            }
+        }
+        else
+        {
+            await _gate.WaitAsync();
+        }
+
         try
         {
             return Fresh(now) ?? (_figures = await compute());

@@ -55,6 +55,12 @@ internal sealed class DeliveryConfiguration : IEntityTypeConfiguration<DeliveryR
         // indexed and room left on each page, a delivery's writes within a day update its row in place.
         builder.Property<DateOnly>(DeliveryRecord.UpdatedOn).HasComputedColumnSql("(updated_at AT TIME ZONE 'UTC')::date", stored: true);
         builder.HasIndex(nameof(DeliveryRecord.Status), DeliveryRecord.UpdatedOn);
+
+        // The stuck list, newest first: active deliveries by (created_at, id) with the day of the last write in the key,
+        // so the recently written ones are skipped inside the index instead of row by row on the heap. Partial, so only
+        // active deliveries are indexed, and (with the day, not the instant) it leaves HOT updates as they were.
+        builder.HasIndex([nameof(DeliveryRecord.CreatedAt), nameof(DeliveryRecord.Id), DeliveryRecord.UpdatedOn], "ix_deliveries_active_created_at_id_updated_on")
+            .HasDatabaseName("ix_deliveries_active_created_at_id_updated_on").IsDescending(true, true, false).HasFilter("status = 'active'");
         builder.HasStorageParameter("fillfactor", 90);
         builder.HasIndex(d => d.OrderId, "ix_deliveries_order_id_trgm").HasMethod("gin").HasOperators("gin_trgm_ops");
         builder.HasIndex(d => d.ProductName, "ix_deliveries_product_name_trgm").HasMethod("gin").HasOperators("gin_trgm_ops");
@@ -74,6 +80,11 @@ internal sealed class TaskConfiguration : IEntityTypeConfiguration<TaskRecord>
 
         // A caller's inbox: open tasks by role and party, oldest first.
         builder.HasIndex(t => new { t.Role, t.AssigneeId, t.OpenedAt }).HasFilter("closed_at IS NULL");
+
+        // The platform's open tasks (refund reviews; they have no assignee), oldest first: the index above cannot
+        // give them in order (IS NULL is no equality to the planner), so the overview sorted every open review.
+        builder.HasIndex(t => new { t.OpenedAt, t.Id }, "ix_tasks_platform_open_opened_at_id").HasDatabaseName("ix_tasks_platform_open_opened_at_id")
+            .HasFilter("closed_at IS NULL AND role = 'platform' AND assignee_id IS NULL");
         builder.HasIndex(t => t.DeliveryId).HasFilter("closed_at IS NULL");
     }
 }

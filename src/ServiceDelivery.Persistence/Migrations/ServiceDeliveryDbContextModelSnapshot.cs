@@ -425,6 +425,11 @@ namespace ServiceDelivery.Persistence.Migrations
                         .IsDescending(false, true, true)
                         .HasDatabaseName("ix_deliveries_status_created_at_id");
 
+                    b.HasIndex(new[] { "CreatedAt", "Id", "UpdatedOn" }, "ix_deliveries_active_created_at_id_updated_on")
+                        .IsDescending(true, true, false)
+                        .HasDatabaseName("ix_deliveries_active_created_at_id_updated_on")
+                        .HasFilter("status = 'active'");
+
                     b.HasIndex(new[] { "OrderId" }, "ix_deliveries_order_id_trgm")
                         .HasDatabaseName("ix_deliveries_order_id1");
 
@@ -907,6 +912,10 @@ namespace ServiceDelivery.Persistence.Migrations
                     b.HasIndex("Role", "AssigneeId", "OpenedAt")
                         .HasDatabaseName("ix_tasks_role_assignee_id_opened_at")
                         .HasFilter("closed_at IS NULL");
+
+                    b.HasIndex(new[] { "OpenedAt", "Id" }, "ix_tasks_platform_open_opened_at_id")
+                        .HasDatabaseName("ix_tasks_platform_open_opened_at_id")
+                        .HasFilter("closed_at IS NULL AND role = 'platform' AND assignee_id IS NULL");
 
                     b.ToTable("tasks", (string)null);
                 });
