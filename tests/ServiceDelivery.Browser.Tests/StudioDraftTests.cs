@@ -69,6 +69,7 @@ public sealed class StudioDraftTests(HostProcess host, Browser browser) : IClass
         await first.GetByText("已发布 v2").First.WaitForAsync();
         await Browser.OpenTabAsync(first, "版本", first.GetByTestId("version-note").Last);
         (await first.GetByTestId("version-note").Last.TextContentAsync()).Should().Be("验收期改为 12 天");
+        (await first.GetByTestId("version-publisher").Last.TextContentAsync()).Should().Be("赵六（流程设计）", "a version names the person who published it, not an id");
         await Browser.ScreenshotAsync(first, "studio-4-published");
 
         await using var check = TestDatabase.Context(host.ConnectionString);

@@ -128,6 +128,7 @@ public sealed class DefinitionCommands(ServiceDeliveryDbContext db, TimeProvider
             Json = draft.Json,
             PublishedAt = clock.Now(),
             PublishedBy = caller.Id,
+            PublishedByName = string.IsNullOrWhiteSpace(caller.Name) ? null : caller.Name.Trim()[..Math.Min(200, caller.Name.Trim().Length)],
             Note = string.IsNullOrWhiteSpace(note) ? null : note.Trim(),
         };
         db.DefinitionVersions.Add(published);
@@ -231,7 +232,7 @@ public sealed class DefinitionCommands(ServiceDeliveryDbContext db, TimeProvider
         return saved.Where(s => !s.Replay(definition).Passed).Select(s => new InputError("scenarios." + s.Name, "scenario_failed")).ToList();
     }
 
-    internal static DefinitionVersionView ToView(DefinitionVersionRecord r) => new(r.Key, r.Version, r.PublishedAt, r.PublishedBy, r.Json, r.Note);
+    internal static DefinitionVersionView ToView(DefinitionVersionRecord r) => new(r.Key, r.Version, r.PublishedAt, r.PublishedBy, r.Json, r.Note, r.PublishedByName);
 
     private static DefinitionValidation From(IReadOnlyList<ValidationError> errors) => new(errors.Count == 0, errors);
 
@@ -255,7 +256,7 @@ public sealed record DefinitionValidation(bool Valid, IReadOnlyList<ValidationEr
 
 public sealed record DefinitionDraftView(string Key, string Json, int Revision, DateTimeOffset UpdatedAt, DefinitionValidation Validation);
 
-public sealed record DefinitionVersionView(string Key, int Version, DateTimeOffset PublishedAt, string PublishedBy, string Json, string? Note = null);
+public sealed record DefinitionVersionView(string Key, int Version, DateTimeOffset PublishedAt, string PublishedBy, string Json, string? Note = null, string? PublishedByName = null);
 
 public sealed record DefinitionSummary(string Key, LocalizedText? Name, int? LatestVersion, bool HasDraft);
 

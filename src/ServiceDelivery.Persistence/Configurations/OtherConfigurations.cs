@@ -113,6 +113,7 @@ internal sealed class DefinitionVersionConfiguration : IEntityTypeConfiguration<
         builder.HasKey(d => new { d.Key, d.Version });
         builder.Property(d => d.Key).HasMaxLength(64);
         builder.Property(d => d.PublishedBy).HasMaxLength(100);
+        builder.Property(d => d.PublishedByName).HasMaxLength(200);
         builder.Property(d => d.Note).HasMaxLength(500);
     }
 }

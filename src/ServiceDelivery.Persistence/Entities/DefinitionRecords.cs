@@ -13,6 +13,9 @@ public sealed class DefinitionVersionRecord
 
     public required string PublishedBy { get; set; }
 
+    /// <summary>The publisher's name as the identity provider gave it at the time (null for shipped files and older rows).</summary>
+    public string? PublishedByName { get; set; }
+
     /// <summary>What changed, in the publishing designer's words (optional).</summary>
     public string? Note { get; set; }
 }

@@ -200,6 +200,11 @@ namespace ServiceDelivery.Persistence.Migrations
                         .HasColumnType("character varying(100)")
                         .HasColumnName("published_by");
 
+                    b.Property<string>("PublishedByName")
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)")
+                        .HasColumnName("published_by_name");
+
                     b.HasKey("Key", "Version")
                         .HasName("pk_definition_versions");
 
