@@ -230,6 +230,54 @@ public sealed class StudioCanvasTests(HostProcess host, Browser browser) : IClas
         await Browser.ScreenshotAsync(page, "studio-canvas-palette-and-inspector");
     }
 
+    [Theory]
+    [InlineData("zh")]
+    [InlineData("en")]
+    public async Task On_a_phone_the_studio_stacks_its_panels_and_nothing_is_wider_than_the_screen_and_at_1280_every_tab_shows(string language)
+    {
+        var key = "canvas-phone-" + language;
+        await host.PublishAsync(key, 1, HostProcess.ShippedAs(key), "第一版");
+        var page = await browser.SignedInAsync(host, "designer");
+        await Browser.OpenDefinitionAsync(page, host, key);
+        if (language == "en")
+        {
+            await page.GetByTestId("lang-en").ClickAsync();
+            await page.Locator("html[lang=en]").WaitForAsync();
+            await page.Locator("[data-interactive=true]").WaitForAsync();
+        }
+
+        // 1280 px: every tab in sight.
+        await page.SetViewportSizeAsync(1280, 800);
+        var bar = (await page.Locator(".mud-tabs-tabbar").First.BoundingBoxAsync())!;
+        foreach (var tab in await page.GetByRole(AriaRole.Tab).AllAsync())
+        {
+            var box = (await tab.BoundingBoxAsync())!;
+            (box.X >= bar.X - 1 && box.X + box.Width <= bar.X + bar.Width + 1).Should().BeTrue($"the tab “{await tab.InnerTextAsync()}” shows at 1280 px ({box.X}+{box.Width} in {bar.X}+{bar.Width}; {await tab.GetAttributeAsync("class")})");
+        }
+
+        // 390 px: the side panel goes under the canvas, the header wraps, the canvas scrolls inside itself.
+        await page.SetViewportSizeAsync(390, 844);
+        await page.WaitForFunctionAsync("() => document.documentElement.scrollWidth <= innerWidth");
+        var canvas = (await page.Locator(".canvas-scroll:visible").BoundingBoxAsync())!;
+        var side = (await page.Locator(".studio-side").BoundingBoxAsync())!;
+        side.Y.Should().BeGreaterThan(canvas.Y + canvas.Height - 1, "the inspector is under the canvas, not beside it");
+        side.Width.Should().BeGreaterThan(300);
+        foreach (var tab in await page.GetByRole(AriaRole.Tab).AllAsync())
+        {
+            var box = (await tab.BoundingBoxAsync())!;
+            (box.X >= 0 && box.X + box.Width <= 390).Should().BeTrue($"the tab “{await tab.InnerTextAsync()}” is in sight on a phone (the tabs wrap)");
+        }
+
+        await Browser.ScreenshotAsync(page, $"studio-phone-canvas-{language}");
+
+        // The versions read as cards: every cell as wide as the card, none a sliver.
+        await Browser.OpenTabAsync(page, language == "en" ? "Versions" : "版本", page.GetByTestId("version-note").First);
+        var widths = await page.Locator(".versions-table td").EvaluateAllAsync<double[]>("cells => cells.filter(c => c.offsetParent).map(c => c.getBoundingClientRect().width)");
+        widths.Should().NotBeEmpty().And.OnlyContain(w => w > 200, "no one-character columns on a phone");
+        (await page.EvaluateAsync<bool>("() => document.documentElement.scrollWidth <= innerWidth")).Should().BeTrue();
+        await Browser.ScreenshotAsync(page, $"studio-phone-versions-{language}");
+    }
+
     private static async Task<Dictionary<string, (string X, string Y)>> Corners(IPage page)
     {
         var corners = await page.Locator("[data-testid=canvas]:visible").EvaluateAsync<string[][]>(
