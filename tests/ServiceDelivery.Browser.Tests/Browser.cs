@@ -155,6 +155,19 @@ public sealed class Browser : IAsyncLifetime
         }
     }
 
+    /// <summary>Adds an action from the stage in the inspector to <paramref name="to"/> with the inspector's form.</summary>
+    public static async Task AddActionAsync(IPage page, string to, string key, string name, string role)
+    {
+        ArgumentNullException.ThrowIfNull(page);
+        var form = page.GetByTestId("connect-form");
+        await form.Locator("summary").ClickAsync();
+        await page.GetByTestId("connect-to").SelectOptionAsync(to);
+        await page.GetByTestId("connect-key").FillAsync(key);
+        await page.GetByTestId("connect-name").FillAsync(name);
+        await form.GetByLabel(role).CheckAsync();
+        await page.GetByTestId("connect-add").ClickAsync();
+    }
+
     /// <summary>
     /// Drags from the centre of <paramref name="from"/> onto <paramref name="to"/> on the Studio canvas, as a hand would
     /// when the target is out of sight: to the canvas's edge, held there while the canvas scrolls, then onto the target.

@@ -113,12 +113,7 @@ public sealed class StudioCanvasTests(HostProcess host, Browser browser) : IClas
         (added.X + added.Width <= scroller.X + scroller.Width && added.Y + added.Height <= scroller.Y + scroller.Height).Should().BeTrue("a new stage appears in sight");
         await Stage(page, "requirement_pending").ClickAsync();
         await page.GetByTestId("inspector-title").GetByText("需求待提交").WaitForAsync();
-        await page.GetByTestId("connect-form").Locator("summary").ClickAsync();
-        await page.GetByTestId("connect-to").SelectOptionAsync("reviewing");
-        await page.GetByTestId("connect-key").FillAsync("send_to_review");
-        await page.GetByTestId("connect-name").FillAsync("送复核");
-        await page.GetByTestId("connect-form").GetByLabel("买家").CheckAsync();
-        await page.GetByTestId("connect-add").ClickAsync();
+        await Browser.AddActionAsync(page, "reviewing", "send_to_review", "送复核", "买家");
         await page.Locator("[data-testid=edge][data-action=send_to_review]:visible").WaitForAsync();
 
         // 待复核 leads nowhere: its problem is on the stage itself, and the count stays in sight.
@@ -131,12 +126,7 @@ public sealed class StudioCanvasTests(HostProcess host, Browser browser) : IClas
         // The way on, into the provider's confirmation: now every later column would shift right.
         await Stage(page, "reviewing").ClickAsync();
         await page.GetByTestId("inspector-title").GetByText("待复核").WaitForAsync();
-        await page.GetByTestId("connect-form").Locator("summary").ClickAsync();
-        await page.GetByTestId("connect-to").SelectOptionAsync("requirement_confirming");
-        await page.GetByTestId("connect-key").FillAsync("review_passed");
-        await page.GetByTestId("connect-name").FillAsync("复核通过");
-        await page.GetByTestId("connect-form").GetByLabel("平台").CheckAsync();
-        await page.GetByTestId("connect-add").ClickAsync();
+        await Browser.AddActionAsync(page, "requirement_confirming", "review_passed", "复核通过", "平台");
         await page.Locator("[data-testid=edge][data-action=review_passed]:visible").WaitForAsync();
 
         var after = await Corners(page);

@@ -20,17 +20,6 @@ public sealed class StudioEditTests(HostProcess host, Browser browser) : IClassF
         return page;
     }
 
-    private static async Task ConnectAsync(IPage page, string to, string key, string name, string role)
-    {
-        var form = page.GetByTestId("connect-form");
-        await form.Locator("summary").ClickAsync();
-        await page.GetByTestId("connect-to").SelectOptionAsync(to);
-        await page.GetByTestId("connect-key").FillAsync(key);
-        await page.GetByTestId("connect-name").FillAsync(name);
-        await form.GetByLabel(role).CheckAsync();
-        await page.GetByTestId("connect-add").ClickAsync();
-    }
-
     [Fact]
     public async Task A_stage_added_on_the_canvas_is_a_dead_end_until_an_action_leads_out_and_undo_redo_walk_that_back()
     {
@@ -44,7 +33,7 @@ public sealed class StudioEditTests(HostProcess host, Browser browser) : IClassF
 
         await Stage(page, "implementing").ClickAsync();
         await page.GetByTestId("inspector-title").GetByText("实施中").WaitForAsync();
-        await ConnectAsync(page, "reviewing", "send_to_review", "送复核", "服务商");
+        await Browser.AddActionAsync(page, "reviewing", "send_to_review", "送复核", "服务商");
         await Edge(page, "send_to_review").WaitForAsync();
 
         // In, but no way out: the validator says so, and the problem selects the stage.
