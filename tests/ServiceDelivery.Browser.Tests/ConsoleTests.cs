@@ -35,19 +35,63 @@ public sealed class ConsoleTests(ConsoleHost host, Browser browser) : IClassFixt
         await page.GetByTestId("due-soon").Locator($"[data-delivery='{due}']").WaitForAsync();
 
         await using var check = TestDatabase.Context(host.ConnectionString);
-        var expected = await check.Deliveries.GroupBy(d => d.Stage).Select(g => new { g.Key, Count = g.Count() }).ToDictionaryAsync(g => g.Key, g => g.Count);
-        expected.Should().ContainKeys("requirement_pending", "accepting", "refunded", "closed"); // the demo data is there
+        var version = int.Parse((await SelectedAsync(page, "heat-version")).Split(' ')[0][1..], System.Globalization.CultureInfo.InvariantCulture);
+        var onVersion = check.Deliveries.Where(d => d.DefinitionKey == Key && d.DefinitionVersion == version);
+        var expected = await onVersion.Where(d => d.Status == "active" || d.Status == "paused").GroupBy(d => d.Stage).Select(g => new { g.Key, Count = g.Count() }).ToDictionaryAsync(g => g.Key, g => g.Count);
+        expected.Should().NotBeEmpty("the demo data runs on the version shown");
+        var shown = await StageCountsAsync(page);
+        shown.Where(s => s.Value > 0).Should().BeEquivalentTo(expected, "every stage's count of deliveries under way on the graph is the database's");
+        shown.Keys.Should().NotContain(["completed", "refunded", "closed"], "finished deliveries are no heat");
+        var finished = await onVersion.Where(d => d.Status == "completed" || d.Status == "refunded" || d.Status == "closed").GroupBy(d => d.Status).Select(g => new { g.Key, Count = g.Count() }).ToDictionaryAsync(g => g.Key, g => g.Count);
+        finished.Should().ContainKeys("refunded", "closed"); // the demo data is there
+        foreach (var (status, count) in finished)
+        {
+            (await page.Locator($"[data-testid=finished-total][data-status={status}]").InnerTextAsync()).Should().EndWith(" " + count.ToString("N0", System.Globalization.CultureInfo.InvariantCulture), "finished deliveries are totals under the graph");
+        }
+
+        var dueSoon = await check.Timers.CountAsync(t => t.State == "running" && t.Key == "auto_accept" && t.DueAt <= DateTimeOffset.UtcNow.AddHours(24));
+        dueSoon.Should().BeGreaterThan(0, "the delivery due in ten hours is among them");
+        (await page.GetByTestId("stat-due-soon").Locator(".stat-value").InnerTextAsync()).Should().Be(dueSoon.ToString(System.Globalization.CultureInfo.InvariantCulture), "the tile counts what the database holds");
+        await Browser.ScreenshotAsync(page, "console-1-overview");
+    }
+
+    private static Task<string> SelectedAsync(IPage page, string testId) => page.EvaluateAsync<string>(
+        "id => { const el = document.querySelector(`[data-testid=${id}]`); return (el.matches('input') ? el : el.querySelector('input')).value; }", testId);
+
+    private static async Task<Dictionary<string, int>> StageCountsAsync(IPage page)
+    {
         var shown = new Dictionary<string, int>();
         foreach (var badge in await page.Locator("[data-testid=stage-count]").AllAsync())
         {
             shown[(await badge.GetAttributeAsync("data-stage"))!] = int.Parse((await badge.GetAttributeAsync("data-count"))!, System.Globalization.CultureInfo.InvariantCulture);
         }
 
-        shown.Where(s => s.Value > 0).Should().BeEquivalentTo(expected, "every stage's count on the graph is the database's");
-        var dueSoon = await check.Timers.CountAsync(t => t.State == "running" && t.Key == "auto_accept" && t.DueAt <= DateTimeOffset.UtcNow.AddHours(24));
-        dueSoon.Should().BeGreaterThan(0, "the delivery due in ten hours is among them");
-        (await page.GetByTestId("stat-due-soon").Locator(".stat-value").InnerTextAsync()).Should().Be(dueSoon.ToString(System.Globalization.CultureInfo.InvariantCulture), "the tile counts what the database holds");
-        await Browser.ScreenshotAsync(page, "console-1-overview");
+        return shown;
+    }
+
+    [Fact]
+    public async Task The_heat_map_opens_on_the_version_with_the_most_deliveries_under_way_not_a_newer_empty_one_and_the_operator_can_choose()
+    {
+        await using var check = TestDatabase.Context(host.ConnectionString);
+        var latest = await check.DefinitionVersions.Where(v => v.Key == Key).MaxAsync(v => v.Version);
+        var json = await check.DefinitionVersions.Where(v => v.Key == Key && v.Version == latest).Select(v => v.Json).SingleAsync();
+        var busiest = await check.Deliveries.Where(d => d.DefinitionKey == Key && (d.Status == "active" || d.Status == "paused"))
+            .GroupBy(d => d.DefinitionVersion).Select(g => new { Version = g.Key, Count = g.Count() }).OrderByDescending(g => g.Count).FirstAsync();
+        await host.PublishAsync(Key, latest + 1, json, "无人运行的新版本");
+        var empty = latest + 1;
+
+        var page = await ConsoleAsync("/console");
+        await page.GetByTestId("stage-count").First.WaitForAsync();
+        (await SelectedAsync(page, "heat-version")).Should().Be($"v{busiest.Version} · 进行中 {busiest.Count:N0}", "the newer version runs nothing, so the busiest one is shown");
+        (await StageCountsAsync(page)).Values.Sum().Should().Be(busiest.Count);
+        (await page.GetByTestId("active-total").InnerTextAsync()).Should().Be(busiest.Count.ToString("N0", System.Globalization.CultureInfo.InvariantCulture));
+        await Browser.ScreenshotAsync(page, "console-1b-heat-busiest");
+
+        await Browser.ChooseAsync(page, "heat-version", $"v{empty} · 进行中 0");
+        await page.WaitForFunctionAsync("() => document.querySelector('[data-testid=active-total]')?.textContent === '0'");
+        (await StageCountsAsync(page)).Values.Should().OnlyContain(c => c == 0, "nothing runs on the new version");
+        (await page.GetByTestId("finished-totals").InnerTextAsync()).Should().Contain($"v{empty} 已结束").And.Contain("已完成 0");
+        await Browser.ScreenshotAsync(page, "console-1c-heat-empty-version");
     }
 
     [Fact]
