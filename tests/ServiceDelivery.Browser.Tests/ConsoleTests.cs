@@ -181,7 +181,7 @@ public sealed class ConsoleTests(ConsoleHost host, Browser browser) : IClassFixt
     }
 
     [Fact]
-    public async Task The_platform_approves_a_refund_and_moves_a_stuck_delivery_after_previewing_the_tasks_and_timers_it_changes()
+    public async Task The_platform_approves_a_refund_and_moves_a_stuck_delivery_from_the_headers_modification_mode_with_the_move_and_its_timers_previewed_on_the_graph()
     {
         var refund = await host.StartDeliveryAsync(Key, Order("RFD"), "submit_requirement", "request_refund");
         var page = await ConsoleAsync($"/console/deliveries/{refund}");
@@ -203,7 +203,9 @@ public sealed class ConsoleTests(ConsoleHost host, Browser browser) : IClassFixt
         await page.WaitForURLAsync(url => url.EndsWith($"/console/deliveries/{stuck}", StringComparison.Ordinal));
         await page.Locator("[data-testid=console-nav][data-interactive=true]").WaitForAsync();
         await page.GetByTestId("stage-name").GetByText("待验收").WaitForAsync();
-        await page.GetByRole(AriaRole.Tab, new() { Name = "平台干预" }).ClickAsync();
+        // The modification mode is the page's own action, in its header; its preview is drawn on the graph beside it.
+        await page.GetByTestId("intervene-open").ClickAsync();
+        await page.GetByTestId("intervene-card").WaitForAsync();
         await Browser.ChooseAsync(page, "intervene-kind", "调整交付状态");
         await Browser.ChooseAsync(page, "intervene-stage", "实施中");
         await page.GetByTestId("intervene-preview").ClickAsync();
@@ -213,6 +215,13 @@ public sealed class ConsoleTests(ConsoleHost host, Browser browser) : IClassFixt
         (await page.GetByTestId("preview-tasks-opened").InnerTextAsync()).Should().Contain("服务商 · 实施中");
         var timers = await page.GetByTestId("preview-timers").InnerTextAsync();
         timers.Should().Contain("取消 · 自动动作（验收通过）").And.Contain("取消 · 提醒（提前 3 天 提醒）").And.Contain("取消 · 提醒（提前 1 天 提醒）");
+        (await page.GetByTestId("preview-timers-stop").InnerTextAsync()).Should().Contain("取消 · 自动动作（验收通过）", "the clocks the move ends are listed as stopping");
+        var jump = page.GetByTestId("intervene-graph").GetByTestId("preview-jump");
+        (await jump.GetAttributeAsync("data-from")).Should().Be("accepting");
+        (await jump.GetAttributeAsync("data-to")).Should().Be("implementing", "the graph draws the move it previews");
+        (await page.Locator("[data-testid=intervene-graph] [data-testid=stage][data-stage=implementing]").GetAttributeAsync("class")).Should().Contain("jump-to");
+        var mails = await page.GetByTestId("preview-mails").InnerTextAsync();
+        mails.Should().Contain("平台调整阶段").And.NotContain("delivery_moved", "mail kinds are named, not keyed");
         await Browser.ScreenshotAsync(page, "console-4-preview");
 
         await page.GetByTestId("intervene-apply").ClickAsync();
@@ -220,6 +229,7 @@ public sealed class ConsoleTests(ConsoleHost host, Browser browser) : IClassFixt
         await page.GetByTestId("intervene-reason").FillAsync("服务商已恢复实施，买家同意延期验收");
         await page.GetByTestId("intervene-apply").ClickAsync();
         await page.GetByTestId("stage-name").GetByText("实施中").WaitForAsync();
+        await page.GetByRole(AriaRole.Tab, new() { Name = "干预记录" }).ClickAsync();
         await page.GetByTestId("interventions").GetByText("服务商已恢复实施，买家同意延期验收").WaitForAsync();
         await Browser.ScreenshotAsync(page, "console-4-moved");
 
@@ -228,6 +238,33 @@ public sealed class ConsoleTests(ConsoleHost host, Browser browser) : IClassFixt
         entry.Data["reason"].Should().Be("服务商已恢复实施，买家同意延期验收");
         (await check.Timers.CountAsync(t => t.DeliveryId == stuck && t.State == "running")).Should().Be(0, "the preview said the three clocks end");
         (await check.Deliveries.SingleAsync(d => d.Id == refund)).Status.Should().Be("refunded");
+    }
+
+    [Fact]
+    public async Task In_English_at_1440_px_a_close_previewed_in_the_modification_mode_is_drawn_on_the_graph_and_its_mails_are_named()
+    {
+        var id = await host.StartDeliveryAsync(Key, Order("ENC"), ToAccepting);
+        var page = await browser.SignedInAsync(host, "platform");
+        await page.SetViewportSizeAsync(1440, 1000);
+        await page.GotoAsync($"{host.BaseUrl}/culture?lang=en&returnUrl=%2Fconsole");
+        await page.Locator("[data-testid=console-nav][data-interactive=true]").WaitForAsync();
+        await page.GetByTestId("stage-count").First.WaitForAsync();
+        (await page.GetByTestId("finished-totals").InnerTextAsync()).Should().Contain("Finished on v").And.Contain("refunded");
+        await Browser.ScreenshotAsync(page, "console-1d-overview-en-1440");
+
+        await page.GotoAsync($"{host.BaseUrl}/console/deliveries/{id}");
+        await page.Locator("[data-testid=console-nav][data-interactive=true]").WaitForAsync();
+        (await page.GetByTestId("intervene-card").CountAsync()).Should().Be(0, "the mode opens on demand");
+        await page.GetByTestId("intervene-open").ClickAsync();
+        await Browser.ChooseAsync(page, "intervene-kind", "Close delivery");
+        await page.GetByTestId("intervene-preview").ClickAsync();
+        var jump = page.GetByTestId("intervene-graph").GetByTestId("preview-jump");
+        await jump.WaitForAsync();
+        (await jump.GetAttributeAsync("data-to")).Should().Be("closed");
+        var mails = await page.GetByTestId("preview-mails").InnerTextAsync();
+        mails.Should().Contain("Delivery closed").And.NotContain("delivery_closed");
+        (await page.GetByTestId("preview-timers-stop").InnerTextAsync()).Should().Contain("cancelled");
+        await Browser.ScreenshotAsync(page, "console-4-close-preview-en-1440");
     }
 
     [Fact]
