@@ -40,7 +40,7 @@ WHERE d.order_id LIKE 'LOAD-%';
 BEGIN;
 LOCK TABLE deliveries IN SHARE MODE;
 TRUNCATE stage_counts;
-INSERT INTO stage_counts (stage, n) SELECT stage, count(*) FROM deliveries GROUP BY stage;
+INSERT INTO stage_counts (definition_key, definition_version, stage, n) SELECT definition_key, definition_version, stage, count(*) FROM deliveries GROUP BY 1, 2, 3;
 COMMIT;
 
 VACUUM ANALYZE;

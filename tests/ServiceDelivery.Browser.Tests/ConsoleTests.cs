@@ -35,19 +35,63 @@ public sealed class ConsoleTests(ConsoleHost host, Browser browser) : IClassFixt
         await page.GetByTestId("due-soon").Locator($"[data-delivery='{due}']").WaitForAsync();
 
         await using var check = TestDatabase.Context(host.ConnectionString);
-        var expected = await check.Deliveries.GroupBy(d => d.Stage).Select(g => new { g.Key, Count = g.Count() }).ToDictionaryAsync(g => g.Key, g => g.Count);
-        expected.Should().ContainKeys("requirement_pending", "accepting", "refunded", "closed"); // the demo data is there
+        var version = int.Parse((await SelectedAsync(page, "heat-version")).Split(' ')[0][1..], System.Globalization.CultureInfo.InvariantCulture);
+        var onVersion = check.Deliveries.Where(d => d.DefinitionKey == Key && d.DefinitionVersion == version);
+        var expected = await onVersion.Where(d => d.Status == "active" || d.Status == "paused").GroupBy(d => d.Stage).Select(g => new { g.Key, Count = g.Count() }).ToDictionaryAsync(g => g.Key, g => g.Count);
+        expected.Should().NotBeEmpty("the demo data runs on the version shown");
+        var shown = await StageCountsAsync(page);
+        shown.Where(s => s.Value > 0).Should().BeEquivalentTo(expected, "every stage's count of deliveries under way on the graph is the database's");
+        shown.Keys.Should().NotContain(["completed", "refunded", "closed"], "finished deliveries are no heat");
+        var finished = await onVersion.Where(d => d.Status == "completed" || d.Status == "refunded" || d.Status == "closed").GroupBy(d => d.Status).Select(g => new { g.Key, Count = g.Count() }).ToDictionaryAsync(g => g.Key, g => g.Count);
+        finished.Should().ContainKeys("refunded", "closed"); // the demo data is there
+        foreach (var (status, count) in finished)
+        {
+            (await page.Locator($"[data-testid=finished-total][data-status={status}]").InnerTextAsync()).Should().EndWith(" " + count.ToString("N0", System.Globalization.CultureInfo.InvariantCulture), "finished deliveries are totals under the graph");
+        }
+
+        var dueSoon = await check.Timers.CountAsync(t => t.State == "running" && t.Key == "auto_accept" && t.DueAt <= DateTimeOffset.UtcNow.AddHours(24));
+        dueSoon.Should().BeGreaterThan(0, "the delivery due in ten hours is among them");
+        (await page.GetByTestId("stat-due-soon").Locator(".stat-value").InnerTextAsync()).Should().Be(dueSoon.ToString(System.Globalization.CultureInfo.InvariantCulture), "the tile counts what the database holds");
+        await Browser.ScreenshotAsync(page, "console-1-overview");
+    }
+
+    private static Task<string> SelectedAsync(IPage page, string testId) => page.EvaluateAsync<string>(
+        "id => { const el = document.querySelector(`[data-testid=${id}]`); return (el.matches('input') ? el : el.querySelector('input')).value; }", testId);
+
+    private static async Task<Dictionary<string, int>> StageCountsAsync(IPage page)
+    {
         var shown = new Dictionary<string, int>();
         foreach (var badge in await page.Locator("[data-testid=stage-count]").AllAsync())
         {
             shown[(await badge.GetAttributeAsync("data-stage"))!] = int.Parse((await badge.GetAttributeAsync("data-count"))!, System.Globalization.CultureInfo.InvariantCulture);
         }
 
-        shown.Where(s => s.Value > 0).Should().BeEquivalentTo(expected, "every stage's count on the graph is the database's");
-        var dueSoon = await check.Timers.CountAsync(t => t.State == "running" && t.Key == "auto_accept" && t.DueAt <= DateTimeOffset.UtcNow.AddHours(24));
-        dueSoon.Should().BeGreaterThan(0, "the delivery due in ten hours is among them");
-        (await page.GetByTestId("stat-due-soon").Locator(".stat-value").InnerTextAsync()).Should().Be(dueSoon.ToString(System.Globalization.CultureInfo.InvariantCulture), "the tile counts what the database holds");
-        await Browser.ScreenshotAsync(page, "console-1-overview");
+        return shown;
+    }
+
+    [Fact]
+    public async Task The_heat_map_opens_on_the_version_with_the_most_deliveries_under_way_not_a_newer_empty_one_and_the_operator_can_choose()
+    {
+        await using var check = TestDatabase.Context(host.ConnectionString);
+        var latest = await check.DefinitionVersions.Where(v => v.Key == Key).MaxAsync(v => v.Version);
+        var json = await check.DefinitionVersions.Where(v => v.Key == Key && v.Version == latest).Select(v => v.Json).SingleAsync();
+        var busiest = await check.Deliveries.Where(d => d.DefinitionKey == Key && (d.Status == "active" || d.Status == "paused"))
+            .GroupBy(d => d.DefinitionVersion).Select(g => new { Version = g.Key, Count = g.Count() }).OrderByDescending(g => g.Count).FirstAsync();
+        await host.PublishAsync(Key, latest + 1, json, "无人运行的新版本");
+        var empty = latest + 1;
+
+        var page = await ConsoleAsync("/console");
+        await page.GetByTestId("stage-count").First.WaitForAsync();
+        (await SelectedAsync(page, "heat-version")).Should().Be($"v{busiest.Version} · 进行中 {busiest.Count:N0}", "the newer version runs nothing, so the busiest one is shown");
+        (await StageCountsAsync(page)).Values.Sum().Should().Be(busiest.Count);
+        (await page.GetByTestId("active-total").InnerTextAsync()).Should().Be(busiest.Count.ToString("N0", System.Globalization.CultureInfo.InvariantCulture));
+        await Browser.ScreenshotAsync(page, "console-1b-heat-busiest");
+
+        await Browser.ChooseAsync(page, "heat-version", $"v{empty} · 进行中 0");
+        await page.WaitForFunctionAsync("() => document.querySelector('[data-testid=active-total]')?.textContent === '0'");
+        (await StageCountsAsync(page)).Values.Should().OnlyContain(c => c == 0, "nothing runs on the new version");
+        (await page.GetByTestId("finished-totals").InnerTextAsync()).Should().Contain($"v{empty} 已结束").And.Contain("已完成 0");
+        await Browser.ScreenshotAsync(page, "console-1c-heat-empty-version");
     }
 
     [Fact]
@@ -137,7 +181,7 @@ public sealed class ConsoleTests(ConsoleHost host, Browser browser) : IClassFixt
     }
 
     [Fact]
-    public async Task The_platform_approves_a_refund_and_moves_a_stuck_delivery_after_previewing_the_tasks_and_timers_it_changes()
+    public async Task The_platform_approves_a_refund_and_moves_a_stuck_delivery_from_the_headers_modification_mode_with_the_move_and_its_timers_previewed_on_the_graph()
     {
         var refund = await host.StartDeliveryAsync(Key, Order("RFD"), "submit_requirement", "request_refund");
         var page = await ConsoleAsync($"/console/deliveries/{refund}");
@@ -159,7 +203,9 @@ public sealed class ConsoleTests(ConsoleHost host, Browser browser) : IClassFixt
         await page.WaitForURLAsync(url => url.EndsWith($"/console/deliveries/{stuck}", StringComparison.Ordinal));
         await page.Locator("[data-testid=console-nav][data-interactive=true]").WaitForAsync();
         await page.GetByTestId("stage-name").GetByText("待验收").WaitForAsync();
-        await page.GetByRole(AriaRole.Tab, new() { Name = "平台干预" }).ClickAsync();
+        // The modification mode is the page's own action, in its header; its preview is drawn on the graph beside it.
+        await page.GetByTestId("intervene-open").ClickAsync();
+        await page.GetByTestId("intervene-card").WaitForAsync();
         await Browser.ChooseAsync(page, "intervene-kind", "调整交付状态");
         await Browser.ChooseAsync(page, "intervene-stage", "实施中");
         await page.GetByTestId("intervene-preview").ClickAsync();
@@ -169,6 +215,13 @@ public sealed class ConsoleTests(ConsoleHost host, Browser browser) : IClassFixt
         (await page.GetByTestId("preview-tasks-opened").InnerTextAsync()).Should().Contain("服务商 · 实施中");
         var timers = await page.GetByTestId("preview-timers").InnerTextAsync();
         timers.Should().Contain("取消 · 自动动作（验收通过）").And.Contain("取消 · 提醒（提前 3 天 提醒）").And.Contain("取消 · 提醒（提前 1 天 提醒）");
+        (await page.GetByTestId("preview-timers-stop").InnerTextAsync()).Should().Contain("取消 · 自动动作（验收通过）", "the clocks the move ends are listed as stopping");
+        var jump = page.GetByTestId("intervene-graph").GetByTestId("preview-jump");
+        (await jump.GetAttributeAsync("data-from")).Should().Be("accepting");
+        (await jump.GetAttributeAsync("data-to")).Should().Be("implementing", "the graph draws the move it previews");
+        (await page.Locator("[data-testid=intervene-graph] [data-testid=stage][data-stage=implementing]").GetAttributeAsync("class")).Should().Contain("jump-to");
+        var mails = await page.GetByTestId("preview-mails").InnerTextAsync();
+        mails.Should().Contain("平台调整阶段").And.NotContain("delivery_moved", "mail kinds are named, not keyed");
         await Browser.ScreenshotAsync(page, "console-4-preview");
 
         await page.GetByTestId("intervene-apply").ClickAsync();
@@ -176,6 +229,7 @@ public sealed class ConsoleTests(ConsoleHost host, Browser browser) : IClassFixt
         await page.GetByTestId("intervene-reason").FillAsync("服务商已恢复实施，买家同意延期验收");
         await page.GetByTestId("intervene-apply").ClickAsync();
         await page.GetByTestId("stage-name").GetByText("实施中").WaitForAsync();
+        await page.GetByRole(AriaRole.Tab, new() { Name = "干预记录" }).ClickAsync();
         await page.GetByTestId("interventions").GetByText("服务商已恢复实施，买家同意延期验收").WaitForAsync();
         await Browser.ScreenshotAsync(page, "console-4-moved");
 
@@ -184,6 +238,33 @@ public sealed class ConsoleTests(ConsoleHost host, Browser browser) : IClassFixt
         entry.Data["reason"].Should().Be("服务商已恢复实施，买家同意延期验收");
         (await check.Timers.CountAsync(t => t.DeliveryId == stuck && t.State == "running")).Should().Be(0, "the preview said the three clocks end");
         (await check.Deliveries.SingleAsync(d => d.Id == refund)).Status.Should().Be("refunded");
+    }
+
+    [Fact]
+    public async Task In_English_at_1440_px_a_close_previewed_in_the_modification_mode_is_drawn_on_the_graph_and_its_mails_are_named()
+    {
+        var id = await host.StartDeliveryAsync(Key, Order("ENC"), ToAccepting);
+        var page = await browser.SignedInAsync(host, "platform");
+        await page.SetViewportSizeAsync(1440, 1000);
+        await page.GotoAsync($"{host.BaseUrl}/culture?lang=en&returnUrl=%2Fconsole");
+        await page.Locator("[data-testid=console-nav][data-interactive=true]").WaitForAsync();
+        await page.GetByTestId("stage-count").First.WaitForAsync();
+        (await page.GetByTestId("finished-totals").InnerTextAsync()).Should().Contain("Finished on v").And.Contain("refunded");
+        await Browser.ScreenshotAsync(page, "console-1d-overview-en-1440");
+
+        await page.GotoAsync($"{host.BaseUrl}/console/deliveries/{id}");
+        await page.Locator("[data-testid=console-nav][data-interactive=true]").WaitForAsync();
+        (await page.GetByTestId("intervene-card").CountAsync()).Should().Be(0, "the mode opens on demand");
+        await page.GetByTestId("intervene-open").ClickAsync();
+        await Browser.ChooseAsync(page, "intervene-kind", "Close delivery");
+        await page.GetByTestId("intervene-preview").ClickAsync();
+        var jump = page.GetByTestId("intervene-graph").GetByTestId("preview-jump");
+        await jump.WaitForAsync();
+        (await jump.GetAttributeAsync("data-to")).Should().Be("closed");
+        var mails = await page.GetByTestId("preview-mails").InnerTextAsync();
+        mails.Should().Contain("Delivery closed").And.NotContain("delivery_closed");
+        (await page.GetByTestId("preview-timers-stop").InnerTextAsync()).Should().Contain("cancelled");
+        await Browser.ScreenshotAsync(page, "console-4-close-preview-en-1440");
     }
 
     [Fact]

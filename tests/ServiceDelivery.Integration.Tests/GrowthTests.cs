@@ -63,6 +63,31 @@ public sealed class GrowthTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Kept_counts_per_version_follow_a_delivery_moved_to_another_version_and_survive_compaction()
+    {
+        var moved = await _app.AtAsync("implementing");
+        await _app.AtAsync("implementing");
+        await _app.AtAsync("requirement_pending");
+        await using var db = _app.Db();
+        var key = await db.Deliveries.Where(d => d.Id == moved.Id).Select(d => d.DefinitionKey).SingleAsync();
+
+        // What a migration batch does to a delivery: the version changes, the stage stays.
+        await db.Deliveries.Where(d => d.Id == moved.Id).ExecuteUpdateAsync(set => set.SetProperty(d => d.DefinitionVersion, d => d.DefinitionVersion + 1));
+        async Task<Dictionary<(int, string), int>> CountedPerVersionAsync() =>
+            (await db.Deliveries.Where(d => d.DefinitionKey == key).GroupBy(d => new { d.DefinitionVersion, d.Stage }).Select(g => new { g.Key, Count = g.Count() }).ToListAsync())
+            .ToDictionary(g => (g.Key.DefinitionVersion, g.Key.Stage), g => g.Count);
+        async Task<Dictionary<(int, string), int>> KeptPerVersionAsync() =>
+            (await StageCounts.ReadPerVersionAsync(db, key, CancellationToken.None)).ToDictionary(c => (c.Version, c.Stage), c => c.Count);
+
+        var counted = await CountedPerVersionAsync();
+        counted.Keys.Select(k => k.Item1).Distinct().Should().HaveCount(2, "the check compares two versions");
+        (await KeptPerVersionAsync()).Should().BeEquivalentTo(counted);
+        await StageCounts.CompactAsync(db, CancellationToken.None);
+        (await KeptPerVersionAsync()).Should().BeEquivalentTo(counted);
+        (await KeptAsync()).Should().BeEquivalentTo(await CountedAsync(), "the sum over versions is still every stage's count");
+    }
+
+    [Fact]
     public async Task Compacting_on_two_connections_while_deliveries_move_keeps_the_counts_exact()
     {
         var deliveries = await Task.WhenAll(Enumerable.Range(0, 20).Select(_ => _app.AtAsync("requirement_pending")));

@@ -2,6 +2,7 @@ using Microsoft.EntityFrameworkCore;
 using ServiceDelivery.Application.Common;
 using ServiceDelivery.Application.Deliveries;
 using ServiceDelivery.Application.Tickets;
+using ServiceDelivery.Engine.Definitions;
 using ServiceDelivery.Persistence;
 using ServiceDelivery.Persistence.Entities;
 
@@ -11,7 +12,7 @@ namespace ServiceDelivery.Application.Operations;
 /// The operations console's overview: where deliveries stand and what needs the platform now. Every figure is an
 /// index read whatever the number of deliveries: lists are short, counts that could be large are capped.
 /// </summary>
-public sealed class OperationsOverview(ServiceDeliveryDbContext db, DeliveryQueries deliveries, DeliveryOptions options, TimeProvider clock, IJobServers jobServers, OverviewCharts charts)
+public sealed class OperationsOverview(ServiceDeliveryDbContext db, DeliveryQueries deliveries, DeliveryOptions options, TimeProvider clock, IJobServers jobServers, OverviewCharts charts, DefinitionCatalog catalog)
 {
     public const int DefaultStuckDays = 3;
 
@@ -84,6 +85,50 @@ public sealed class OperationsOverview(ServiceDeliveryDbContext db, DeliveryQuer
             chart.PerDay,
             chart.StageTimes,
             chart.At);
+    }
+
+    /// <summary>
+    /// The heat map's figures: for each published version of <paramref name="key"/> (newest first), its deliveries
+    /// still under way per stage and its finished ones per final status. Read from the kept counts: O(versions × stages)
+    /// whatever the number of deliveries.
+    /// </summary>
+    public async Task<Result<IReadOnlyList<VersionCounts>>> PerVersionAsync(Caller caller, string key, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(caller);
+        if (!caller.Is(Caller.Platform))
+        {
+            return Failure.Forbidden;
+        }
+
+        var versions = await db.DefinitionVersions.AsNoTracking().Where(v => v.Key == key).Select(v => v.Version).OrderByDescending(v => v).ToListAsync(cancellationToken);
+        var counts = (await StageCounts.ReadPerVersionAsync(db, key, cancellationToken)).ToLookup(c => c.Version);
+        var result = new List<VersionCounts>();
+        foreach (var version in versions)
+        {
+            if (await catalog.GetAsync(db, key, version, cancellationToken) is not { } definition)
+            {
+                continue;
+            }
+
+            var active = definition.Stages.Where(s => !s.IsTerminal).ToDictionary(s => s.Key, _ => 0, StringComparer.Ordinal);
+            var finished = new Dictionary<string, int>(StringComparer.Ordinal);
+            foreach (var count in counts[version])
+            {
+                if (definition.TryGetStage(count.Stage, out var stage) && stage.IsTerminal)
+                {
+                    var status = stage.Status.ToKey();
+                    finished[status] = finished.GetValueOrDefault(status) + count.Count;
+                }
+                else
+                {
+                    active[count.Stage] = count.Count; // a stage the version no longer has still shows in the total
+                }
+            }
+
+            result.Add(new VersionCounts(version, active, finished));
+        }
+
+        return result;
     }
 
     /// <summary>
@@ -188,6 +233,12 @@ public sealed record Overview(
     IReadOnlyList<DayCount> PerDay,
     IReadOnlyList<StageTime> StageTimes,
     DateTimeOffset ChartsAt);
+
+/// <summary>One version's deliveries: under way per stage (every non-final stage listed) and finished per final status.</summary>
+public sealed record VersionCounts(int Version, IReadOnlyDictionary<string, int> Active, IReadOnlyDictionary<string, int> Finished)
+{
+    public int ActiveTotal => Active.Values.Sum();
+}
 
 /// <summary>The overview's charts as of <see cref="At"/>.</summary>
 public sealed record ChartFigures(DateTimeOffset At, IReadOnlyList<DayCount> PerDay, IReadOnlyList<StageTime> StageTimes);
