@@ -179,6 +179,72 @@ public sealed class ConsoleTests(ConsoleHost host, Browser browser) : IClassFixt
     }
 
     [Fact]
+    public async Task At_1280_px_every_console_section_is_in_sight_and_at_390_px_the_lists_are_cards_and_nothing_is_wider_than_the_screen()
+    {
+        var order = Order("NARROW");
+        var id = await host.StartDeliveryAsync(Key, order, "submit_requirement", "request_refund"); // a refund review in the queue
+        var page = await ConsoleAsync("/console");
+        await page.SetViewportSizeAsync(1280, 900);
+        await page.GetByTestId("stat-due-soon").WaitForAsync();
+        foreach (var link in await page.Locator("[data-testid=console-nav] a, .mud-appbar a, .mud-appbar button").AllAsync())
+        {
+            var box = await link.BoundingBoxAsync();
+            box.Should().NotBeNull($"{await link.InnerTextAsync()} is shown");
+            (box!.X + box.Width).Should().BeLessThanOrEqualTo(1280, $"{await link.InnerTextAsync()} is within the window");
+        }
+
+        await Browser.ScreenshotAsync(page, "console-10-1280");
+
+        await page.SetViewportSizeAsync(390, 844);
+        (string Path, string Name, string Ready)[] pages =
+        [
+            ("/console", "overview", "[data-testid=stat-due-soon]"),
+            ("/console/deliveries", "deliveries", "[data-testid=delivery-row]"),
+            ("/console/queues", "queues", $"[data-testid=refund-review][data-delivery='{id}']"),
+            ("/console/providers", "providers", "[data-testid=provider-row]"),
+            ($"/console/deliveries/{id}", "delivery", "[data-testid=stage-name]"),
+        ];
+        foreach (var (path, name, ready) in pages)
+        {
+            await page.GotoAsync(host.BaseUrl + path);
+            await page.Locator("[data-testid=console-nav][data-interactive=true]").WaitForAsync();
+            await page.Locator(ready).First.WaitForAsync();
+            await FitsPhoneAsync(page, name);
+            await Browser.ScreenshotAsync(page, "console-10-390-" + name);
+        }
+
+        // The filter form works on the phone: the fields one under another, the list cards of the rows found.
+        await page.GotoAsync(host.BaseUrl + "/console/deliveries");
+        await page.Locator("[data-testid=console-nav][data-interactive=true]").WaitForAsync();
+        await page.GetByTestId("filter-q").FillAsync(order);
+        await page.GetByTestId("apply").ClickAsync();
+        await page.WaitForURLAsync(url => url.Contains("q=" + order, StringComparison.Ordinal));
+        await Expect(page.GetByTestId("delivery-row"), 1);
+        await FitsPhoneAsync(page, "filtered deliveries");
+        await Browser.ScreenshotAsync(page, "console-10-390-filtered");
+
+        await page.GotoAsync(host.BaseUrl + "/culture?lang=en&returnUrl=" + Uri.EscapeDataString("/console/queues"));
+        await page.Locator("[data-testid=console-nav][data-interactive=true]").WaitForAsync();
+        await page.Locator($"[data-testid=refund-review][data-delivery='{id}']").WaitForAsync();
+        await FitsPhoneAsync(page, "queues in English");
+        await Browser.ScreenshotAsync(page, "console-10-390-queues-en");
+        await page.GotoAsync(host.BaseUrl + "/culture?lang=zh-CN&returnUrl=%2Fconsole");
+    }
+
+    /// <summary>Nothing scrolls sideways, and no cell of a list is squeezed into a column a few characters wide.</summary>
+    private static async Task FitsPhoneAsync(IPage page, string what)
+    {
+        var widths = await page.EvaluateAsync<int[]>("() => [document.documentElement.scrollWidth, window.innerWidth]");
+        widths[0].Should().BeLessThanOrEqualTo(widths[1], $"{what} fits the phone's width");
+        var squeezed = await page.EvaluateAsync<string[]>("""
+            () => [...document.querySelectorAll('td, .mud-table-cell')]
+                .filter(c => c.offsetParent !== null && c.innerText.trim().length > 0 && c.getBoundingClientRect().width < 120)
+                .map(c => c.innerText.trim() + ' (' + Math.round(c.getBoundingClientRect().width) + ' px)')
+            """);
+        squeezed.Should().BeEmpty($"the lists of {what} are cards on a phone");
+    }
+
+    [Fact]
     public async Task A_delivery_in_acceptance_shows_its_countdown_timeline_and_three_timers_and_the_clock_freezes_live_when_a_dispute_opens()
     {
         var id = await host.StartDeliveryAsync(Key, Order("ACC"), ToAccepting);
