@@ -481,6 +481,7 @@ public static class UiText
         ["console.buyerId"] = ("买家标识", "Buyer id"),
         ["console.providerPick"] = ("服务商（输入名称或标识）", "Provider (type a name or id)"),
         ["console.buyerPick"] = ("买家（输入名称或标识）", "Buyer (type a name or id)"),
+        ["console.chipLabel"] = ("{0}：", "{0}: "),
         ["console.sortBy"] = ("排序", "Sort by"),
         ["console.stages"] = ("阶段（可多选）", "Stages (any of)"),
         ["console.filtersShow"] = ("展开筛选", "Show filters"),

@@ -176,6 +176,12 @@ public sealed class ConsoleTests(ConsoleHost host, Browser browser) : IClassFixt
         await page.WaitForURLAsync(url => !url.Contains("accepting", StringComparison.Ordinal) && url.Contains("stage=implementing", StringComparison.Ordinal));
         await Expect(page.GetByTestId("delivery-row"), 1);
         (await page.GetByTestId("delivery-row").GetAttributeAsync("data-order")).Should().StartWith("PICK-I");
+
+        // The same chips in English.
+        await page.GotoAsync(host.BaseUrl + "/culture?lang=en&returnUrl=" + Uri.EscapeDataString(new Uri(page.Url).PathAndQuery));
+        await page.Locator("[data-testid=console-nav][data-interactive=true]").WaitForAsync();
+        (await page.GetByTestId("filter-chip").AllInnerTextsAsync()).Select(c => c.Trim()).Should().Contain(["Stage: Provider implementing", "Buyer: 张三 (u-1001)"]);
+        await Browser.ScreenshotAsync(page, "console-2b-filters-chips-en");
     }
 
     [Fact]
