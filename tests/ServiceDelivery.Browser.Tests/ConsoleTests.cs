@@ -107,15 +107,16 @@ public sealed class ConsoleTests(ConsoleHost host, Browser browser) : IClassFixt
         }
 
         var page = await ConsoleAsync("/console/deliveries");
-        await page.GetByTestId("filter-provider").FillAsync(provider.Id);
+        await PickPartyAsync(page, "filter-provider", "筛选测试", provider.Id);
         await Browser.ChooseAsync(page, "filter-stage", "实施中");
+        await page.Keyboard.PressAsync("Escape"); // the multi-select stays open for more stages
 
         // A delivery starts before the operator applies (same provider, another stage): the list follows it live
         // and the filters being edited stay as they are.
         var other = Order("FLT-OTHER");
         await host.StartDeliveryAsync(Key, other, provider, "submit_requirement");
         await page.Locator($"[data-testid=delivery-row][data-order='{other}']").WaitForAsync();
-        (await InputValueAsync(page, "filter-provider")).Should().Be(provider.Id);
+        (await InputValueAsync(page, "filter-provider")).Should().Be($"筛选测试服务商 ({provider.Id})");
         (await InputValueAsync(page, "filter-stage")).Should().Be("实施中");
         await page.GetByTestId("apply").ClickAsync();
         await page.WaitForURLAsync(url => url.Contains("providerId=" + provider.Id, StringComparison.Ordinal) && url.Contains("stage=implementing", StringComparison.Ordinal));
@@ -124,6 +125,7 @@ public sealed class ConsoleTests(ConsoleHost host, Browser browser) : IClassFixt
         var listed = await OrdersAsync(page);
         listed.Should().BeEquivalentTo(implementing);
 
+        (await page.GetByTestId("filters").GetAttributeAsync("data-expanded")).Should().Be("false", "an applied filter folds the panel into chips");
         await page.GetByTestId("filter-name").FillAsync("筛选测试：实施中");
         await page.GetByTestId("save-filter").ClickAsync();
         await page.WaitForURLAsync(url => url.Contains("saved=", StringComparison.Ordinal));
@@ -153,6 +155,143 @@ public sealed class ConsoleTests(ConsoleHost host, Browser browser) : IClassFixt
         await using var db = TestDatabase.Context(host.ConnectionString);
         var first = await db.Deliveries.AsNoTracking().SingleAsync(d => d.OrderId == listed[0]);
         lines[1].Split(',')[createdColumn].Should().Be(first.CreatedAt.ToOffset(TimeSpan.FromHours(8)).ToString("yyyy-MM-dd HH:mm:ss", System.Globalization.CultureInfo.InvariantCulture));
+    }
+
+    [Fact]
+    public async Task Provider_and_buyer_are_found_by_name_several_stages_filter_at_once_and_the_folded_panel_shows_removable_chips_that_saved_links_and_csv_keep()
+    {
+        var tag = Guid.NewGuid().ToString("N")[..6];
+        var provider = new HostApi.Provider("p-pick-" + tag, "联调科技" + tag, "ops@pick.example");
+        var implementing = await host.StartDeliveryAsync(Key, Order("PICK-I"), provider, "submit_requirement", "confirm_requirement");
+        var accepting = await host.StartDeliveryAsync(Key, Order("PICK-A"), provider, ToAccepting);
+        await host.StartDeliveryAsync(Key, Order("PICK-C"), provider, "submit_requirement");
+        var page = await ConsoleAsync("/console/deliveries");
+        await page.SetViewportSizeAsync(1440, 1000);
+
+        // A name, not an id: part of it offers the provider (the id in small grey beside it).
+        await PickPartyAsync(page, "filter-provider", "联调科技" + tag[..3], provider.Id);
+        await PickPartyAsync(page, "filter-buyer", "张", "u-1001");
+        await Browser.ChooseAsync(page, "filter-stage", "实施中");
+        await page.GetByRole(AriaRole.Option, new() { Name = "待验收", Exact = true }).ClickAsync();
+        await page.WaitForFunctionAsync("() => { const el = document.querySelector('[data-testid=filter-stage]'); return (el.matches('input') ? el : el.querySelector('input')).value === '实施中、待验收'; }");
+        await page.Keyboard.PressAsync("Escape");
+        await page.Locator(".mud-popover-open").WaitForAsync(new() { State = WaitForSelectorState.Detached }); // a click on the closing list's overlay is lost
+        await Browser.ScreenshotAsync(page, "console-2b-filters-open");
+
+        // Clicked again if a live re-render (the deliveries just started) swallowed the click.
+        for (var attempt = 0; ; attempt++)
+        {
+            await page.GetByTestId("apply").ClickAsync();
+            try
+            {
+                await page.WaitForURLAsync(url => url.Contains("stage=implementing&stage=accepting", StringComparison.Ordinal) && url.Contains("providerId=" + provider.Id, StringComparison.Ordinal), new() { Timeout = 5000 });
+                break;
+            }
+            catch (TimeoutException) when (attempt < 2)
+            {
+            }
+        }
+
+        await Expect(page.GetByTestId("delivery-row"), 2);
+        (await page.GetByTestId("delivery-row").EvaluateAllAsync<string[]>("rows => rows.map(r => r.querySelector('a').getAttribute('href'))"))
+            .Should().BeEquivalentTo([$"/console/deliveries/{implementing}", $"/console/deliveries/{accepting}"], "the delivery confirming its requirement is in neither stage");
+        (await page.GetByTestId("filters").GetAttributeAsync("data-expanded")).Should().Be("false");
+        (await page.GetByTestId("filter-q").CountAsync()).Should().Be(0, "the folded panel shows chips, not the fields");
+        var chips = await page.GetByTestId("filter-chip").AllInnerTextsAsync();
+        chips.Select(c => c.Trim()).Should().Contain(["阶段：实施中", "阶段：待验收", $"服务商：联调科技{tag} ({provider.Id})", "买家：张三 (u-1001)"]);
+        await Browser.ScreenshotAsync(page, "console-2b-filters-chips");
+
+        // Saved and exported with both stages.
+        await page.GetByTestId("filter-name").FillAsync("两个阶段 " + tag);
+        await page.GetByTestId("save-filter").ClickAsync();
+        await page.WaitForURLAsync(url => url.Contains("saved=", StringComparison.Ordinal));
+        await page.GetByTestId("saved-banner").WaitForAsync();
+        await Expect(page.GetByTestId("delivery-row"), 2);
+        var listed = await OrdersAsync(page);
+        var href = await page.GetByTestId("export-csv").GetAttributeAsync("href");
+        var csv = await page.APIRequest.GetAsync(host.BaseUrl + href);
+        csv.Status.Should().Be(200);
+        var lines = (await csv.TextAsync()).TrimStart('\uFEFF').Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        lines.Skip(1).Select(l => l.Split(',')[0]).Should().Equal(listed, "the export has the rows of the list, both stages");
+
+        // One stage's chip removed: the rows of the other stage alone.
+        var chip = page.Locator("[data-testid=filter-chip][data-filter=stage]").Filter(new() { HasText = "待验收" });
+        await chip.Locator(".mud-chip-close-button").ClickAsync();
+        await page.WaitForURLAsync(url => !url.Contains("accepting", StringComparison.Ordinal) && url.Contains("stage=implementing", StringComparison.Ordinal));
+        await Expect(page.GetByTestId("delivery-row"), 1);
+        (await page.GetByTestId("delivery-row").GetAttributeAsync("data-order")).Should().StartWith("PICK-I");
+
+        // The same chips in English.
+        await page.GotoAsync(host.BaseUrl + "/culture?lang=en&returnUrl=" + Uri.EscapeDataString(new Uri(page.Url).PathAndQuery));
+        await page.Locator("[data-testid=console-nav][data-interactive=true]").WaitForAsync();
+        (await page.GetByTestId("filter-chip").AllInnerTextsAsync()).Select(c => c.Trim()).Should().Contain(["Stage: Provider implementing", "Buyer: 张三 (u-1001)"]);
+        await Browser.ScreenshotAsync(page, "console-2b-filters-chips-en");
+    }
+
+    [Fact]
+    public async Task At_1280_px_every_console_section_is_in_sight_and_at_390_px_the_lists_are_cards_and_nothing_is_wider_than_the_screen()
+    {
+        var order = Order("NARROW");
+        var id = await host.StartDeliveryAsync(Key, order, "submit_requirement", "request_refund"); // a refund review in the queue
+        var page = await ConsoleAsync("/console");
+        await page.SetViewportSizeAsync(1280, 900);
+        await page.GetByTestId("stat-due-soon").WaitForAsync();
+        foreach (var link in await page.Locator("[data-testid=console-nav] a, .mud-appbar a, .mud-appbar button").AllAsync())
+        {
+            var box = await link.BoundingBoxAsync();
+            box.Should().NotBeNull($"{await link.InnerTextAsync()} is shown");
+            (box!.X + box.Width).Should().BeLessThanOrEqualTo(1280, $"{await link.InnerTextAsync()} is within the window");
+        }
+
+        await Browser.ScreenshotAsync(page, "console-10-1280");
+
+        await page.SetViewportSizeAsync(390, 844);
+        (string Path, string Name, string Ready)[] pages =
+        [
+            ("/console", "overview", "[data-testid=stat-due-soon]"),
+            ("/console/deliveries", "deliveries", "[data-testid=delivery-row]"),
+            ("/console/queues", "queues", $"[data-testid=refund-review][data-delivery='{id}']"),
+            ("/console/providers", "providers", "[data-testid=provider-row]"),
+            ($"/console/deliveries/{id}", "delivery", "[data-testid=stage-name]"),
+        ];
+        foreach (var (path, name, ready) in pages)
+        {
+            await page.GotoAsync(host.BaseUrl + path);
+            await page.Locator("[data-testid=console-nav][data-interactive=true]").WaitForAsync();
+            await page.Locator(ready).First.WaitForAsync();
+            await FitsPhoneAsync(page, name);
+            await Browser.ScreenshotAsync(page, "console-10-390-" + name);
+        }
+
+        // The filter form works on the phone: the fields one under another, the list cards of the rows found.
+        await page.GotoAsync(host.BaseUrl + "/console/deliveries");
+        await page.Locator("[data-testid=console-nav][data-interactive=true]").WaitForAsync();
+        await page.GetByTestId("filter-q").FillAsync(order);
+        await page.GetByTestId("apply").ClickAsync();
+        await page.WaitForURLAsync(url => url.Contains("q=" + order, StringComparison.Ordinal));
+        await Expect(page.GetByTestId("delivery-row"), 1);
+        await FitsPhoneAsync(page, "filtered deliveries");
+        await Browser.ScreenshotAsync(page, "console-10-390-filtered");
+
+        await page.GotoAsync(host.BaseUrl + "/culture?lang=en&returnUrl=" + Uri.EscapeDataString("/console/queues"));
+        await page.Locator("[data-testid=console-nav][data-interactive=true]").WaitForAsync();
+        await page.Locator($"[data-testid=refund-review][data-delivery='{id}']").WaitForAsync();
+        await FitsPhoneAsync(page, "queues in English");
+        await Browser.ScreenshotAsync(page, "console-10-390-queues-en");
+        await page.GotoAsync(host.BaseUrl + "/culture?lang=zh-CN&returnUrl=%2Fconsole");
+    }
+
+    /// <summary>Nothing scrolls sideways, and no cell of a list is squeezed into a column a few characters wide.</summary>
+    private static async Task FitsPhoneAsync(IPage page, string what)
+    {
+        var widths = await page.EvaluateAsync<int[]>("() => [document.documentElement.scrollWidth, window.innerWidth]");
+        widths[0].Should().BeLessThanOrEqualTo(widths[1], $"{what} fits the phone's width");
+        var squeezed = await page.EvaluateAsync<string[]>("""
+            () => [...document.querySelectorAll('td, .mud-table-cell')]
+                .filter(c => c.offsetParent !== null && c.innerText.trim().length > 0 && c.getBoundingClientRect().width < 120)
+                .map(c => c.innerText.trim() + ' (' + Math.round(c.getBoundingClientRect().width) + ' px)')
+            """);
+        squeezed.Should().BeEmpty($"the lists of {what} are cards on a phone");
     }
 
     [Fact]
@@ -590,7 +729,16 @@ public sealed class ConsoleTests(ConsoleHost host, Browser browser) : IClassFixt
         await db.Database.SqlQueryRaw<int>("SELECT count(*)::int AS \"Value\" FROM hangfire.set WHERE key = 'recurring-jobs' AND value = {0}", id).SingleAsync() == 1
         && await db.Database.SqlQueryRaw<int>("SELECT count(*)::int AS \"Value\" FROM hangfire.hash WHERE key = {0}", "recurring-job:" + id).SingleAsync() > 0;
 
-    /// <summary>Picks an option of a select and waits until the select shows it (a click during a render can be lost).</summary>
+    /// <summary>Types into a typeahead and picks the party with that id among the offered names.</summary>
+    private static async Task PickPartyAsync(IPage page, string testId, string typed, string id)
+    {
+        var input = page.Locator($"[data-testid={testId}] input, input[data-testid={testId}]").First;
+        await input.ClickAsync();
+        await input.FillAsync(typed);
+        await page.Locator(".mud-popover-open .mud-list-item").Filter(new() { HasText = id }).First.ClickAsync();
+        await page.WaitForFunctionAsync("([sel, id]) => document.querySelector(sel).value.includes(`(${id})`)", new[] { $"[data-testid={testId}] input, input[data-testid={testId}]", id });
+    }
+
     /// <summary>The text of a field's input, whether the test id is on the input or on the field around it.</summary>
     private static Task<string> InputValueAsync(IPage page, string testId) =>
         page.EvaluateAsync<string>("id => { const el = document.querySelector(`[data-testid=${id}]`); const input = el.matches('input') ? el : el.querySelector('input'); return input.value; }", testId);

@@ -207,6 +207,42 @@ public sealed class GrowthTests : IAsyncLifetime
         plan.Should().Contain("ix_tasks_platform_open_opened_at_id").And.NotContain("Sort", "the oldest reviews are read in order, not all sorted");
     }
 
+    [Fact]
+    public async Task The_console_typeahead_finds_each_party_once_by_part_of_its_name_or_the_start_of_its_id()
+    {
+        foreach (var (id, name) in new[] { ("u-2001", "李雷"), ("u-2002", "李华"), ("u-3001", "韩梅梅") })
+        {
+            await _app.TryStartAsync(_app.Order() with { Buyer = new OrderParty(id, name, "b@example.com", null) });
+            await _app.TryStartAsync(_app.Order() with { Buyer = new OrderParty(id, name, "b@example.com", null) });
+        }
+
+        Task<IReadOnlyList<PartyOption>> Find(PartyKind kind, string text) =>
+            _app.InScope(sp => sp.GetRequiredService<DeliveryQueries>().PartiesAsync(kind, text, 20, CancellationToken.None));
+
+        (await Find(PartyKind.Buyer, "李")).Should().Equal(new PartyOption("u-2002", "李华"), new PartyOption("u-2001", "李雷"));
+        (await Find(PartyKind.Buyer, "梅")).Should().Equal(new PartyOption("u-3001", "韩梅梅"));
+        (await Find(PartyKind.Buyer, "u-200")).Select(p => p.Id).Should().Equal("u-2002", "u-2001");
+        (await Find(PartyKind.Buyer, "%")).Should().BeEmpty("a wildcard is a character to find, not a pattern");
+        (await Find(PartyKind.Provider, "")).Should().Equal(new PartyOption("p-2001", "云迁科技"));
+    }
+
+    [Fact]
+    public async Task The_console_filters_by_several_stages_while_the_api_keeps_one()
+    {
+        var pending = await _app.StartAsync();
+        var confirming = await _app.StartAsync();
+        await _app.ActAsync(Buyer, confirming.Id, "submit_requirement");
+        await _app.StartAsync(); // a third, pending too
+
+        var console = DeliveryFilter.FromConsoleQuery("stage=requirement_confirming&stage=requirement_pending");
+        var api = DeliveryFilter.FromQuery("stage=requirement_confirming&stage=requirement_pending");
+
+        console.Stages.Should().Equal("requirement_confirming", "requirement_pending");
+        (await ListAsync(console with { Limit = 100 })).Unwrap().Items.Should().HaveCount(3).And.Contain(d => d.Id == pending.Id).And.Contain(d => d.Id == confirming.Id);
+        api.Stages.Should().BeNull("API.md documents one stage");
+        (await ListAsync(api)).Unwrap().Items.Should().BeEmpty("the API's stage is one value, as before");
+    }
+
     private Task<ServiceDelivery.Application.Common.Result<Page<DeliveryView>>> ListAsync(DeliveryFilter filter) =>
         _app.InScope(sp => sp.GetRequiredService<DeliveryQueries>().ListAsync(Platform, filter, CancellationToken.None));
 

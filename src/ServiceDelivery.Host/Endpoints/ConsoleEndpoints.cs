@@ -68,7 +68,8 @@ public static class ConsoleEndpoints
     /// <summary>The filtered list as CSV (UTF-8 with BOM, so spreadsheet programs read the Chinese), streamed in keyset batches.</summary>
     private static async Task ExportAsync([AsParameters] DeliveryListQuery query, DeliveryQueries queries, DefinitionCatalog catalog, ServiceDeliveryDbContext db, HttpContext http, CancellationToken cancellationToken)
     {
-        var filter = DeliveryListQuery.ToFilter(http.Request) with { Cursor = null, Limit = null };
+        // The console's own reading: its list may filter by several stages (repeated stage=), the export must too.
+        var filter = DeliveryFilter.FromConsoleQuery(http.Request.QueryString.Value) with { Cursor = null, Limit = null };
         if (filter.Check() is { } invalid)
         {
             await Problems.From(http, Failure.Invalid(invalid)).ExecuteAsync(http);

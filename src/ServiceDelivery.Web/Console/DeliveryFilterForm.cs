@@ -12,7 +12,8 @@ public sealed class DeliveryFilterForm
 {
     private static readonly TimeSpan Zone = TimeSpan.FromHours(8);
 
-    public string? Stage { get; set; }
+    /// <summary>Any of these stages; the URL repeats <c>stage=</c> (a link with one stage reads as before).</summary>
+    public IReadOnlyCollection<string> Stages { get; set; } = [];
 
     public string? Status { get; set; }
 
@@ -51,7 +52,7 @@ public sealed class DeliveryFilterForm
         DateTime? Day(string name) => DateTime.TryParseExact(Get(name), "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var d) ? d : null;
         return new DeliveryFilterForm
         {
-            Stage = Get("stage"),
+            Stages = values.TryGetValue("stage", out var stages) ? [.. stages.Where(v => !string.IsNullOrWhiteSpace(v)).Select(v => v!.Trim()).Distinct(StringComparer.Ordinal)] : [],
             Status = Get("status"),
             Q = Get("q"),
             DefinitionKey = Get("definitionKey"),
@@ -76,11 +77,21 @@ public sealed class DeliveryFilterForm
     public string ToApiQuery() => Join(Pairs(api: true));
 
     /// <summary>The filter these fields make: through the API's own names and the one mapping of them.</summary>
-    public DeliveryFilter ToFilter(string? cursor, int limit) => DeliveryFilter.FromQuery(ToApiQuery()) with { Cursor = cursor, Limit = limit };
+    public DeliveryFilter ToFilter(string? cursor, int limit) => DeliveryFilter.FromConsoleQuery(ToApiQuery()) with { Cursor = cursor, Limit = limit };
+
+    /// <summary>Whether any filter is set (the collapsed panel then shows them as chips).</summary>
+    public bool Any => Pairs(api: false).Any(p => !string.IsNullOrWhiteSpace(p.Value));
+
+    /// <summary>A copy, for the page to drop one filter of what is applied.</summary>
+    public DeliveryFilterForm Copy() => (DeliveryFilterForm)MemberwiseClone();
 
     private IEnumerable<(string Name, string? Value)> Pairs(bool api)
     {
-        yield return ("stage", Stage);
+        foreach (var stage in Stages)
+        {
+            yield return ("stage", stage);
+        }
+
         yield return ("status", Status);
         yield return ("q", Q);
         yield return ("definitionKey", DefinitionKey);
