@@ -374,6 +374,7 @@ public static class UiText
         ["inspector.addReminder"] = ("添加提醒", "Add reminder"),
         ["inspector.deleteTimer"] = ("删除此时限（连同它的提醒）", "Delete this timer (and its reminders)"),
         ["inspector.notify"] = ("通知", "Notifications"),
+        ["inspector.notifyOnEnter"] = ("进入此阶段时的通知", "Mails on entering this stage"),
         ["inspector.notifyNone"] = ("不发通知", "No notifications"),
         ["inspector.notifyAdd"] = ("添加通知", "Add notification"),
         ["inspector.notifyTo"] = ("发给", "To"),

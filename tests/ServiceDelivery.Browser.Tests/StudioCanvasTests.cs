@@ -203,6 +203,14 @@ public sealed class StudioCanvasTests(HostProcess host, Browser browser) : IClas
         // Guards and mails of an action, ticked and picked.
         await Stage(page, "requirement_confirming").ClickAsync();
         await page.GetByTestId("inspector-title").GetByText("需求待确认").WaitForAsync();
+        // A stage's mails on entry too (onEnter.notify).
+        (await page.GetByTestId("notify-rule").CountAsync()).Should().Be(0);
+        await page.GetByTestId("notify-form").Locator("summary").ClickAsync();
+        await page.GetByTestId("notify-form").GetByLabel("服务商").CheckAsync();
+        await page.GetByTestId("notify-template").SelectOptionAsync("requirement_submitted");
+        await page.GetByTestId("notify-add").ClickAsync();
+        await Assertions.Expect(page.GetByTestId("notify-rule")).ToHaveCountAsync(1);
+        (await page.GetByTestId("notify-rule").InnerTextAsync()).Should().Contain("服务商").And.Contain("requirement_submitted");
         await page.GetByTestId("offered-action").GetByText("申请退款").ClickAsync();
         await page.GetByTestId("inspector-title").GetByText("申请退款").WaitForAsync();
         var rules = await page.GetByTestId("notify-rule").CountAsync();
