@@ -51,6 +51,9 @@ public static class ApplicationServices
         services.AddScoped<Operations.SessionAdmin>();
         services.TryAddSingleton(new Maintenance.RetentionOptions());
         services.AddSingleton<Maintenance.RetentionSweep>();
+        services.AddSingleton<Evidence.LogAnchoring>();
+        services.AddSingleton<Evidence.LogVerifier>();
+        services.AddSingleton<Evidence.LogIntegritySweep>();
         return services;
     }
 }

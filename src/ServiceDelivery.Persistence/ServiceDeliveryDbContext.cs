@@ -43,6 +43,14 @@ public sealed class ServiceDeliveryDbContext(DbContextOptions<ServiceDeliveryDbC
     /// <summary>People signed in to the pages (the cookie names a row; signing out deletes it).</summary>
     public DbSet<PageSessionRecord> PageSessions => Set<PageSessionRecord>();
 
+    public DbSet<AnchorRecord> LogAnchors => Set<AnchorRecord>();
+
+    public DbSet<AnchorLeafRecord> LogAnchorLeaves => Set<AnchorLeafRecord>();
+
+    public DbSet<LogIntegrityFailureRecord> LogIntegrityFailures => Set<LogIntegrityFailureRecord>();
+
+    public DbSet<LogVerificationRunRecord> LogVerificationRuns => Set<LogVerificationRunRecord>();
+
     /// <summary>
     /// Locks a delivery's row (FOR UPDATE) until the transaction ends: every writer's first step. False when there is
     /// no such delivery. A plain prepared statement on the transaction's connection: through a set-returning SQL

@@ -258,6 +258,10 @@ public static class SetBasedSave
                     // As Npgsql writes an interval: whole days, then the rest in microseconds.
                     json.WriteStringValue(string.Create(CultureInfo.InvariantCulture, $"{span.Ticks / TimeSpan.TicksPerDay} days {span.Ticks % TimeSpan.TicksPerDay / 10} microseconds"));
                     break;
+                case byte[] bytes:
+                    // bytea's text form, as jsonb_populate_record reads it.
+                    json.WriteStringValue("\\x" + Convert.ToHexStringLower(bytes));
+                    break;
                 case Guid[] ids:
                     json.WriteStartArray();
                     foreach (var id in ids)

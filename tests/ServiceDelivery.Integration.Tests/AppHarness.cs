@@ -1,9 +1,11 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 using ServiceDelivery.Application;
 using ServiceDelivery.Application.Common;
 using ServiceDelivery.Application.Deliveries;
+using ServiceDelivery.Application.Evidence;
 using ServiceDelivery.Application.Tickets;
 using ServiceDelivery.Application.Timers;
 using ServiceDelivery.Persistence;
@@ -15,6 +17,9 @@ namespace ServiceDelivery.Integration.Tests;
 public sealed class AppHarness : IAsyncDisposable
 {
     public static readonly DateTimeOffset T0 = new(2026, 11, 26, 10, 0, 0, TimeSpan.Zero);
+
+    /// <summary>The anchors' signing key of these tests (a new one per run).</summary>
+    public static readonly string TestAnchorKey = ServiceDelivery.Evidence.AnchorKey.NewPrivateKeyPem();
 
     public static readonly Caller Marketplace = Caller.Of("marketplace", "云市场", Caller.Marketplace);
     public static readonly Caller Buyer = Caller.Of("u-1001", "张三", Caller.Buyer);
@@ -46,6 +51,8 @@ public sealed class AppHarness : IAsyncDisposable
             .AddSingleton<TimeProvider>(clock)
             .AddServiceDeliveryApplication(connectionString);
         configure?.Invoke(services);
+        services.TryAddSingleton(new EvidenceOptions { SigningKey = TestAnchorKey });
+        services.TryAddSingleton(sp => new AnchorKeys(sp.GetRequiredService<EvidenceOptions>()));
         services.AddScoped(sp => sp.GetRequiredService<IDbContextFactory<ServiceDeliveryDbContext>>().CreateDbContext());
         return new AppHarness(services.BuildServiceProvider(), clock, connectionString);
     }

@@ -84,6 +84,7 @@ public sealed class SetBasedSaveTests : IAsyncLifetime
         (d.PaidAmount, d.CouponAmount, d.Currency, d.PaidAt, d.InvoiceStatus) = (1234.56m, 0.01m, "USD", Odd.AddDays(-1), "issued");
         (d.Stage, d.StageEnteredAt, d.ReturnStage, d.Status, d.RefundAmount) = ("implementing", Odd, "requirement_pending", "active", 99.99m);
         (d.Version, d.LastLogSeq, d.CreatedAt, d.UpdatedAt) = (d.Version + 1, 7, Odd.AddDays(-2), Odd);
+        d.LogHead = [0x00, 0xff, 0x5c, 0x78, .. new byte[28]]; // bytea, with the bytes of "\x" among them
 
         var task = await db.Tasks.FirstAsync(t => t.DeliveryId == id);
         task.ClosedAt = Odd;
@@ -119,6 +120,7 @@ public sealed class SetBasedSaveTests : IAsyncLifetime
         DeliveryId = id, Seq = seq, At = Odd, ActorId = "u-1001", ActorName = "张三", ActorRole = "buyer", Action = "submit_requirement",
         FromStage = null, ToStage = "implementing", Data = new() { ["description"] = "迁移 \"库\" \\ 换行\n完成", ["空"] = string.Empty },
         InternalData = new() { ["note"] = "内部" }, AttachmentIds = [Guid.Parse("0194c3a0-0000-7000-8000-000000000001"), Guid.Parse("0194c3a0-0000-7000-8000-000000000002")], Timer = "auto_accept",
+        InternalSalt = [1, 2, 3], Hash = [0xde, 0xad, 0xbe, 0xef],
     };
 
     private static Task<List<OutboxRecord>> Probes(ServiceDeliveryDbContext db, Guid deliveryId) =>

@@ -2,6 +2,7 @@ using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
 using ServiceDelivery.Application.Common;
+using ServiceDelivery.Application.Evidence;
 using ServiceDelivery.Application.Outbox;
 using ServiceDelivery.Engine.Definitions;
 using ServiceDelivery.Persistence;
@@ -218,12 +219,40 @@ public sealed partial class DeliveryWriter(
         return true;
     }
 
+    /// <summary>
+    /// Builds the hash chain of up to <paramref name="batch"/> deliveries whose log was written before the chain
+    /// existed (the data half of the LogHashChain migration), each under its row lock; a delivery a command holds is
+    /// left for the next batch. Nothing a reader sees changes, so the version stays. Answers how many were chained.
+    /// </summary>
+    internal async Task<int> ChainUnchainedAsync(int batch, CancellationToken cancellationToken)
+    {
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        var records = await db.Deliveries
+            .FromSql($"SELECT * FROM deliveries WHERE log_head IS NULL AND last_log_seq > 0 LIMIT {batch} FOR UPDATE SKIP LOCKED")
+            .ToListAsync(cancellationToken);
+        foreach (var record in records)
+        {
+            record.LogHead = await LogChaining.ChainExistingAsync(db, record.Id, cancellationToken);
+        }
+
+        if (records.Count == 0 || !await db.SaveSetBasedAsync(cancellationToken))
+        {
+            return 0;
+        }
+
+        // No commit notice: no page shows the chain's columns.
+        await transaction.CommitAsync(CancellationToken.None);
+        return records.Count;
+    }
+
     /// <summary>Saves and commits; false when a concurrent writer won (version, unique key). Then gives the hint.</summary>
     private async Task<bool> CommitAsync(ServiceDeliveryDbContext db, Microsoft.EntityFrameworkCore.Storage.IDbContextTransaction transaction, IReadOnlyList<DeliveryAggregate> changed, CancellationToken cancellationToken)
     {
         var notice = Notice(db, changed);
         try
         {
+            await LogChaining.SealAsync(db, changed.Select(a => a.Record), cancellationToken);
             if (!await db.SaveSetBasedAsync(cancellationToken))
             {
                 await transaction.RollbackAsync(CancellationToken.None);

@@ -10,10 +10,13 @@ public static class IntegrationEvents
     public const string Refunded = "delivery.refunded";
     public const string TicketOpened = "ticket.opened";
     public const string TicketResolved = "ticket.resolved";
+
+    /// <summary>A daily anchor of the process log was signed: receivers keep it, so history cannot be rewritten unseen.</summary>
+    public const string LogAnchored = "log.anchored";
 }
 
-/// <summary>The JSON body of a webhook. Receivers deduplicate by <see cref="Id"/>.</summary>
-public sealed record IntegrationEvent(Guid Id, string Type, DateTimeOffset OccurredAt, DeliverySnapshot Delivery, IReadOnlyDictionary<string, object?> Data);
+/// <summary>The JSON body of a webhook. Receivers deduplicate by <see cref="Id"/>. <see cref="Delivery"/> is null for an event about no one delivery (log.anchored).</summary>
+public sealed record IntegrationEvent(Guid Id, string Type, DateTimeOffset OccurredAt, DeliverySnapshot? Delivery, IReadOnlyDictionary<string, object?> Data);
 
 /// <summary>The delivery as it was right after the change the event reports.</summary>
 public sealed record DeliverySnapshot(

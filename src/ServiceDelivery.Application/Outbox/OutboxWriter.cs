@@ -82,6 +82,26 @@ public sealed class OutboxWriter(WebhookOptions webhooks)
         }
     }
 
+    /// <summary>Writes an event about no one delivery (a signed anchor) for every endpoint that wants it.</summary>
+    public void PublishGlobal(ServiceDeliveryDbContext db, Guid eventId, string type, IReadOnlyDictionary<string, object?> data, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(db);
+        foreach (var endpoint in webhooks.Endpoints.Where(e => e.Wants(type)))
+        {
+            db.Outbox.Add(new OutboxRecord
+            {
+                Kind = Webhook,
+                Topic = type,
+                RecipientAddress = endpoint.Url,
+                Culture = LocalizedText.DefaultCulture,
+                Payload = JsonSerializer.Serialize(new IntegrationEvent(eventId, type, now, null, data), Json),
+                Status = OutboxRecord.Statuses.Pending,
+                NextAttemptAt = now,
+                CreatedAt = now,
+            });
+        }
+    }
+
     /// <summary>The integration events a decision amounts to, in the order they happened.</summary>
     public void PublishDecision(ServiceDeliveryDbContext db, DeliveryRecord delivery, ProcessDefinition definition, Decision decision, DateTimeOffset now)
     {

@@ -17,6 +17,7 @@ public static class Policies
     public const string Platform = nameof(Platform);
     public const string DefinitionReaders = nameof(DefinitionReaders);
     public const string Designers = nameof(Designers);
+    public const string Auditors = nameof(Auditors);
 
     public static void Add(AuthorizationOptions options)
     {
@@ -27,6 +28,7 @@ public static class Policies
         options.AddPolicy(Platform, p => p.RequireRole(Caller.Platform));
         options.AddPolicy(DefinitionReaders, p => p.RequireRole(Caller.Designer, Caller.Platform));
         options.AddPolicy(Designers, p => p.RequireRole(Caller.Designer));
+        options.AddPolicy(Auditors, p => p.RequireRole(Caller.Platform, Caller.Marketplace));
     }
 }
 

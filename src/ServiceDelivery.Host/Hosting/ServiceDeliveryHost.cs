@@ -12,6 +12,7 @@ using Microsoft.IdentityModel.Tokens;
 using ServiceDelivery.Application;
 using ServiceDelivery.Application.Common;
 using ServiceDelivery.Application.Deliveries;
+using ServiceDelivery.Application.Evidence;
 using ServiceDelivery.Host.Auth;
 using ServiceDelivery.Host.Endpoints;
 using ServiceDelivery.Infrastructure;
@@ -55,6 +56,11 @@ public static class ServiceDeliveryHost
         {
             throw new InvalidOperationException("Auth:SigningKey must be set to at least 32 characters (or set Auth:Authority to your identity provider); in production pass them as the environment variables Auth__SigningKey / Auth__Authority.");
         }
+
+        // The anchors' key likewise: a history signed with a key nobody configured would prove nothing.
+        var evidence = configuration.GetSection(EvidenceOptions.SectionName).Get<EvidenceOptions>() ?? new EvidenceOptions();
+        services.AddSingleton(evidence);
+        services.AddSingleton(new AnchorKeys(evidence));
 
         services.AddOptions<AuthOptions>().BindConfiguration(AuthOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<DevOptions>().BindConfiguration(DevOptions.SectionName);
@@ -134,6 +140,7 @@ public static class ServiceDeliveryHost
         app.MapScalarApiReference("/scalar", options => options.WithTitle("ServiceDelivery API").WithOpenApiRoutePattern("/openapi/{documentName}.json")).AllowAnonymous();
         app.MapDevEndpoints(dev.Enabled, dev.ClockControl);
         app.MapDeliveryEndpoints();
+        app.MapEvidenceEndpoints();
         app.MapTicketEndpoints();
         app.MapAttachmentEndpoints();
         app.MapTaskEndpoints();

@@ -21,6 +21,7 @@ public sealed class JobsBootstrapper(IRecurringJobManager recurring, IBackground
         [OutboxJobs.SweepJobId] = r => r.AddOrUpdate<OutboxJobs>(OutboxJobs.SweepJobId, j => j.DispatchAsync(CancellationToken.None), Cron.Minutely()),
         [RetentionJobs.JobId] = r => r.AddOrUpdate<RetentionJobs>(RetentionJobs.JobId, j => j.RunAsync(CancellationToken.None), "*/5 * * * *"),
         [MigrationJobs.SweepJobId] = r => r.AddOrUpdate<MigrationJobs>(MigrationJobs.SweepJobId, j => j.RunAsync(CancellationToken.None), Cron.Minutely()),
+        [EvidenceJobs.JobId] = r => r.AddOrUpdate<EvidenceJobs>(EvidenceJobs.JobId, j => j.RunAsync(CancellationToken.None), "*/10 * * * *"),
     };
 
     public override Task StartAsync(CancellationToken cancellationToken)

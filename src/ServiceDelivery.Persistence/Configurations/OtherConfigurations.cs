@@ -187,3 +187,46 @@ internal sealed class PageSessionConfiguration : IEntityTypeConfiguration<PageSe
         builder.HasIndex(s => s.ExpiresAt);
     }
 }
+
+internal sealed class AnchorConfiguration : IEntityTypeConfiguration<AnchorRecord>
+{
+    public void Configure(EntityTypeBuilder<AnchorRecord> builder)
+    {
+        builder.ToTable("log_anchors");
+        builder.HasKey(a => a.Seq);
+        builder.Property(a => a.Seq).ValueGeneratedNever();
+        builder.Property(a => a.KeyId).HasMaxLength(64);
+        builder.Property(a => a.CreatedBy).HasMaxLength(100);
+    }
+}
+
+internal sealed class AnchorLeafConfiguration : IEntityTypeConfiguration<AnchorLeafRecord>
+{
+    public void Configure(EntityTypeBuilder<AnchorLeafRecord> builder)
+    {
+        // No foreign keys: evidence is never deleted with what it describes, and a leaf whose anchor is gone is
+        // itself a finding.
+        builder.ToTable("log_anchor_leaves");
+        builder.HasKey(l => new { l.AnchorSeq, l.LeafIndex });
+        builder.HasIndex(l => new { l.DeliveryId, l.AnchorSeq });
+    }
+}
+
+internal sealed class LogIntegrityFailureConfiguration : IEntityTypeConfiguration<LogIntegrityFailureRecord>
+{
+    public void Configure(EntityTypeBuilder<LogIntegrityFailureRecord> builder)
+    {
+        builder.ToTable("log_integrity_failures");
+        builder.HasKey(f => f.DeliveryId);
+        builder.Property(f => f.Reason).HasMaxLength(64);
+    }
+}
+
+internal sealed class LogVerificationRunConfiguration : IEntityTypeConfiguration<LogVerificationRunRecord>
+{
+    public void Configure(EntityTypeBuilder<LogVerificationRunRecord> builder)
+    {
+        builder.ToTable("log_verification_runs");
+        builder.HasKey(r => r.Id);
+    }
+}

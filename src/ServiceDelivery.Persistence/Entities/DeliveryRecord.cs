@@ -75,6 +75,9 @@ public sealed class DeliveryRecord
     /// <summary>Sequence number of the newest process-log entry.</summary>
     public int LastLogSeq { get; set; }
 
+    /// <summary>Hash of the newest process-log entry: the head of the chain (null only before the chain was built).</summary>
+    public byte[]? LogHead { get; set; }
+
     public DateTimeOffset CreatedAt { get; set; }
 
     public DateTimeOffset UpdatedAt { get; set; }

@@ -35,4 +35,10 @@ public sealed class LogRecord
 
     /// <summary>The timer that performed the step, for system steps.</summary>
     public string? Timer { get; set; }
+
+    /// <summary>Salt of the internal texts' hash (they enter the chain only as that hash; docs/evidence.md).</summary>
+    public byte[]? InternalSalt { get; set; }
+
+    /// <summary>Link of the delivery's hash chain: SHA-256(previous entry's hash ‖ this entry's canonical bytes).</summary>
+    public byte[]? Hash { get; set; }
 }

@@ -46,6 +46,98 @@ namespace ServiceDelivery.Persistence.Migrations
                     b.ToTable("data_protection_keys", (string)null);
                 });
 
+            modelBuilder.Entity("ServiceDelivery.Persistence.Entities.AnchorLeafRecord", b =>
+                {
+                    b.Property<long>("AnchorSeq")
+                        .HasColumnType("bigint")
+                        .HasColumnName("anchor_seq");
+
+                    b.Property<int>("LeafIndex")
+                        .HasColumnType("integer")
+                        .HasColumnName("leaf_index");
+
+                    b.Property<Guid>("DeliveryId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("delivery_id");
+
+                    b.Property<byte[]>("Head")
+                        .IsRequired()
+                        .HasColumnType("bytea")
+                        .HasColumnName("head");
+
+                    b.Property<int>("Seq")
+                        .HasColumnType("integer")
+                        .HasColumnName("seq");
+
+                    b.HasKey("AnchorSeq", "LeafIndex")
+                        .HasName("pk_log_anchor_leaves");
+
+                    b.HasIndex("DeliveryId", "AnchorSeq")
+                        .HasDatabaseName("ix_log_anchor_leaves_delivery_id_anchor_seq");
+
+                    b.ToTable("log_anchor_leaves", (string)null);
+                });
+
+            modelBuilder.Entity("ServiceDelivery.Persistence.Entities.AnchorRecord", b =>
+                {
+                    b.Property<long>("Seq")
+                        .HasColumnType("bigint")
+                        .HasColumnName("seq");
+
+                    b.Property<byte[]>("ChunkRoots")
+                        .IsRequired()
+                        .HasColumnType("bytea")
+                        .HasColumnName("chunk_roots");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<string>("CreatedBy")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)")
+                        .HasColumnName("created_by");
+
+                    b.Property<DateTimeOffset>("From")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("from");
+
+                    b.Property<string>("KeyId")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("key_id");
+
+                    b.Property<byte[]>("PreviousRoot")
+                        .IsRequired()
+                        .HasColumnType("bytea")
+                        .HasColumnName("previous_root");
+
+                    b.Property<byte[]>("Root")
+                        .IsRequired()
+                        .HasColumnType("bytea")
+                        .HasColumnName("root");
+
+                    b.Property<byte[]>("Signature")
+                        .IsRequired()
+                        .HasColumnType("bytea")
+                        .HasColumnName("signature");
+
+                    b.Property<long>("Size")
+                        .HasColumnType("bigint")
+                        .HasColumnName("size");
+
+                    b.Property<DateTimeOffset>("To")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("to");
+
+                    b.HasKey("Seq")
+                        .HasName("pk_log_anchors");
+
+                    b.ToTable("log_anchors", (string)null);
+                });
+
             modelBuilder.Entity("ServiceDelivery.Persistence.Entities.AttachmentRecord", b =>
                 {
                     b.Property<Guid>("Id")
@@ -283,6 +375,10 @@ namespace ServiceDelivery.Persistence.Migrations
                         .HasColumnType("integer")
                         .HasColumnName("last_log_seq");
 
+                    b.Property<byte[]>("LogHead")
+                        .HasColumnType("bytea")
+                        .HasColumnName("log_head");
+
                     b.Property<string>("OrderFingerprint")
                         .IsRequired()
                         .HasMaxLength(64)
@@ -492,6 +588,33 @@ namespace ServiceDelivery.Persistence.Migrations
                     b.ToTable("idempotency_keys", (string)null);
                 });
 
+            modelBuilder.Entity("ServiceDelivery.Persistence.Entities.LogIntegrityFailureRecord", b =>
+                {
+                    b.Property<Guid>("DeliveryId")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid")
+                        .HasColumnName("delivery_id");
+
+                    b.Property<DateTimeOffset>("CheckedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("checked_at");
+
+                    b.Property<int?>("FirstBrokenSeq")
+                        .HasColumnType("integer")
+                        .HasColumnName("first_broken_seq");
+
+                    b.Property<string>("Reason")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("reason");
+
+                    b.HasKey("DeliveryId")
+                        .HasName("pk_log_integrity_failures");
+
+                    b.ToTable("log_integrity_failures", (string)null);
+                });
+
             modelBuilder.Entity("ServiceDelivery.Persistence.Entities.LogRecord", b =>
                 {
                     b.Property<long>("Id")
@@ -548,10 +671,18 @@ namespace ServiceDelivery.Persistence.Migrations
                         .HasColumnType("character varying(64)")
                         .HasColumnName("from_stage");
 
+                    b.Property<byte[]>("Hash")
+                        .HasColumnType("bytea")
+                        .HasColumnName("hash");
+
                     b.Property<string>("InternalData")
                         .IsRequired()
                         .HasColumnType("jsonb")
                         .HasColumnName("internal_data");
+
+                    b.Property<byte[]>("InternalSalt")
+                        .HasColumnType("bytea")
+                        .HasColumnName("internal_salt");
 
                     b.Property<int>("Seq")
                         .HasColumnType("integer")
@@ -571,6 +702,9 @@ namespace ServiceDelivery.Persistence.Migrations
                     b.HasKey("Id")
                         .HasName("pk_process_log");
 
+                    b.HasIndex("At")
+                        .HasDatabaseName("ix_process_log_at");
+
                     b.HasIndex("AttachmentIds")
                         .HasDatabaseName("ix_process_log_attachment_ids")
                         .HasFilter("cardinality(attachment_ids) > 0");
@@ -582,6 +716,41 @@ namespace ServiceDelivery.Persistence.Migrations
                         .HasDatabaseName("ix_process_log_delivery_id_seq");
 
                     b.ToTable("process_log", (string)null);
+                });
+
+            modelBuilder.Entity("ServiceDelivery.Persistence.Entities.LogVerificationRunRecord", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint")
+                        .HasColumnName("id");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<int>("Checked")
+                        .HasColumnType("integer")
+                        .HasColumnName("checked");
+
+                    b.Property<int>("Failed")
+                        .HasColumnType("integer")
+                        .HasColumnName("failed");
+
+                    b.Property<DateTimeOffset>("FinishedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("finished_at");
+
+                    b.Property<DateTimeOffset>("From")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("from");
+
+                    b.Property<DateTimeOffset>("Through")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("through");
+
+                    b.HasKey("Id")
+                        .HasName("pk_log_verification_runs");
+
+                    b.ToTable("log_verification_runs", (string)null);
                 });
 
             modelBuilder.Entity("ServiceDelivery.Persistence.Entities.MigrationBatchRecord", b =>
