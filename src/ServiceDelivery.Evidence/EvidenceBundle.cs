@@ -30,9 +30,13 @@ public static class EvidenceBundle
     /// <summary><c>anchors/&lt;seq&gt;.sig</c>: the anchor's signature, DER (as <c>openssl dgst -verify</c> reads it).</summary>
     public static string SignatureFile(long anchorSeq) => $"anchors/{anchorSeq.ToString(CultureInfo.InvariantCulture)}.sig";
 
-    /// <summary>camelCase, indented, Chinese written as itself (not \u escapes).</summary>
+    /// <summary>
+    /// camelCase, indented, Chinese written as itself (not \u escapes). A repeated property is refused: otherwise a
+    /// reader showing the first of two <c>"comment"</c>s and a verifier hashing the last would see different logs.
+    /// </summary>
     public static JsonSerializerOptions JsonOptions { get; } = new(JsonSerializerDefaults.Web)
     {
+        AllowDuplicateProperties = false,
         WriteIndented = true,
         Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,

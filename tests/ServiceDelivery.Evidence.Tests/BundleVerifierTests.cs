@@ -202,5 +202,11 @@ public sealed class BundleVerifierTests : IDisposable
         bundle.Log[0] = bundle.Log[0] with { At = "2026-12-01T08:30:15.123Z" };
         var badTime = () => bundle.Verify();
         badTime.Should().Throw<EvidenceBundleException>().WithMessage("entry 1: at*");
+
+        bundle = TestBundle.Create(_key);
+        var log = Encoding.UTF8.GetString(System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(bundle.Log, EvidenceBundle.JsonOptions));
+        bundle.Overrides[EvidenceBundle.LogFile] = Encoding.UTF8.GetBytes(log.Replace("\"comment\": \"确认", "\"comment\": \"拒绝\", \"comment\": \"确认", StringComparison.Ordinal));
+        var twice = () => bundle.Verify();
+        twice.Should().Throw<EvidenceBundleException>("a viewer might show the first value, the hash covers the last").WithMessage("log.json*");
     }
 }

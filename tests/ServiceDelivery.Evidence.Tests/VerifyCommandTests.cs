@@ -55,10 +55,10 @@ public sealed class VerifyCommandTests : IDisposable
 
         var (code, output, _) = Run("en_US.UTF-8", path);
         code.Should().Be(1);
-        output.Should().Contain("Result: the log was changed, from entry 3 on (entry_changed").And.Contain("  - entry 3 is not what its hash says");
+        output.Should().Contain("Result: the log does not verify from entry 3 on (entry_changed").And.Contain("  - entry 3 is not what its hash says");
 
         Run(null, path, "--lang", "en").Out.Should().Contain("from entry 3 on");
-        Run("en_US.UTF-8", path, "--lang", "zh-CN").Out.Should().Contain("结果：日志被改动，自第 3 条起（entry_changed");
+        Run("en_US.UTF-8", path, "--lang", "zh-CN").Out.Should().Contain("结果：日志被改动，自第 3 条起无法证明（entry_changed");
     }
 
     [Fact]
