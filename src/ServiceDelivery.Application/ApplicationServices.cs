@@ -54,6 +54,7 @@ public static class ApplicationServices
         services.AddSingleton<Evidence.LogAnchoring>();
         services.AddSingleton<Evidence.LogVerifier>();
         services.AddSingleton<Evidence.LogIntegritySweep>();
+        services.AddSingleton<Evidence.EvidenceBundles>();
         return services;
     }
 }

@@ -51,7 +51,7 @@ public sealed class AnchorKey : IDisposable
         try
         {
             key.ImportFromPem(pem);
-            if (key.KeySize != 256)
+            if (key.ExportParameters(false).Curve.Oid.Value != ECCurve.NamedCurves.nistP256.Oid.Value)
             {
                 throw new ArgumentException("The anchor key must be an ECDSA P-256 key.", nameof(pem));
             }

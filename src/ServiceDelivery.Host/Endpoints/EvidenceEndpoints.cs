@@ -3,6 +3,7 @@ using Microsoft.EntityFrameworkCore;
 using ServiceDelivery.Application.Common;
 using ServiceDelivery.Application.Evidence;
 using ServiceDelivery.Host.Auth;
+using ServiceDelivery.Web;
 using ServiceDelivery.Persistence;
 
 namespace ServiceDelivery.Host.Endpoints;
@@ -16,6 +17,11 @@ public static class EvidenceEndpoints
         deliveries.MapGet("/{id:guid}/log/verify", Verify).WithName("VerifyProcessLog")
             .WithSummary("Whether the delivery's process log is what was written (hash chain, attachments, signed anchors)")
             .WithDescription("Recomputes the hash chain from the stored entries and attachment bytes and checks it against the signed daily anchors. valid=false names the first entry that cannot be trusted (firstBrokenSeq) and why (reason: entry_changed, entry_missing, entry_out_of_order, head_mismatch, attachment_changed, anchor_mismatch, proof_invalid, signature_invalid, anchor_missing). anchoredThrough: the last entry a signed anchor proves; later entries are protected by the chain until the next anchor.")
+            .ProducesErrors(401, 403, 404);
+        deliveries.MapGet("/{id:guid}/evidence", Bundle).WithName("GetEvidenceBundle")
+            .WithSummary("The delivery's evidence bundle (zip): log, attachments, chain, Merkle proofs, signed anchors, public key, printable summary")
+            .WithDescription("Check it offline with `dotnet run --project tools/ServiceDelivery.Verify -- bundle.zip --key public-key.pem` (docs/evidence.md). A party's bundle leaves the platform's internal notes out; their salted hashes keep the chain verifiable. The summary is in the request's language (Accept-Language: zh-CN by default, en).")
+            .Produces(200, contentType: "application/zip")
             .ProducesErrors(401, 403, 404);
 
         var anchors = app.MapGroup("/api/v1/log/anchors").WithTags("Evidence");
@@ -35,6 +41,18 @@ public static class EvidenceEndpoints
     {
         var result = await verifier.VerifyAsync(http.User.ToCaller(), id, cancellationToken);
         return result.Failure is { } failure ? Problems.From(http, failure) : TypedResults.Ok(result.Value!);
+    }
+
+    private static async Task<IResult> Bundle(Guid id, EvidenceBundles bundles, HttpContext http, CancellationToken cancellationToken)
+    {
+        var result = await bundles.CreateAsync(http.User.ToCaller(), id, Messages.Culture(http), cancellationToken);
+        if (result.Failure is { } failure)
+        {
+            return Problems.From(http, failure);
+        }
+
+        var (zip, name) = result.Value!;
+        return TypedResults.File(zip, "application/zip", name);
     }
 
     private static async Task<Ok<AnchorList>> List(IDbContextFactory<ServiceDeliveryDbContext> contexts, AnchorKeys keys, CancellationToken cancellationToken)
