@@ -97,6 +97,9 @@ public sealed partial class RunCommandTests
     public async Task The_host_built_and_started_as_the_Dockerfile_says_serves_its_pages_and_processes()
     {
         var root = RepositoryRoot();
+        // The compose file as Debian's docker-compose 1.29 reads it (its `config` needs no engine), with the variables it
+        // requires set: a file compose refuses fails here, and the host below runs with the app service's environment.
+        var compose = ComposeServiceEnvironment(await ComposeConfigAsync(root), "app");
         // The image's build stage replayed without a Docker engine: only the files its COPY lines name, in an empty
         // folder, its restore and publish commands in order. A file the image needs but does not copy fails here.
         var build = Directory.CreateTempSubdirectory("sd-dockerfile-").FullName;
@@ -124,11 +127,18 @@ public sealed partial class RunCommandTests
             start.Environment[name] = value;
         }
 
+        // The compose stack's settings of the app (its database, its SMTP catcher) over the image's.
+        compose.Should().ContainKey("ASPNETCORE_ENVIRONMENT").WhoseValue.Should().Be("Production", "the compose stack runs in Production by default");
+        foreach (var (name, value) in compose)
+        {
+            start.Environment[name] = value;
+        }
+
         // The image's own settings, except a free port instead of 8080 and a writable folder instead of /data.
         start.Environment["ASPNETCORE_URLS"] = image["ASPNETCORE_URLS"].Replace(":8080", $":{port}", StringComparison.Ordinal);
         start.Environment["Attachments__Root"] = attachments;
         start.Environment["ConnectionStrings__ServiceDelivery"] = connectionString;
-        start.Environment["Auth__SigningKey"] = "docker-test-signing-key-0123456789-0123456789";
+        start.Environment["Auth__SigningKey"].Should().Be(ComposeSigningKey, "the compose file passes AUTH_SIGNING_KEY to the app");
         using var process = Process.Start(start)!;
         process.OutputDataReceived += (_, e) => { lock (output) { output.AppendLine(e.Data); } };
         process.ErrorDataReceived += (_, e) => { lock (output) { output.AppendLine(e.Data); } };
@@ -279,6 +289,78 @@ public sealed partial class RunCommandTests
                 File.Copy(file, target, overwrite: true);
             }
         }
+    }
+
+    /// <summary>The key the compose check sets for the compose file's required AUTH_SIGNING_KEY.</summary>
+    private const string ComposeSigningKey = "compose-check-signing-key-0123456789-0123456789";
+
+    /// <summary>
+    /// `docker-compose -f docker/compose.yaml config` with Debian's docker-compose (1.29; `config` needs no Docker
+    /// engine): the file resolved, with the variables it requires set and none of the optional ones (their defaults
+    /// apply). Fails when compose refuses the file.
+    /// </summary>
+    private static async Task<string> ComposeConfigAsync(string root)
+    {
+        var start = new ProcessStartInfo("docker-compose", ["-f", Path.Combine("docker", "compose.yaml"), "config"])
+        {
+            WorkingDirectory = root,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (var name in start.Environment.Keys.Where(k => k.StartsWith("COMPOSE_", StringComparison.Ordinal) || k.StartsWith("DOCKER_", StringComparison.Ordinal)
+            || k is "AUTH_SIGNING_KEY" or "AUTH_ISSUER" or "AUTH_AUDIENCE" or "APP_ENVIRONMENT" or "POSTGRES_PASSWORD").ToList())
+        {
+            start.Environment.Remove(name);
+        }
+
+        start.Environment["AUTH_SIGNING_KEY"] = ComposeSigningKey;
+        Process process;
+        try
+        {
+            process = Process.Start(start)!;
+        }
+        catch (System.ComponentModel.Win32Exception)
+        {
+            throw new InvalidOperationException("docker-compose not found: install Debian's docker-compose (apt-get install docker-compose; .ci/run does) to validate docker/compose.yaml.");
+        }
+
+        using (process)
+        {
+            var said = process.StandardOutput.ReadToEndAsync();
+            var complained = process.StandardError.ReadToEndAsync();
+            await process.WaitForExitAsync();
+            process.ExitCode.Should().Be(0, $"docker-compose accepts docker/compose.yaml:\n{await complained}");
+            return await said;
+        }
+    }
+
+    /// <summary>The lines of one service in `docker-compose config` output (keys sorted, two spaces per level).</summary>
+    private static List<string> ComposeService(string config, string service)
+    {
+        var lines = config.Replace("\r", "", StringComparison.Ordinal).Split('\n');
+        var start = Array.IndexOf(lines, $"  {service}:");
+        start.Should().BeGreaterThan(0, $"the compose file has a service {service}:\n{config}");
+        return lines.Skip(start + 1).TakeWhile(l => l.StartsWith("    ", StringComparison.Ordinal)).ToList();
+    }
+
+    /// <summary>The entries under <paramref name="key"/> of a compose service: `NAME: value` pairs or `- item` lines.</summary>
+    private static List<string> ComposeEntries(List<string> service, string key) =>
+        service.SkipWhile(l => l != $"    {key}:").Skip(1).TakeWhile(l => l.StartsWith("      ", StringComparison.Ordinal) || l.StartsWith("    - ", StringComparison.Ordinal))
+            .Select(l => l.Trim()).ToList();
+
+    /// <summary>A compose service's resolved environment.</summary>
+    private static Dictionary<string, string> ComposeServiceEnvironment(string config, string service)
+    {
+        var environment = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var entry in ComposeEntries(ComposeService(config, service), "environment"))
+        {
+            var colon = entry.IndexOf(": ", StringComparison.Ordinal);
+            var value = entry[(colon + 2)..];
+            environment[entry[..colon]] = value.Length > 1 && value[0] == '\'' && value[^1] == '\'' ? value[1..^1].Replace("''", "'", StringComparison.Ordinal) : value;
+        }
+
+        return environment;
     }
 
     /// <summary>The variables of the Dockerfile's ENV instructions (KEY=value pairs, lines joined by backslashes).</summary>
