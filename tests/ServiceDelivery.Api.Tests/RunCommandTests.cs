@@ -97,6 +97,10 @@ public sealed partial class RunCommandTests
     public async Task The_host_built_and_started_as_the_Dockerfile_says_serves_its_pages_and_processes()
     {
         var root = RepositoryRoot();
+        // The compose file as Debian's docker-compose 1.29 reads it (its `config` needs no engine), with the variables it
+        // requires set: a file compose refuses fails here, and the host below runs with the app service's environment.
+        var config = await ComposeConfigAsync(root);
+        var compose = ComposeServiceEnvironment(config, "app");
         // The image's build stage replayed without a Docker engine: only the files its COPY lines name, in an empty
         // folder, its restore and publish commands in order. A file the image needs but does not copy fails here.
         var build = Directory.CreateTempSubdirectory("sd-dockerfile-").FullName;
@@ -117,9 +121,38 @@ public sealed partial class RunCommandTests
             start.Environment.Remove(name);
         }
 
-        var image = DockerfileEnvironment(File.ReadAllText(Path.Combine(root, "docker", "Dockerfile")));
+        var dockerfile = File.ReadAllText(Path.Combine(root, "docker", "Dockerfile"));
+        var image = DockerfileEnvironment(dockerfile);
         image.Should().ContainKey("ASPNETCORE_URLS").WhoseValue.Should().Contain(":8080");
+
+        // Non-root on a read-only root filesystem: the image's last USER is not root; compose mounts the root read-only,
+        // a tmpfs on /tmp and a volume under which the host's writable path (Attachments__Root) lies.
+        var user = dockerfile.Split('\n').Last(l => l.StartsWith("USER ", StringComparison.Ordinal))[5..].Trim();
+        new[] { "root", "0", "0:0" }.Should().NotContain(user, "the image runs as a non-root user");
+        var service = ComposeService(config, "app");
+        service.Should().Contain("    read_only: true", "the app's root filesystem is read-only");
+        ComposeEntries(service, "tmpfs").Should().Contain("- /tmp", "the runtime's temporary files go to a tmpfs");
+        var mounts = ComposeEntries(service, "volumes").Select(v => v.TrimStart('-', ' ').Split(':')[1]).ToList();
+        image.Should().ContainKey("Attachments__Root");
+        mounts.Should().Contain(m => image["Attachments__Root"].StartsWith(m + "/", StringComparison.Ordinal) || image["Attachments__Root"] == m, "attachments are kept on a volume");
+
+        // The same with this machine's means: the published app folder is made unwritable (which stops a non-root
+        // host; a root one is caught by the folder's listing, compared after the run), HOME is an empty folder that
+        // must stay so (the image's /home/app is on the read-only root), and a fresh folder stands for the tmpfs.
+        var published = Listing(hostFolder);
+        SetWritable(hostFolder, writable: false);
+        var home = Directory.CreateTempSubdirectory("sd-docker-home-").FullName;
+        var tmp = Directory.CreateTempSubdirectory("sd-docker-tmp-").FullName;
+        start.Environment["HOME"] = home;
+        start.Environment["TMPDIR"] = tmp;
         foreach (var (name, value) in image)
+        {
+            start.Environment[name] = value;
+        }
+
+        // The compose stack's settings of the app (its database, its SMTP catcher) over the image's.
+        compose.Should().ContainKey("ASPNETCORE_ENVIRONMENT").WhoseValue.Should().Be("Production", "the compose stack runs in Production by default");
+        foreach (var (name, value) in compose)
         {
             start.Environment[name] = value;
         }
@@ -128,7 +161,7 @@ public sealed partial class RunCommandTests
         start.Environment["ASPNETCORE_URLS"] = image["ASPNETCORE_URLS"].Replace(":8080", $":{port}", StringComparison.Ordinal);
         start.Environment["Attachments__Root"] = attachments;
         start.Environment["ConnectionStrings__ServiceDelivery"] = connectionString;
-        start.Environment["Auth__SigningKey"] = "docker-test-signing-key-0123456789-0123456789";
+        start.Environment["Auth__SigningKey"].Should().Be(ComposeSigningKey, "the compose file passes AUTH_SIGNING_KEY to the app");
         using var process = Process.Start(start)!;
         process.OutputDataReceived += (_, e) => { lock (output) { output.AppendLine(e.Data); } };
         process.ErrorDataReceived += (_, e) => { lock (output) { output.AppendLine(e.Data); } };
@@ -149,11 +182,30 @@ public sealed partial class RunCommandTests
             (await http.GetAsync("/_content/ServiceDelivery.Web/center.css")).StatusCode.Should().Be(HttpStatusCode.OK, "the pages' static files are in the image");
             await using var db = Testing.TestDatabase.Context(connectionString);
             (await db.DefinitionVersions.CountAsync()).Should().BeGreaterThan(0, "the shipped processes (workflows/) are in the image");
+
+            // An upload (with a token docker/token.sh mints from the compose key) lands in the configured folder.
+            using var upload = new HttpRequestMessage(HttpMethod.Post, "/api/v1/attachments");
+            upload.Headers.Authorization = new AuthenticationHeaderValue("Bearer", await TokenScriptAsync(root, ComposeSigningKey, "u-1001", "buyer"));
+            var form = new MultipartFormDataContent();
+            var file = new ByteArrayContent(Encoding.UTF8.GetBytes("read-only root, writable volume\n"));
+            file.Headers.ContentType = new MediaTypeHeaderValue("text/plain");
+            form.Add(file, "file", "note.txt");
+            upload.Content = form;
+            var uploaded = await http.SendAsync(upload);
+            uploaded.StatusCode.Should().Be(HttpStatusCode.Created, await uploaded.Content.ReadAsStringAsync());
+            Directory.EnumerateFiles(attachments, "*", SearchOption.AllDirectories).Should().NotBeEmpty("the upload is kept under Attachments__Root");
+
+            var after = Listing(hostFolder);
+            after.Except(published).Concat(published.Except(after)).Should().BeEmpty("the host writes nothing into its own folder (a read-only root in the image)");
+            Directory.EnumerateFileSystemEntries(home).Should().BeEmpty("the host writes nothing to HOME (data-protection keys are in the database)");
         }
         finally
         {
             await StopAsync(process, connectionString, attachments);
+            SetWritable(hostFolder, writable: true);
             Directory.Delete(build, recursive: true);
+            Directory.Delete(home, recursive: true);
+            Directory.Delete(tmp, recursive: true);
         }
     }
 
@@ -279,6 +331,118 @@ public sealed partial class RunCommandTests
                 File.Copy(file, target, overwrite: true);
             }
         }
+    }
+
+    /// <summary>Every file and folder under <paramref name="folder"/> with its size and time of last change.</summary>
+    private static List<string> Listing(string folder) =>
+        Directory.EnumerateFileSystemEntries(folder, "*", SearchOption.AllDirectories)
+            .Select(p => new FileInfo(p) is var info && info.Exists ? $"{Path.GetRelativePath(folder, p)} {info.Length} {info.LastWriteTimeUtc:O}" : $"{Path.GetRelativePath(folder, p)}/ {Directory.GetLastWriteTimeUtc(p):O}")
+            .Order(StringComparer.Ordinal).ToList();
+
+    /// <summary>Takes away (or gives back) every write permission in a folder tree: chmod -R a-w (u+w).</summary>
+    private static void SetWritable(string folder, bool writable)
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            return;
+        }
+
+        const UnixFileMode write = UnixFileMode.UserWrite | UnixFileMode.GroupWrite | UnixFileMode.OtherWrite;
+        foreach (var path in Directory.EnumerateFileSystemEntries(folder, "*", SearchOption.AllDirectories).Append(folder))
+        {
+            var mode = File.GetUnixFileMode(path);
+            File.SetUnixFileMode(path, writable ? mode | UnixFileMode.UserWrite : mode & ~write);
+        }
+    }
+
+    /// <summary>A token from docker/token.sh, the compose stack's way to mint one without an identity provider.</summary>
+    private static async Task<string> TokenScriptAsync(string root, string key, string sub, string role)
+    {
+        var start = new ProcessStartInfo("bash", [Path.Combine(root, "docker", "token.sh"), sub, role]) { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var name in new[] { "AUTH_ISSUER", "AUTH_AUDIENCE" })
+        {
+            start.Environment.Remove(name);
+        }
+
+        start.Environment["AUTH_SIGNING_KEY"] = key;
+        using var process = Process.Start(start)!;
+        var token = process.StandardOutput.ReadToEndAsync();
+        var complained = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        process.ExitCode.Should().Be(0, await complained);
+        return (await token).Trim();
+    }
+
+    /// <summary>The key the compose check sets for the compose file's required AUTH_SIGNING_KEY.</summary>
+    private const string ComposeSigningKey = "compose-check-signing-key-0123456789-0123456789";
+
+    /// <summary>
+    /// `docker-compose -f docker/compose.yaml config` with Debian's docker-compose (1.29; `config` needs no Docker
+    /// engine): the file resolved, with the variables it requires set and none of the optional ones (their defaults
+    /// apply). Fails when compose refuses the file.
+    /// </summary>
+    private static async Task<string> ComposeConfigAsync(string root)
+    {
+        var start = new ProcessStartInfo("docker-compose", ["-f", Path.Combine("docker", "compose.yaml"), "config"])
+        {
+            WorkingDirectory = root,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (var name in start.Environment.Keys.Where(k => k.StartsWith("COMPOSE_", StringComparison.Ordinal) || k.StartsWith("DOCKER_", StringComparison.Ordinal)
+            || k is "AUTH_SIGNING_KEY" or "AUTH_ISSUER" or "AUTH_AUDIENCE" or "APP_ENVIRONMENT" or "POSTGRES_PASSWORD").ToList())
+        {
+            start.Environment.Remove(name);
+        }
+
+        start.Environment["AUTH_SIGNING_KEY"] = ComposeSigningKey;
+        Process process;
+        try
+        {
+            process = Process.Start(start)!;
+        }
+        catch (System.ComponentModel.Win32Exception)
+        {
+            throw new InvalidOperationException("docker-compose not found: install Debian's docker-compose (apt-get install docker-compose; .ci/run does) to validate docker/compose.yaml.");
+        }
+
+        using (process)
+        {
+            var said = process.StandardOutput.ReadToEndAsync();
+            var complained = process.StandardError.ReadToEndAsync();
+            await process.WaitForExitAsync();
+            process.ExitCode.Should().Be(0, $"docker-compose accepts docker/compose.yaml:\n{await complained}");
+            return await said;
+        }
+    }
+
+    /// <summary>The lines of one service in `docker-compose config` output (keys sorted, two spaces per level).</summary>
+    private static List<string> ComposeService(string config, string service)
+    {
+        var lines = config.Replace("\r", "", StringComparison.Ordinal).Split('\n');
+        var start = Array.IndexOf(lines, $"  {service}:");
+        start.Should().BeGreaterThan(0, $"the compose file has a service {service}:\n{config}");
+        return lines.Skip(start + 1).TakeWhile(l => l.StartsWith("    ", StringComparison.Ordinal)).ToList();
+    }
+
+    /// <summary>The entries under <paramref name="key"/> of a compose service: `NAME: value` pairs or `- item` lines.</summary>
+    private static List<string> ComposeEntries(List<string> service, string key) =>
+        service.SkipWhile(l => l != $"    {key}:").Skip(1).TakeWhile(l => l.StartsWith("      ", StringComparison.Ordinal) || l.StartsWith("    - ", StringComparison.Ordinal))
+            .Select(l => l.Trim()).ToList();
+
+    /// <summary>A compose service's resolved environment.</summary>
+    private static Dictionary<string, string> ComposeServiceEnvironment(string config, string service)
+    {
+        var environment = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var entry in ComposeEntries(ComposeService(config, service), "environment"))
+        {
+            var colon = entry.IndexOf(": ", StringComparison.Ordinal);
+            var value = entry[(colon + 2)..];
+            environment[entry[..colon]] = value.Length > 1 && value[0] == '\'' && value[^1] == '\'' ? value[1..^1].Replace("''", "'", StringComparison.Ordinal) : value;
+        }
+
+        return environment;
     }
 
     /// <summary>The variables of the Dockerfile's ENV instructions (KEY=value pairs, lines joined by backslashes).</summary>
