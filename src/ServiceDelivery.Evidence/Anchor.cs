@@ -43,20 +43,28 @@ public sealed class AnchorKey : IDisposable
 
     public bool CanSign { get; }
 
-    /// <summary>A private key (PKCS#8 or SEC1 PEM) or a public key (SubjectPublicKeyInfo PEM).</summary>
+    /// <summary>
+    /// A private key (PKCS#8 or SEC1 PEM) or a public key (SubjectPublicKeyInfo PEM); a private key may also be its
+    /// PKCS#8 DER in base64 on one line (<c>openssl genpkey … -outform DER | base64 -w0</c>), for settings that
+    /// cannot carry line breaks.
+    /// </summary>
     public static AnchorKey FromPem(string pem)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(pem);
         var key = ECDsa.Create();
         try
         {
-            key.ImportFromPem(pem);
-            if (key.ExportParameters(false).Curve.Oid.Value != ECCurve.NamedCurves.nistP256.Oid.Value)
+            if (pem.Contains("-----BEGIN", StringComparison.Ordinal))
             {
-                throw new ArgumentException("The anchor key must be an ECDSA P-256 key.", nameof(pem));
+                key.ImportFromPem(pem);
+            }
+            else
+            {
+                key.ImportPkcs8PrivateKey(Convert.FromBase64String(pem.Trim()), out _);
+                return Checked(key, hasPrivate: true);
             }
 
-            return new AnchorKey(key, pem.Contains("PRIVATE KEY", StringComparison.Ordinal));
+            return Checked(key, pem.Contains("PRIVATE KEY", StringComparison.Ordinal));
         }
         catch
         {
@@ -64,6 +72,11 @@ public sealed class AnchorKey : IDisposable
             throw;
         }
     }
+
+    private static AnchorKey Checked(ECDsa key, bool hasPrivate) =>
+        key.ExportParameters(false).Curve.Oid.Value == ECCurve.NamedCurves.nistP256.Oid.Value
+            ? new AnchorKey(key, hasPrivate)
+            : throw new ArgumentException("The anchor key must be an ECDSA P-256 key.", nameof(key));
 
     /// <summary>A new P-256 key as a PKCS#8 PEM (for a deployment's configuration).</summary>
     public static string NewPrivateKeyPem()

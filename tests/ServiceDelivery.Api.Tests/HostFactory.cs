@@ -17,6 +17,9 @@ public sealed class HostFactory : WebApplicationFactory<Program>
     public static readonly DateTimeOffset T0 = new(2026, 11, 26, 10, 0, 0, TimeSpan.Zero);
     public const string SigningKey = "api-tests-signing-key-0123456789-0123456789";
 
+    /// <summary>The anchors' signing key of these tests (a new one per run; Development has its own in appsettings).</summary>
+    public static readonly string AnchorKey = ServiceDelivery.Evidence.AnchorKey.NewPrivateKeyPem();
+
     private readonly Dictionary<string, string?> _settings;
 
     private readonly string _environment;
@@ -30,6 +33,7 @@ public sealed class HostFactory : WebApplicationFactory<Program>
         {
             ["ConnectionStrings:ServiceDelivery"] = connectionString,
             ["Auth:SigningKey"] = SigningKey,
+            ["Evidence:SigningKey"] = AnchorKey,
             ["Dev:Enabled"] = "true",
             ["Dev:ClockControl"] = "true",
             ["Demo:Seed"] = "false",

@@ -162,6 +162,7 @@ public sealed partial class RunCommandTests
         start.Environment["Attachments__Root"] = attachments;
         start.Environment["ConnectionStrings__ServiceDelivery"] = connectionString;
         start.Environment["Auth__SigningKey"].Should().Be(ComposeSigningKey, "the compose file passes AUTH_SIGNING_KEY to the app");
+        start.Environment["Evidence__SigningKey"].Should().Be(ComposeAnchorKey, "the compose file passes EVIDENCE_SIGNING_KEY to the app");
         using var process = Process.Start(start)!;
         process.OutputDataReceived += (_, e) => { lock (output) { output.AppendLine(e.Data); } };
         process.ErrorDataReceived += (_, e) => { lock (output) { output.AppendLine(e.Data); } };
@@ -230,6 +231,7 @@ public sealed partial class RunCommandTests
         start.Environment.Remove("DOTNET_ENVIRONMENT");
         start.Environment["ConnectionStrings__ServiceDelivery"] = connectionString;
         start.Environment["Auth__SigningKey"] = "run-production-signing-key-0123456789-0123456789";
+        start.Environment["Evidence__SigningKey"] = HostFactory.AnchorKey;
         start.Environment["Attachments__Root"] = attachments;
         start.Environment["Logging__LogLevel__Microsoft.Hosting.Lifetime"] = "Information";
         using var process = Process.Start(start)!;
@@ -373,6 +375,9 @@ public sealed partial class RunCommandTests
         return (await token).Trim();
     }
 
+    /// <summary>The anchors' key the compose check sets, in the one-line form the compose file's comment makes (PKCS#8 DER, base64).</summary>
+    private static readonly string ComposeAnchorKey = Convert.ToBase64String(System.Security.Cryptography.ECDsa.Create(System.Security.Cryptography.ECCurve.NamedCurves.nistP256).ExportPkcs8PrivateKey());
+
     /// <summary>The key the compose check sets for the compose file's required AUTH_SIGNING_KEY.</summary>
     private const string ComposeSigningKey = "compose-check-signing-key-0123456789-0123456789";
 
@@ -391,12 +396,13 @@ public sealed partial class RunCommandTests
             UseShellExecute = false,
         };
         foreach (var name in start.Environment.Keys.Where(k => k.StartsWith("COMPOSE_", StringComparison.Ordinal) || k.StartsWith("DOCKER_", StringComparison.Ordinal)
-            || k is "AUTH_SIGNING_KEY" or "AUTH_ISSUER" or "AUTH_AUDIENCE" or "APP_ENVIRONMENT" or "POSTGRES_PASSWORD").ToList())
+            || k is "AUTH_SIGNING_KEY" or "EVIDENCE_SIGNING_KEY" or "AUTH_ISSUER" or "AUTH_AUDIENCE" or "APP_ENVIRONMENT" or "POSTGRES_PASSWORD").ToList())
         {
             start.Environment.Remove(name);
         }
 
         start.Environment["AUTH_SIGNING_KEY"] = ComposeSigningKey;
+        start.Environment["EVIDENCE_SIGNING_KEY"] = ComposeAnchorKey;
         Process process;
         try
         {

@@ -287,6 +287,7 @@ public sealed class SessionTests(SessionTests.Hosts hosts) : IClassFixture<Sessi
         {
             settings["ASPNETCORE_ENVIRONMENT"] = environment;
             settings["Auth__SigningKey"] = ProductionKey;
+            settings["Evidence__SigningKey"] = HostFactory.AnchorKey;
             if (environment == "Production")
             {
                 // The production host sits behind a TLS proxy on this machine.

@@ -9,8 +9,9 @@ public sealed class EvidenceOptions
     public const string SectionName = "Evidence";
 
     /// <summary>
-    /// The anchors' signing key: an ECDSA P-256 private key, PEM (PKCS#8 or SEC1). Required outside Development
-    /// (<c>Evidence__SigningKey</c>); make one with <c>openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256</c>.
+    /// The anchors' signing key: an ECDSA P-256 private key, PEM (PKCS#8 or SEC1) or its PKCS#8 DER in base64 on one
+    /// line. Required outside Development (<c>Evidence__SigningKey</c>); make one with
+    /// <c>openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -outform DER | base64 -w0</c>.
     /// </summary>
     public string SigningKey { get; set; } = string.Empty;
 
@@ -41,16 +42,16 @@ public sealed class AnchorKeys : IDisposable
         if (string.IsNullOrWhiteSpace(options.SigningKey))
         {
             throw new InvalidOperationException(
-                "Evidence:SigningKey must be set to an ECDSA P-256 private key (PEM) that signs the process log's daily anchors; in production pass it as the environment variable Evidence__SigningKey (make one with: openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256).");
+                "Evidence:SigningKey must be set to an ECDSA P-256 private key (PEM, or its DER in base64) that signs the process log's daily anchors; in production pass it as the environment variable Evidence__SigningKey (make one with: openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -outform DER | base64 -w0).");
         }
 
         try
         {
             Signing = AnchorKey.FromPem(options.SigningKey);
         }
-        catch (Exception ex) when (ex is ArgumentException or CryptographicException)
+        catch (Exception ex) when (ex is ArgumentException or CryptographicException or FormatException)
         {
-            throw new InvalidOperationException("Evidence:SigningKey is not an ECDSA P-256 private key in PEM: " + ex.Message, ex);
+            throw new InvalidOperationException("Evidence:SigningKey is not an ECDSA P-256 private key (PEM, or PKCS#8 DER in base64): " + ex.Message, ex);
         }
 
         if (!Signing.CanSign)
