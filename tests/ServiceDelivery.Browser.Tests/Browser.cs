@@ -46,7 +46,7 @@ public sealed class Browser : IAsyncLifetime
     {
         var context = await Chromium.NewContextAsync(new BrowserNewContextOptions { ViewportSize = new ViewportSize { Width = 1600, Height = 1000 }, Locale = "zh-CN", TimezoneId = "Asia/Shanghai" });
         // CI runs the other test assemblies at the same time on two cores: give the pages time, not failures.
-        context.SetDefaultTimeout(60_000);
+        context.SetDefaultTimeout(Timeout);
         context.Page += (_, page) => page.Console += (_, message) =>
         {
             // Whatever the Content-Security-Policy refuses (a script, a style, a worker) is a broken page.
@@ -70,6 +70,23 @@ public sealed class Browser : IAsyncLifetime
         await page.WaitForURLAsync(url => !url.Contains("/signin", StringComparison.Ordinal));
         return page;
     }
+
+    /// <summary>
+    /// Waits until the page's URL contains every one of <paramref name="parts"/> (in any order), e.g. the query a click
+    /// navigated to. Not <c>WaitForURLAsync</c>: Playwright for .NET first checks the URL and only then subscribes to
+    /// navigations, while navigations are delivered on its transport thread, so one that lands in between (a Blazor
+    /// <c>NavigateTo</c> right after a click, on a loaded machine) is lost and it waits out its timeout with the page
+    /// already there. Playwright's URL assertion polls the page's URL itself, so it cannot miss it.
+    /// </summary>
+    public static Task WaitForUrlAsync(IPage page, params string[] parts) =>
+        WaitForUrlAsync(page, new System.Text.RegularExpressions.Regex("^" + string.Concat(parts.Select(p => $"(?=.*{System.Text.RegularExpressions.Regex.Escape(p)})"))));
+
+    /// <summary>Waits until the page's URL matches <paramref name="url"/> (see the overload for why not <c>WaitForURLAsync</c>).</summary>
+    public static Task WaitForUrlAsync(IPage page, System.Text.RegularExpressions.Regex url) =>
+        Assertions.Expect(page).ToHaveURLAsync(url, new() { Timeout = Timeout });
+
+    /// <summary>How long a page may take to do what a test waits for (CI runs the other test assemblies at the same time on two cores).</summary>
+    public const float Timeout = 60_000;
 
     /// <summary>Opens a definition in the Studio and waits until the page handles clicks.</summary>
     public static async Task OpenDefinitionAsync(IPage page, HostProcess host, string key)

@@ -119,7 +119,7 @@ public sealed class ConsoleTests(ConsoleHost host, Browser browser) : IClassFixt
         (await InputValueAsync(page, "filter-provider")).Should().Be($"筛选测试服务商 ({provider.Id})");
         (await InputValueAsync(page, "filter-stage")).Should().Be("实施中");
         await page.GetByTestId("apply").ClickAsync();
-        await page.WaitForURLAsync(url => url.Contains("providerId=" + provider.Id, StringComparison.Ordinal) && url.Contains("stage=implementing", StringComparison.Ordinal));
+        await Browser.WaitForUrlAsync(page, "providerId=" + provider.Id, "stage=implementing");
         var rows = page.GetByTestId("delivery-row");
         await Expect(rows, 3);
         var listed = await OrdersAsync(page);
@@ -128,7 +128,7 @@ public sealed class ConsoleTests(ConsoleHost host, Browser browser) : IClassFixt
         (await page.GetByTestId("filters").GetAttributeAsync("data-expanded")).Should().Be("false", "an applied filter folds the panel into chips");
         await page.GetByTestId("filter-name").FillAsync("筛选测试：实施中");
         await page.GetByTestId("save-filter").ClickAsync();
-        await page.WaitForURLAsync(url => url.Contains("saved=", StringComparison.Ordinal));
+        await Browser.WaitForUrlAsync(page, "saved=");
         await page.GetByTestId("saved-banner").WaitForAsync();
         await Browser.ScreenshotAsync(page, "console-2-filtered-saved");
 
@@ -204,7 +204,7 @@ public sealed class ConsoleTests(ConsoleHost host, Browser browser) : IClassFixt
         // Saved and exported with both stages.
         await page.GetByTestId("filter-name").FillAsync("两个阶段 " + tag);
         await page.GetByTestId("save-filter").ClickAsync();
-        await page.WaitForURLAsync(url => url.Contains("saved=", StringComparison.Ordinal));
+        await Browser.WaitForUrlAsync(page, "saved=");
         await page.GetByTestId("saved-banner").WaitForAsync();
         await Expect(page.GetByTestId("delivery-row"), 2);
         var listed = await OrdersAsync(page);
@@ -217,7 +217,7 @@ public sealed class ConsoleTests(ConsoleHost host, Browser browser) : IClassFixt
         // One stage's chip removed: the rows of the other stage alone.
         var chip = page.Locator("[data-testid=filter-chip][data-filter=stage]").Filter(new() { HasText = "待验收" });
         await chip.Locator(".mud-chip-close-button").ClickAsync();
-        await page.WaitForURLAsync(url => !url.Contains("accepting", StringComparison.Ordinal) && url.Contains("stage=implementing", StringComparison.Ordinal));
+        await Browser.WaitForUrlAsync(page, new System.Text.RegularExpressions.Regex("^(?!.*accepting)(?=.*stage=implementing)"));
         await Expect(page.GetByTestId("delivery-row"), 1);
         (await page.GetByTestId("delivery-row").GetAttributeAsync("data-order")).Should().StartWith("PICK-I");
 
@@ -268,7 +268,7 @@ public sealed class ConsoleTests(ConsoleHost host, Browser browser) : IClassFixt
         await page.Locator("[data-testid=console-nav][data-interactive=true]").WaitForAsync();
         await page.GetByTestId("filter-q").FillAsync(order);
         await page.GetByTestId("apply").ClickAsync();
-        await page.WaitForURLAsync(url => url.Contains("q=" + order, StringComparison.Ordinal));
+        await Browser.WaitForUrlAsync(page, "q=" + order);
         await Expect(page.GetByTestId("delivery-row"), 1);
         await FitsPhoneAsync(page, "filtered deliveries");
         await Browser.ScreenshotAsync(page, "console-10-390-filtered");
@@ -339,7 +339,7 @@ public sealed class ConsoleTests(ConsoleHost host, Browser browser) : IClassFixt
         await page.GotoAsync(host.BaseUrl + "/console/deliveries?stuckDays=7");
         await page.Locator("[data-testid=console-nav][data-interactive=true]").WaitForAsync();
         await page.Locator($"[data-testid=delivery-row] a[href='/console/deliveries/{stuck}']").ClickAsync();
-        await page.WaitForURLAsync(url => url.EndsWith($"/console/deliveries/{stuck}", StringComparison.Ordinal));
+        await Browser.WaitForUrlAsync(page, new System.Text.RegularExpressions.Regex($"/console/deliveries/{stuck}$"));
         await page.Locator("[data-testid=console-nav][data-interactive=true]").WaitForAsync();
         await page.GetByTestId("stage-name").GetByText("待验收").WaitForAsync();
         // The modification mode is the page's own action, in its header; its preview is drawn on the graph beside it.
