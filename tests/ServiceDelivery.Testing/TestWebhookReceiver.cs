@@ -55,7 +55,8 @@ public sealed class TestWebhookReceiver : IAsyncDisposable
             var json = JsonDocument.Parse(body).RootElement.Clone();
             var status = receiver!.Down ? 503 : Interlocked.Decrement(ref receiver._failNext) >= 0 ? 500 : valid ? 200 : 401;
             receiver.Requests.Enqueue(new Received(
-                json.GetProperty("id").GetGuid(), json.GetProperty("type").GetString()!, json.GetProperty("delivery").GetProperty("id").GetGuid(), json, valid, status));
+                json.GetProperty("id").GetGuid(), json.GetProperty("type").GetString()!,
+                json.GetProperty("delivery") is { ValueKind: JsonValueKind.Object } delivery ? delivery.GetProperty("id").GetGuid() : Guid.Empty, json, valid, status));
             return Results.StatusCode(status);
         });
         await app.StartAsync();
