@@ -162,6 +162,22 @@ public sealed class KilledHostTests : IAsyncLifetime
         lost.Should().Be(0, "every acknowledged step is in the database");
         doubled.Should().Be(0, "no step twice, whatever the retries");
 
+        // The kill left no half-written chain: every delivery's history verifies (hash chain, head, attachments).
+        var broken = new List<string>();
+        foreach (var id in ids)
+        {
+            using var verify = new HttpRequestMessage(HttpMethod.Get, $"{_second.BaseUrl}/api/v1/deliveries/{id}/log/verify");
+            verify.Headers.Authorization = new AuthenticationHeaderValue("Bearer", tokens["platform"]);
+            using var answer = await http.SendAsync(verify);
+            var result = await answer.Content.ReadFromJsonAsync<JsonElement>();
+            if (!answer.IsSuccessStatusCode || !result.GetProperty("valid").GetBoolean())
+            {
+                broken.Add($"{id}: {(int)answer.StatusCode} {result}");
+            }
+        }
+
+        broken.Should().BeEmpty("an untouched delivery verifies after the killed-host run");
+
         // A message a killed host handed over but did not record as sent goes again with the same Message-Id / event
         // id, which receivers drop (at-least-once with stable ids): every id arrives, and only such re-sends repeat one.
         var (mails, webhooks, resent) = await Delivered.CheckAsync(db, _smtp, _hooks, ids);
