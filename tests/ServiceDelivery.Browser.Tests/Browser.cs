@@ -67,7 +67,7 @@ public sealed class Browser : IAsyncLifetime
         var page = await (await NewContextAsync()).NewPageAsync();
         await page.GotoAsync(host.BaseUrl + "/signin");
         await page.GetByTestId("signin-" + role).ClickAsync();
-        await page.WaitForURLAsync(url => !url.Contains("/signin", StringComparison.Ordinal));
+        await WaitForUrlAsync(page, new System.Text.RegularExpressions.Regex("^(?!.*/signin)"));
         return page;
     }
 

@@ -184,10 +184,11 @@ public sealed class ConsoleTests(ConsoleHost host, Browser browser) : IClassFixt
             await page.GetByTestId("apply").ClickAsync();
             try
             {
-                await page.WaitForURLAsync(url => url.Contains("stage=implementing&stage=accepting", StringComparison.Ordinal) && url.Contains("providerId=" + provider.Id, StringComparison.Ordinal), new() { Timeout = 5000 });
+                await Assertions.Expect(page).ToHaveURLAsync(
+                    new System.Text.RegularExpressions.Regex($"^(?=.*stage=implementing&stage=accepting)(?=.*providerId={provider.Id})"), new() { Timeout = 5000 });
                 break;
             }
-            catch (TimeoutException) when (attempt < 2)
+            catch (PlaywrightException) when (attempt < 2)
             {
             }
         }
@@ -223,8 +224,9 @@ public sealed class ConsoleTests(ConsoleHost host, Browser browser) : IClassFixt
 
         // The same chips in English.
         await page.GotoAsync(host.BaseUrl + "/culture?lang=en&returnUrl=" + Uri.EscapeDataString(new Uri(page.Url).PathAndQuery));
-        await page.Locator("[data-testid=console-nav][data-interactive=true]").WaitForAsync();
-        (await page.GetByTestId("filter-chip").AllInnerTextsAsync()).Select(c => c.Trim()).Should().Contain(["Stage: Provider implementing", "Buyer: 张三 (u-1001)"]);
+        // The first interactive render can come before the stage names and the buyer's name are read: wait for them.
+        await page.Locator("[data-testid=filter-chip]").Filter(new() { HasText = "Stage: Provider implementing" }).WaitForAsync();
+        await page.Locator("[data-testid=filter-chip]").Filter(new() { HasText = "Buyer: 张三 (u-1001)" }).WaitForAsync();
         await Browser.ScreenshotAsync(page, "console-2b-filters-chips-en");
     }
 
@@ -675,7 +677,7 @@ public sealed class ConsoleTests(ConsoleHost host, Browser browser) : IClassFixt
         var opening = page.Context.WaitForPageAsync();
         await link.ClickAsync();
         var jobs = await opening;
-        await jobs.WaitForURLAsync(url => url.Contains("/console/jobs", StringComparison.Ordinal));
+        await Browser.WaitForUrlAsync(jobs, "/console/jobs");
         page.Url.Should().EndWith("/console");
 
         // Hangfire shows times in the browser's zone (the context's is Asia/Shanghai): its footer has China's hour.
@@ -755,7 +757,7 @@ public sealed class ConsoleTests(ConsoleHost host, Browser browser) : IClassFixt
         await other.Locator("[data-testid=console-nav][data-interactive=true]").WaitForAsync();
 
         await other.GetByTestId("signout").ClickAsync();
-        await other.WaitForURLAsync(url => url.Contains("/signin", StringComparison.Ordinal));
+        await Browser.WaitForUrlAsync(other, "/signin");
 
         await open.GetByTestId("session-ended").WaitForAsync(new() { Timeout = 15_000 });
         (await open.GetByTestId("console-nav").CountAsync()).Should().Be(0, "the page no longer acts for the platform");

@@ -54,7 +54,7 @@ public sealed class DeliveryCenterTests(CenterHost host, Browser browser) : ICla
 
         await form.GetByTestId("submit-" + action).ClickAsync();
         await page.GetByTestId("confirm-ok").ClickAsync();
-        await page.WaitForURLAsync(url => url.Contains("done=" + action, StringComparison.Ordinal));
+        await Browser.WaitForUrlAsync(page, "done=" + action);
     }
 
     private static async Task StageIsAsync(IPage page, string name) =>
@@ -181,7 +181,7 @@ public sealed class DeliveryCenterTests(CenterHost host, Browser browser) : ICla
         await buyer.Locator("#ticket-description").FillAsync("服务商刚开始实施，希望协商退款。");
         await buyer.GetByTestId("submit-ticket").ClickAsync();
         await buyer.GetByTestId("confirm-ok").ClickAsync();
-        await buyer.WaitForURLAsync(url => url.Contains("done=open_ticket", StringComparison.Ordinal));
+        await Browser.WaitForUrlAsync(buyer, "done=open_ticket");
         await LiveAsync(buyer);
         await Assertions.Expect(buyer.GetByTestId("ticket-status")).ToHaveTextAsync("处理中");
 
@@ -292,7 +292,7 @@ public sealed class DeliveryCenterTests(CenterHost host, Browser browser) : ICla
         await stranger.Locator("form.signin-custom input[name=sub]").FillAsync("u-9999");
         await stranger.Locator("form.signin-custom input[name=roles]").FillAsync("buyer");
         await stranger.Locator("form.signin-custom button[type=submit]").ClickAsync();
-        await stranger.WaitForURLAsync(url => !url.Contains("/signin", StringComparison.Ordinal));
+        await Browser.WaitForUrlAsync(stranger, new System.Text.RegularExpressions.Regex("^(?!.*/signin)"));
 
         var other = await stranger.GotoAsync($"{host.BaseUrl}/deliveries/{id}");
         other!.Status.Should().Be(404);
@@ -345,7 +345,7 @@ public sealed class DeliveryCenterTests(CenterHost host, Browser browser) : ICla
         var page = await (await browser.NewContextAsync()).NewPageAsync();
         await page.GotoAsync($"{host.BaseUrl}/deliveries/{id}");
         await page.GetByTestId("signin-buyer").ClickAsync();
-        await page.WaitForURLAsync($"{host.BaseUrl}/deliveries/{id}");
+        await Browser.WaitForUrlAsync(page, new System.Text.RegularExpressions.Regex("^" + System.Text.RegularExpressions.Regex.Escape($"{host.BaseUrl}/deliveries/{id}") + "$"));
         await Assertions.Expect(page.GetByTestId("stage-name")).ToHaveTextAsync("需求待提交");
     }
 

@@ -18,7 +18,7 @@ public sealed class StudioDraftTests(HostProcess host, Browser browser) : IClass
         await form.Locator("input[name=name]").FillAsync("钱七（流程设计）");
         await form.Locator("input[name=roles]").FillAsync("designer");
         await form.GetByRole(AriaRole.Button).ClickAsync();
-        await page.WaitForURLAsync(url => !url.Contains("/signin", StringComparison.Ordinal));
+        await Browser.WaitForUrlAsync(page, new System.Text.RegularExpressions.Regex("^(?!.*/signin)"));
         return page;
     }
 
