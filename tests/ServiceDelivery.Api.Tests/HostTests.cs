@@ -232,6 +232,20 @@ public sealed class HostTests : IAsyncLifetime
         start.Should().Throw<InvalidOperationException>().WithMessage("*only allowed in the Development environment*Staging*");
     }
 
+    [Theory]
+    [InlineData("", "*Evidence__SigningKey*")]
+    [InlineData("not a key", "*Evidence:SigningKey is not an ECDSA P-256 private key*")]
+    public async Task Outside_Development_the_host_refuses_to_start_without_a_key_to_sign_the_logs_anchors(string key, string message)
+    {
+        await using var production = await HostFactory.CreateAsync(
+            new Dictionary<string, string?> { ["Evidence:SigningKey"] = key, ["Dev:Enabled"] = "false", ["Dev:ClockControl"] = "false" },
+            environment: "Production");
+
+        var start = () => production.Services;
+
+        start.Should().Throw<InvalidOperationException>().WithMessage(message);
+    }
+
     [Fact]
     public async Task Outside_Development_a_missing_connection_string_stops_the_start_and_says_what_to_set()
     {
