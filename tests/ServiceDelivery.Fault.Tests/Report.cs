@@ -1,7 +1,7 @@
 namespace ServiceDelivery.Fault.Tests;
 
 /// <summary>
-/// One line per scenario run, appended to <c>TestResults/fault-report.md</c> in the README's table format
+/// One line per scenario run, appended to <c>TestResults/fault-report.md</c> in docs/faults.md's table format
 /// (scenario, load, faults injected, acknowledged operations, lost, duplicated, time).
 /// </summary>
 public static class Report

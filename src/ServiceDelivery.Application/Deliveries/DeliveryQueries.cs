@@ -195,7 +195,7 @@ public sealed class DeliveryQueries(ServiceDeliveryDbContext db, DefinitionCatal
     /// Up to <paramref name="limit"/> providers (or buyers) whose name contains <paramref name="text"/> or whose id starts
     /// with it, names that start with it first: the console's typeahead. The parties are read from the deliveries
     /// (there is no party table): a skip scan over the (party id, created_at, id) index visits each distinct id once,
-    /// so the cost follows the number of parties, not of deliveries (README: figures on 1,000,000 deliveries).
+    /// so the cost follows the number of parties, not of deliveries (docs/benchmarks.md: figures on 1,000,000 deliveries).
     /// </summary>
     public async Task<IReadOnlyList<PartyOption>> PartiesAsync(PartyKind kind, string? text, int limit, CancellationToken cancellationToken)
     {

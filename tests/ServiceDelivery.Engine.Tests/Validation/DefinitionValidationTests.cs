@@ -325,9 +325,9 @@ public sealed class DefinitionValidationTests
     }
 
     [Fact]
-    public void The_example_in_the_readme_is_a_valid_definition()
+    public void The_example_in_the_process_definition_docs_is_a_valid_definition()
     {
-        var readme = File.ReadAllText(Path.Combine(RepositoryRoot.Path, "README.md"));
+        var readme = File.ReadAllText(Path.Combine(RepositoryRoot.Path, "docs", "process-definitions.md"));
         var start = readme.IndexOf("```json", StringComparison.Ordinal) + "```json".Length;
         var example = readme[start..readme.IndexOf("```", start, StringComparison.Ordinal)];
 
