@@ -29,6 +29,12 @@ public sealed class EvidenceOptions
 
     /// <summary>Deliveries the integrity sweep verifies per batch.</summary>
     public int SweepBatch { get; set; } = 500;
+
+    /// <summary>
+    /// The most deliveries one sweep run chains or verifies; the rest wait for the next run (every ten minutes), so a
+    /// first run on a big database does not hold the sweep for hours.
+    /// </summary>
+    public int SweepMaxDeliveries { get; set; } = 20_000;
 }
 
 /// <summary>The key anchors are signed with, and every key they may have been signed with.</summary>

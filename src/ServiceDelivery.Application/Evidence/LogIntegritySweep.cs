@@ -31,15 +31,17 @@ public sealed partial class LogIntegritySweep(
 
     public async Task<LogSweepReport> RunAsync(CancellationToken cancellationToken)
     {
+        // A bounded share per run: after an upgrade of a big database the backlog is worked off over several runs
+        // instead of one that holds the sweep (and the database) for an hour.
         var chained = 0;
         if (!_allChained)
         {
-            for (int n; (n = await writer.ChainUnchainedAsync(200, cancellationToken)) > 0;)
+            int n;
+            while ((n = await writer.ChainUnchainedAsync(200, cancellationToken)) > 0 && (chained += n) < options.SweepMaxDeliveries)
             {
-                chained += n;
             }
 
-            _allChained = true;
+            _allChained = n == 0;
         }
 
         var anchor = await anchoring.AnchorDayAsync(cancellationToken);
@@ -53,10 +55,20 @@ public sealed partial class LogIntegritySweep(
             through = from;
         }
 
-        var ids = await db.Database.SqlQuery<Guid>($"""
-            SELECT DISTINCT delivery_id AS "Value" FROM process_log WHERE at >= {from} AND at < {through}
-            UNION SELECT delivery_id FROM log_integrity_failures
+        // At most SweepMaxDeliveries per run, those whose last entry is oldest first; when there are more, the run
+        // ends at the next one's time and the next run goes on from there.
+        var changed = await db.Database.SqlQuery<Written>($"""
+            SELECT delivery_id AS "DeliveryId", max(at) AS "Last" FROM process_log WHERE at >= {from} AND at < {through}
+            GROUP BY delivery_id ORDER BY 2 LIMIT {options.SweepMaxDeliveries + 1}
             """).ToListAsync(cancellationToken);
+        if (changed.Count > options.SweepMaxDeliveries)
+        {
+            through = changed[^1].Last;
+            changed = [.. changed.Where(c => c.Last < through)];
+        }
+
+        var failing = await db.LogIntegrityFailures.Select(f => f.DeliveryId).ToListAsync(cancellationToken);
+        var ids = changed.Select(c => c.DeliveryId).Union(failing).ToList();
         var failed = 0;
         foreach (var batch in ids.Chunk(Math.Max(1, options.SweepBatch)))
         {
@@ -95,6 +107,8 @@ public sealed partial class LogIntegritySweep(
         await commits.SaveAsync(db);
         return new LogSweepReport(chained, anchor, ids.Count, failed);
     }
+
+    private sealed record Written(Guid DeliveryId, DateTimeOffset Last);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "The process log of delivery {DeliveryId} does not verify: entry {Seq}, {Reason}")]
     private static partial void LogBroken(ILogger logger, Guid deliveryId, int? seq, string? reason);
