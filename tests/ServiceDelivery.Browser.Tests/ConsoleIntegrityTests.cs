@@ -184,6 +184,13 @@ public sealed class ConsoleIntegrityTests(IntegrityHost host, Browser browser) :
         await Browser.ScreenshotAsync(page, "console-integrity-7-overview-failure-1440-en");
         await page.GotoAsync(host.BaseUrl + "/culture?lang=zh-CN&returnUrl=%2Fconsole");
 
+        // Once a signed anchor covers the untouched delivery, its line says how far the anchor proves it.
+        await host.AnchorNowAsync();
+        await page.GotoAsync($"{host.BaseUrl}/console/deliveries/{intact}");
+        await page.Locator("[data-testid=integrity][data-valid=true]").WaitForAsync();
+        (await page.GetByTestId("integrity-detail").InnerTextAsync()).Should().Be($"共 {entries} 条记录 · 第 1–{entries} 条已由签名锚点证明");
+        await Browser.ScreenshotAsync(page, "console-integrity-8-intact-anchored-1440");
+
         // The bundle's console route is the platform's: a provider is refused.
         var provider = await browser.SignedInAsync(host, "provider");
         var refused = await provider.APIRequest.GetAsync($"{host.BaseUrl}/console/deliveries/{tampered}/evidence", new() { MaxRedirects = 0 });
