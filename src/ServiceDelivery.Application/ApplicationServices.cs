@@ -55,6 +55,7 @@ public static class ApplicationServices
         services.AddSingleton<Evidence.LogVerifier>();
         services.AddSingleton<Evidence.LogIntegritySweep>();
         services.AddSingleton<Evidence.EvidenceBundles>();
+        services.AddScoped<Evidence.LogIntegrityStatus>();
         return services;
     }
 }

@@ -58,4 +58,11 @@ public static class LogWords
 
     /// <summary>An invoice status in words (未开票, 已申请开票, …); an unknown one as it is.</summary>
     public static string Invoice(string status) => UiText.TryT("invoice." + status) ?? status;
+
+    /// <summary>
+    /// Why a process log does not verify, in words (docs/evidence.md's reason codes); a code this version does not
+    /// know is named with its code, never shown alone.
+    /// </summary>
+    public static string IntegrityReason(string? reason) =>
+        (reason is null ? null : UiText.TryT("integrity.reason." + reason)) ?? UiText.T("integrity.reason.unknown") + (reason is null ? "" : " (" + reason + ")");
 }

@@ -133,6 +133,21 @@ public static class HostApi
         response.EnsureSuccessStatusCode();
     }
 
+    /// <summary>The platform signs an anchor now over everything written since the last one (POST /api/v1/log/anchors).</summary>
+    public static async Task AnchorNowAsync(this HostProcess host)
+    {
+        ArgumentNullException.ThrowIfNull(host);
+        using var http = new HttpClient { BaseAddress = new Uri(host.BaseUrl) };
+        var platform = await TokenAsync(http, new { sub = "op-3001", name = "王五（云市场服务监管）", roles = new[] { "platform" } });
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/api/v1/log/anchors");
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", platform);
+        using var response = await http.SendAsync(request);
+        if (!response.IsSuccessStatusCode)
+        {
+            throw new HttpRequestException($"/api/v1/log/anchors: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+        }
+    }
+
     private static Task<string> TokenForAsync(HttpClient http, string action, Provider provider) =>
         BuyerActions.Contains(action) ? TokenAsync(http, new { sub = "u-1001", name = "张三", email = "buyer@example.com", roles = new[] { "buyer" } })
         : PlatformActions.Contains(action) ? TokenAsync(http, new { sub = "op-3001", name = "王五（云市场服务监管）", roles = new[] { "platform" } })

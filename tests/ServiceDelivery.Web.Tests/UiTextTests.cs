@@ -36,4 +36,31 @@ public sealed class UiTextTests
             CultureInfo.CurrentUICulture = before;
         }
     }
+
+    [Fact]
+    public void Every_reason_a_log_fails_verification_for_has_words_in_both_languages_and_an_unknown_one_is_named_with_its_code()
+    {
+        var reasons = typeof(ServiceDelivery.Evidence.Reasons).GetFields().Where(f => f.IsLiteral).Select(f => (string)f.GetRawConstantValue()!).ToList();
+        reasons.Should().HaveCountGreaterThan(8);
+        var before = CultureInfo.CurrentUICulture;
+        try
+        {
+            foreach (var (culture, chinese) in new[] { ("zh-CN", true), ("en", false) })
+            {
+                CultureInfo.CurrentUICulture = CultureInfo.GetCultureInfo(culture);
+                foreach (var reason in reasons)
+                {
+                    var words = LogWords.IntegrityReason(reason);
+                    words.Should().NotContain(reason, $"'{reason}' is said in words in {culture}");
+                    words.Any(c => c > 0x2E80).Should().Be(chinese, $"'{words}' is the {culture} text of '{reason}'");
+                }
+
+                LogWords.IntegrityReason("something_new").Should().Contain("something_new").And.NotBe("something_new", "a code this version does not know is not shown alone");
+            }
+        }
+        finally
+        {
+            CultureInfo.CurrentUICulture = before;
+        }
+    }
 }

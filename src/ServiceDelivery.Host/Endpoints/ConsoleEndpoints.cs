@@ -13,7 +13,7 @@ using ServiceDelivery.Web;
 
 namespace ServiceDelivery.Host.Endpoints;
 
-/// <summary>What the operations console serves besides its pages: the CSV export of a filtered list and the Hangfire dashboard, platform only.</summary>
+/// <summary>What the operations console serves besides its pages: the CSV export of a filtered list, attachments, evidence bundles and the Hangfire dashboard, platform only.</summary>
 public static class ConsoleEndpoints
 {
     private static readonly string[] Columns = ["orderId", "product", "buyer", "provider", "stage", "status", "paidAmount", "currency", "createdAt", "stageEnteredAt", "autoAcceptAt", "version", "id"];
@@ -23,6 +23,8 @@ public static class ConsoleEndpoints
         app.MapGet("/console/deliveries.csv", ExportAsync).RequireAuthorization(Policies.Platform).ExcludeFromDescription();
         // The log's attachments for a signed-in operator (the API's download takes bearer tokens).
         app.MapGet("/console/attachments/{id:guid}", AttachmentEndpoints.Download).RequireAuthorization(Policies.Platform).ExcludeFromDescription();
+        // The evidence bundle for a signed-in operator, the same as GET /api/v1/deliveries/{id}/evidence.
+        app.MapGet("/console/deliveries/{id:guid}/evidence", EvidenceEndpoints.Bundle).RequireAuthorization(Policies.Platform).ExcludeFromDescription();
 
         // The dashboard's own filters would allow only local requests; the platform policy (cookie sign-in) guards it instead.
         app.MapHangfireDashboard("/console/jobs", new DashboardOptions

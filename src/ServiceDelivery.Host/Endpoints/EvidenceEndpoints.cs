@@ -43,7 +43,7 @@ public static class EvidenceEndpoints
         return result.Failure is { } failure ? Problems.From(http, failure) : TypedResults.Ok(result.Value!);
     }
 
-    private static async Task<IResult> Bundle(Guid id, EvidenceBundles bundles, HttpContext http, CancellationToken cancellationToken)
+    internal static async Task<IResult> Bundle(Guid id, EvidenceBundles bundles, HttpContext http, CancellationToken cancellationToken)
     {
         var result = await bundles.CreateAsync(http.User.ToCaller(), id, Messages.Culture(http), cancellationToken);
         if (result.Failure is { } failure)

@@ -2,6 +2,7 @@ using Microsoft.Extensions.DependencyInjection;
 using ServiceDelivery.Application;
 using ServiceDelivery.Application.Common;
 using ServiceDelivery.Application.Deliveries;
+using ServiceDelivery.Application.Evidence;
 using ServiceDelivery.Application.Notifications;
 using ServiceDelivery.Application.Operations;
 using ServiceDelivery.Application.Tickets;
@@ -23,7 +24,8 @@ public sealed record DeliveryPageData(
     IReadOnlyList<TicketView> Tickets,
     IReadOnlyList<ActionDefinition> PlatformActions,
     DecisionFacts? Decision,
-    DateTimeOffset Now)
+    DateTimeOffset Now,
+    LogVerification Integrity)
 {
     public static async Task<DeliveryPageData?> LoadAsync(IServiceProvider services, Caller caller, Guid id, CancellationToken cancellationToken)
     {
@@ -60,12 +62,17 @@ public sealed record DeliveryPageData(
             threads,
             platformActions,
             decision,
-            services.GetRequiredService<TimeProvider>().GetUtcNow());
+            services.GetRequiredService<TimeProvider>().GetUtcNow(),
+            // Recomputed on every load and live refresh (a delivery's chain verifies in milliseconds).
+            Must(await services.GetRequiredService<LogVerifier>().VerifyAsync(caller, id, cancellationToken)));
     }
 
     /// <summary>A part of the page the caller was refused is an error to show, never an empty list that looks like "none".</summary>
     private static T Must<T>(Result<T> result) =>
         result.Failure is { } failure ? throw new InvalidOperationException($"The console's delivery page could not read a part of the delivery: {failure.Code}.") : result.Value!;
+
+    /// <summary>Whether the entry numbered <paramref name="seq"/> is at or after the first one that cannot be trusted.</summary>
+    public bool Untrusted(int seq) => Integrity is { Valid: false, FirstBrokenSeq: { } first } && seq >= first;
 
     /// <summary>The running or frozen action timer (auto-acceptance), if any.</summary>
     public TimerView? Countdown => Timers.FirstOrDefault(t => t.Kind == "action" && t.State is "running" or "frozen");
