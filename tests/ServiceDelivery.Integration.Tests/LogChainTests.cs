@@ -107,4 +107,27 @@ public sealed class LogChainTests : IAsyncLifetime
         (await VerifyAsync(swept.Id)).Should().BeEquivalentTo(new { Valid = true, Entries = 3 });
         report.Failed.Should().Be(0);
     }
+
+    [Fact]
+    public async Task A_sweep_run_verifies_at_most_its_share_and_the_next_run_goes_on_from_there()
+    {
+        await using var app = await AppHarness.CreateAsync(services =>
+            services.AddSingleton(new EvidenceOptions { SigningKey = TestAnchorKey, SweepMaxDeliveries = 2 }));
+        var deliveries = new List<Guid>();
+        for (var i = 0; i < 5; i++)
+        {
+            deliveries.Add((await app.StartAsync()).Id);
+            app.Clock.Advance(TimeSpan.FromSeconds(1));
+        }
+
+        app.Clock.Advance(TimeSpan.FromMinutes(2));
+        var sweep = app.Services.GetRequiredService<LogIntegritySweep>();
+        var runs = new List<int>();
+        for (var i = 0; i < 4; i++)
+        {
+            runs.Add((await sweep.RunAsync(CancellationToken.None)).Checked);
+        }
+
+        runs.Should().Equal([2, 2, 1, 0], "two per run, oldest first, none twice, then nothing new");
+    }
 }

@@ -58,7 +58,7 @@ public sealed partial class LogIntegritySweep(
         // At most SweepMaxDeliveries per run, those whose last entry is oldest first; when there are more, the run
         // ends at the next one's time and the next run goes on from there.
         var changed = await db.Database.SqlQuery<Written>($"""
-            SELECT delivery_id AS "DeliveryId", max(at) AS "Last" FROM process_log WHERE at >= {from} AND at < {through}
+            SELECT delivery_id, max(at) AS last FROM process_log WHERE at >= {from} AND at < {through}
             GROUP BY delivery_id ORDER BY 2 LIMIT {options.SweepMaxDeliveries + 1}
             """).ToListAsync(cancellationToken);
         if (changed.Count > options.SweepMaxDeliveries)
