@@ -31,11 +31,11 @@ public sealed class OpenApiLintTests : IAsyncLifetime
         response.StatusCode.Should().Be(HttpStatusCode.OK);
         var file = Path.Combine(Path.GetTempPath(), $"sd-openapi-{Guid.NewGuid():N}.json");
         var text = await response.Content.ReadAsStringAsync();
-        await File.WriteAllTextAsync(file, text, Encoding.UTF8);
+        await File.WriteAllTextAsync(file, text, new UTF8Encoding(false));
         if (Environment.GetEnvironmentVariable("SD_OPENAPI_DUMP") is { Length: > 0 } dump)
         {
             // For looking at the document by hand: SD_OPENAPI_DUMP=/tmp/openapi.json dotnet test --filter OpenApiLintTests
-            await File.WriteAllTextAsync(dump, text, Encoding.UTF8);
+            await File.WriteAllTextAsync(dump, text, new UTF8Encoding(false));
         }
 
         try
