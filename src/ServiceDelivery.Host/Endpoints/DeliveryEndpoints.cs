@@ -27,7 +27,7 @@ public static class DeliveryEndpoints
             .ProducesErrors(400, 401, 403);
         group.MapGet("/counts", Counts).WithName("CountDeliveries")
             .WithSummary("How many of the caller's deliveries are in each stage (delivery-centre tabs)")
-            .WithDescription("An object from stage key to the number of the caller's deliveries in it, in the same scope as GET /api/v1/deliveries (buyers their own, provider staff their provider's, the platform all). Every stage of the default definition is present (0 when empty), and any other stage one of them is in.")
+            .WithDescription("An object from stage key to the number of the caller's deliveries in it, in the same scope as GET /api/v1/deliveries (buyers their own, provider staff their provider's, the platform all). Every stage of the default definition is present (0 when empty), and any other stage one of the caller's deliveries is in.")
             .ProducesErrors(401, 403);
         group.MapGet("/{id:guid}", Get).WithName("GetDelivery")
             .WithSummary("One delivery; ETag carries its version")

@@ -117,6 +117,15 @@ public static class ApiDocument
                 };
             }
 
+            // Error responses name the codes they carry (the framework's default is the bare reason phrase).
+            foreach (var (status, response) in operation.Responses ?? [])
+            {
+                if (ErrorCodes.TryGetValue(status, out var codes) && response is OpenApiResponse error && error.Content?.ContainsKey("application/problem+json") == true)
+                {
+                    error.Description = codes;
+                }
+            }
+
             if (name == "UploadAttachment" && operation.RequestBody?.Content is { } upload && upload.TryGetValue("multipart/form-data", out var form))
             {
                 // The form, not the file alone: one part named "file".
@@ -167,6 +176,19 @@ public static class ApiDocument
         ["Evidence"] = "The provable history: verify a delivery's process log, download its evidence bundle, read and sign the anchors of the log (docs/evidence.md).",
         ["Development"] = "Development helpers, mapped only when Dev:Enabled (tokens) and Dev:ClockControl (clock); never in production.",
         [ApiWebhooks.Tag] = "The integration events the service POSTs to Webhooks:Endpoints, signed with HMAC-SHA256. Receivers deduplicate by the event's id.",
+    };
+
+    /// <summary>The problem codes behind each error status (Problems.Status), for the responses' descriptions.</summary>
+    private static readonly Dictionary<string, string> ErrorCodes = new(StringComparer.Ordinal)
+    {
+        ["400"] = "Problem details, code validation_failed: `errors` names each field and what is wrong with it.",
+        ["401"] = "Problem details, code unauthorized: no bearer token, or one that is expired or not signed by a trusted issuer.",
+        ["403"] = "Problem details, code forbidden_action: the caller's role or relation to the delivery does not allow this.",
+        ["404"] = "Problem details, code not_found: nothing with that id, or nothing the caller may see.",
+        ["409"] = "Problem details, code invalid_transition (with `stage` and `allowedActions`), version_conflict (stale If-Match), order_conflict, idempotency_key_reused, "
+            + "refund_not_allowed, invoice_blocks_refund (with `guard`), delivery_paused or dispute_already_open.",
+        ["413"] = "Problem details, code payload_too_large (JSON body) or attachment_too_large (Attachments:MaxBytes).",
+        ["415"] = "Problem details, code unsupported_media_type (not application/json, or not multipart for uploads) or attachment_type_not_allowed.",
     };
 
     /// <summary>Fields of request bodies the server does without (defaults or optional notes).</summary>
