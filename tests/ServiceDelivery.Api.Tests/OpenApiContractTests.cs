@@ -3,7 +3,11 @@ using System.Reflection;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Json.Schema;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using ServiceDelivery.Application.Outbox;
 using ServiceDelivery.Testing;
 
@@ -94,10 +98,13 @@ public sealed class OpenApiContractTests
     public async Task Every_webhook_a_receiver_gets_validates_against_the_documents_webhooks()
     {
         await using var receiver = await TestWebhookReceiver.StartAsync();
+        await using var headers = await HeaderRecorder.StartAsync();
         await using var api = await ApiFixture.CreateAsync(new Dictionary<string, string?>
         {
             ["Webhooks:Endpoints:0:Url"] = receiver.Url,
             ["Webhooks:Endpoints:0:Secret"] = receiver.Secret,
+            ["Webhooks:Endpoints:1:Url"] = headers.Url,
+            ["Webhooks:Endpoints:1:Secret"] = "header-recorder-secret",
         });
         var document = await DocumentAsync(api);
         var schemas = new DocumentSchemas(document);
@@ -134,7 +141,7 @@ public sealed class OpenApiContractTests
         // Send everything due; a delivery's events go one at a time, so a few rounds may be needed.
         var dispatcher = api.Host.Services.GetRequiredService<OutboxDispatcher>();
         var deadline = DateTime.UtcNow.AddSeconds(60);
-        while (!types.All(t => receiver.Accepted.Any(r => r.Type == t)) && DateTime.UtcNow < deadline)
+        while (!types.All(t => receiver.Accepted.Any(r => r.Type == t) && headers.Received.Any(r => r.Type == t)) && DateTime.UtcNow < deadline)
         {
             if (await dispatcher.DispatchDueAsync(100, CancellationToken.None) == 0)
             {
@@ -159,6 +166,18 @@ public sealed class OpenApiContractTests
         }
 
         failures.Should().BeEmpty("every webhook body validates against the document's webhook schema");
+
+        // The headers of every webhook (recorded by a second endpoint) are the documented ones, each valid against its schema.
+        headers.Received.Select(r => r.Type).Distinct().Should().BeEquivalentTo(types);
+        foreach (var (type, values) in headers.Received)
+        {
+            foreach (var parameter in webhooks.GetProperty(type).GetProperty("post").GetProperty("parameters").EnumerateArray())
+            {
+                var name = parameter.GetProperty("name").GetString()!;
+                values.TryGetValue(name, out var value).Should().BeTrue($"{type} carries {name}");
+                schemas.Validate(parameter.GetProperty("schema"), JsonSerializer.SerializeToElement(value)).Should().BeEmpty($"{type} {name}: {value}");
+            }
+        }
 
         // And the references are followed: a snapshot without its version, an anchor without its signature are refused.
         var started = received.First(r => r.Type == IntegrationEvents.DeliveryStarted);
@@ -258,5 +277,38 @@ public sealed class OpenApiContractTests
                 .SelectMany(d => d.Errors!.Select(e => $"{d.InstanceLocation} ({d.EvaluationPath}): {e.Key} {e.Value}")).ToList();
             return errors.Count > 0 ? errors : ["invalid"];
         }
+    }
+
+    /// <summary>A webhook endpoint that keeps each request's X-ServiceDelivery-* headers and answers 200.</summary>
+    private sealed class HeaderRecorder : IAsyncDisposable
+    {
+        private readonly WebApplication _app;
+
+        private HeaderRecorder(WebApplication app, string url) => (_app, Url) = (app, url);
+
+        public string Url { get; }
+
+        public System.Collections.Concurrent.ConcurrentQueue<(string Type, Dictionary<string, string> Headers)> Received { get; } = new();
+
+        public static async Task<HeaderRecorder> StartAsync()
+        {
+            var builder = WebApplication.CreateSlimBuilder();
+            builder.WebHost.UseUrls("http://127.0.0.1:0");
+            builder.Logging.ClearProviders();
+            var app = builder.Build();
+            HeaderRecorder? recorder = null;
+            app.MapPost("/hooks", (HttpContext http) =>
+            {
+                var values = http.Request.Headers.Where(h => h.Key.StartsWith("X-ServiceDelivery-", StringComparison.OrdinalIgnoreCase))
+                    .ToDictionary(h => h.Key, h => h.Value.ToString(), StringComparer.OrdinalIgnoreCase);
+                recorder!.Received.Enqueue((values.GetValueOrDefault("X-ServiceDelivery-Event") ?? "", values));
+                return Results.Ok();
+            });
+            await app.StartAsync();
+            recorder = new HeaderRecorder(app, app.Urls.First() + "/hooks");
+            return recorder;
+        }
+
+        public async ValueTask DisposeAsync() => await _app.DisposeAsync();
     }
 }
