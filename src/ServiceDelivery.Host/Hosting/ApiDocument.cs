@@ -48,8 +48,9 @@ public static class ApiDocument
                 {
                     tag.Description = description;
                 }
-                else
+                else if (name == ApiWebhooks.Tag)
                 {
+                    // The other tags come from the endpoints mapped (Development only where enabled); this one from the webhooks.
                     document.Tags.Add(new OpenApiTag { Name = name, Description = description });
                 }
             }
