@@ -23,6 +23,7 @@ public static class AttachmentEndpoints
             .ProducesErrors(400, 401, 403, 413, 415);
         group.MapGet("/{id:guid}", Download).WithName("DownloadAttachment")
             .WithSummary("Download a file: its uploader, or whoever can see a delivery that references it")
+            .WithDescription("The file's bytes with its stored Content-Type and a Content-Disposition naming the file; Range requests are served. Allowed to its uploader and to whoever can see a delivery (or ticket) that references it; others get 404, as if it did not exist.")
             .ProducesErrors(401, 403, 404);
         return app;
     }

@@ -14,12 +14,17 @@ public static class DefinitionEndpoints
     public static IEndpointRouteBuilder MapDefinitionEndpoints(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/api/v1/definitions").WithTags("Definitions").RequireAuthorization(Policies.DefinitionReaders);
-        group.MapGet("/", List).WithName("ListDefinitions").WithSummary("Every process definition with its latest version and whether a draft exists").ProducesErrors(401, 403);
-        group.MapGet("/schema", Schema).WithName("GetDefinitionSchema").WithSummary("The JSON Schema of process definitions").ProducesErrors(401, 403);
-        group.MapGet("/{key}", Get).WithName("GetDefinition").WithSummary("The published version and the draft (with its validation)").ProducesErrors(401, 403, 404);
-        group.MapGet("/{key}/versions/{n:int}", Version).WithName("GetDefinitionVersion").WithSummary("One published version, exactly as published").ProducesErrors(401, 403, 404);
+        group.MapGet("/", List).WithName("ListDefinitions").WithSummary("Every process definition with its latest version and whether a draft exists")
+            .WithDescription("One entry per process definition key: its name in the caller's language, the latest published version (null before the first publication) and whether a draft exists.").ProducesErrors(401, 403);
+        group.MapGet("/schema", Schema).WithName("GetDefinitionSchema").WithSummary("The JSON Schema of process definitions")
+            .WithDescription("The JSON Schema (draft 2020-12) of process definition documents, as POST /api/v1/definitions/validate applies it; for editors that complete and check definitions.").ProducesErrors(401, 403);
+        group.MapGet("/{key}", Get).WithName("GetDefinition").WithSummary("The published version and the draft (with its validation)")
+            .WithDescription("The published version (null before the first publication) and the draft with its validation (null when there is none). The draft's revision is its ETag for PUT /api/v1/definitions/{key}/draft.").ProducesErrors(401, 403, 404);
+        group.MapGet("/{key}/versions/{n:int}", Version).WithName("GetDefinitionVersion").WithSummary("One published version, exactly as published")
+            .WithDescription("The definition document of version n exactly as it was published, with when, by whom and the publication note. Deliveries started on it keep running on it until migrated.").ProducesErrors(401, 403, 404);
         group.MapPost("/validate", Validate).RequireAuthorization(Policies.Designers).WithName("ValidateDefinition")
             .WithSummary("Validate a definition document: schema and semantic checks, each error with a JSON path")
+            .WithDescription("Checks the body against the schema (GET /api/v1/definitions/schema) and the semantic rules (reachable stages, known actions, timers, forms, notifications). Answers valid and every error with its JSON path, code and message in the caller's language; nothing is saved.")
             .Accepts<JsonElement>("application/json").ProducesErrors(400, 401, 403, 413, 415);
         group.MapPut("/{key}/draft", SaveDraft).RequireAuthorization(Policies.Designers).WithName("SaveDefinitionDraft")
             .WithSummary("Save the draft (valid or not) and return its validation")

@@ -27,9 +27,11 @@ public static class DeliveryEndpoints
             .ProducesErrors(400, 401, 403);
         group.MapGet("/counts", Counts).WithName("CountDeliveries")
             .WithSummary("How many of the caller's deliveries are in each stage (delivery-centre tabs)")
+            .WithDescription("An object from stage key to the number of the caller's deliveries in it, in the same scope as GET /api/v1/deliveries (buyers their own, provider staff their provider's, the platform all). Every stage of the default definition is present (0 when empty), and any other stage one of the caller's deliveries is in.")
             .ProducesErrors(401, 403);
         group.MapGet("/{id:guid}", Get).WithName("GetDelivery")
             .WithSummary("One delivery; ETag carries its version")
+            .WithDescription("The delivery with its order, parties, stage and status, the actions the caller may perform now (with their forms), timers, open tasks and tickets. The ETag header is the delivery's version: send it back as If-Match with an action to be refused (409 version_conflict) rather than act on a stale view. Buyers see their own deliveries, provider staff their provider's, the platform all; others get 404.")
             .ProducesErrors(401, 403, 404);
         group.MapGet("/{id:guid}/log", Log).WithName("GetProcessLog")
             .WithSummary("The process log (流程日志), oldest first")
@@ -42,12 +44,15 @@ public static class DeliveryEndpoints
             .ProducesErrors(400, 401, 403, 404, 409, 413, 415);
         group.MapGet("/{id:guid}/timers", Timers).WithName("GetDeliveryTimers")
             .WithSummary("The delivery's timers: auto-acceptance and reminders, running, frozen (by whom), fired or cancelled")
+            .WithDescription("Each timer of the delivery (auto-acceptance, reminders) with its kind, due time, state (running, frozen, fired, cancelled), the remaining time of a frozen one and who or what froze it (an open acceptance dispute).")
             .ProducesErrors(401, 403, 404);
         group.MapGet("/{id:guid}/tasks", Tasks).WithName("GetDeliveryTasks")
             .WithSummary("The delivery's tasks, open ones first")
+            .WithDescription("The tasks the process gave people on this delivery (who must act: role, action, since when, due), open ones first, then done and cancelled ones.")
             .ProducesErrors(401, 403, 404);
         group.MapPut("/{id:guid}/invoice", SetInvoice).RequireAuthorization(Policies.Marketplace).WithName("SetInvoiceStatus")
             .WithSummary("Report the order's invoice status (marketplace): none, requested, issued, returned")
+            .WithDescription("status: none, requested, issued or returned. While an invoice is requested or issued (and not returned) refunds are refused with 409 invoice_blocks_refund. Optional If-Match: \"<version>\". Logged in the process log.")
             .Accepts<InvoiceBody>("application/json")
             .ProducesErrors(400, 401, 403, 404, 409, 415);
         return app;

@@ -20,14 +20,23 @@ public static class DevEndpoints
         var dev = app.MapGroup("/api/v1/dev").WithTags("Development");
         if (tokens)
         {
-            dev.MapPost("/tokens", IssueToken).AllowAnonymous().Accepts<TokenRequest>("application/json").WithName("IssueDevToken");
+            dev.MapPost("/tokens", IssueToken).AllowAnonymous().Accepts<TokenRequest>("application/json").WithName("IssueDevToken")
+                .WithSummary("Mint a development token for any caller (development only, no token needed)")
+                .WithDescription("Signed with Auth:SigningKey, so the host accepts it as it would a token of the marketplace's identity provider. roles: buyer, provider, platform, designer, marketplace; a provider needs providerId. Mapped only with Dev:Enabled.")
+                .ProducesErrors(400, 413, 415);
         }
 
         if (clock)
         {
             // Moving time fires every due timer of every delivery: the platform's call, like any other intervention.
-            dev.MapGet("/clock", GetClock).RequireAuthorization(Policies.Platform).WithName("GetDevClock");
-            dev.MapPost("/clock/advance", AdvanceClock).RequireAuthorization(Policies.Platform).Accepts<AdvanceRequest>("application/json").WithName("AdvanceDevClock");
+            dev.MapGet("/clock", GetClock).RequireAuthorization(Policies.Platform).WithName("GetDevClock")
+                .WithSummary("The host's current time (development clock, platform)")
+                .WithDescription("The time every deadline and timer is measured against; moved only by POST /api/v1/dev/clock/advance. Mapped only with Dev:ClockControl.")
+                .ProducesErrors(401, 403);
+            dev.MapPost("/clock/advance", AdvanceClock).RequireAuthorization(Policies.Platform).Accepts<AdvanceRequest>("application/json").WithName("AdvanceDevClock")
+                .WithSummary("Move the development clock forward and fire every timer then due (platform)")
+                .WithDescription("by: an ISO 8601 duration such as PT1H or P7D. Answers after every timer due at the new time has fired (auto-acceptance, reminders), with the new time. Mapped only with Dev:ClockControl.")
+                .ProducesErrors(400, 401, 403, 413, 415);
         }
 
         return app;

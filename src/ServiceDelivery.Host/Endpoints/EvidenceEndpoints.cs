@@ -27,6 +27,7 @@ public static class EvidenceEndpoints
         var anchors = app.MapGroup("/api/v1/log/anchors").WithTags("Evidence");
         anchors.MapGet("/", List).RequireAuthorization(Policies.Auditors).WithName("ListLogAnchors")
             .WithSummary("The signed anchors, oldest first, with the public key that verifies them (platform, marketplace)")
+            .WithDescription("Every signed anchor of the process log (seq, period, size, Merkle root, previous root, key id, signature) oldest first, with the current signing key's id and public key (PEM). Keep them: an anchor a receiver holds proves the history it covers.")
             .ProducesErrors(401, 403);
         anchors.MapPost("/", Anchor).RequireAuthorization(Policies.Platform).WithName("AnchorLogNow")
             .WithSummary("Sign an anchor now over everything written since the last one (platform)")

@@ -15,12 +15,15 @@ public static class OperationEndpoints
         var admin = app.MapGroup("/api/v1/deliveries/{id:guid}/admin").WithTags("Operations").RequireAuthorization(Policies.Platform);
         admin.MapPost("/move", Move).WithName("MoveDelivery")
             .WithSummary("Move a delivery to another stage (platform); reason required, logged")
+            .WithDescription("toStage: any stage of the delivery's definition; reason is required and written to the process log for every party, internalNote is for the platform only. Open tasks of the old stage are cancelled and the new stage's tasks and timers start. Optional If-Match: \"<version>\".")
             .Accepts<MoveBody>("application/json").ProducesErrors(400, 401, 403, 404, 409, 415);
         admin.MapPost("/close", Close).WithName("CloseDelivery")
             .WithSummary("Close a delivery (platform); reason required, logged")
+            .WithDescription("Ends the delivery without completing or refunding it (status closed); its tasks and timers are cancelled. reason is required and logged for every party; internalNote is for the platform only. Optional If-Match: \"<version>\".")
             .Accepts<CloseBody>("application/json").ProducesErrors(400, 401, 403, 404, 409, 415);
         admin.MapPost("/complete", Complete).WithName("CompleteDelivery")
             .WithSummary("Complete a delivery (platform), as after a dispute settled for the provider; reason required, logged")
+            .WithDescription("Completes the delivery as if the buyer had accepted (delivery.completed with completion force_completed). reason is required and logged for every party; internalNote is for the platform only. Optional If-Match: \"<version>\".")
             .Accepts<CloseBody>("application/json").ProducesErrors(400, 401, 403, 404, 409, 415);
         admin.MapPost("/refund", Refund).WithName("RefundDelivery")
             .WithSummary("Refund an amount up to the paid amount and end the delivery (platform); reason required, logged")
@@ -38,15 +41,19 @@ public static class OperationEndpoints
         var notifications = app.MapGroup("/api/v1/notifications").WithTags("Operations").RequireAuthorization(Policies.Platform);
         notifications.MapGet("/", List).WithName("ListNotifications")
             .WithSummary("Outgoing notifications, newest first; status=pending|sent|failed; keyset pagination (cursor, limit 1–200)")
+            .WithDescription("Mails and webhooks of every delivery (and the anchors' webhooks), newest first, with status, attempts, the next attempt and the last error. Pass nextCursor back as cursor.")
             .ProducesErrors(400, 401, 403);
         notifications.MapPost("/{id:long}/retry", Retry).WithName("RetryNotification")
-            .WithSummary("Send a failed notification again").ProducesErrors(401, 403, 404, 409);
+            .WithSummary("Send a failed notification again")
+            .WithDescription("Puts a failed mail or webhook back to pending for the sender loop to send now; a notification that is not failed is 409 invalid_transition. A webhook held back behind it is released once it is delivered.").ProducesErrors(401, 403, 404, 409);
         notifications.MapPost("/retry", RetryMany).WithName("RetryNotifications")
             .WithSummary("Send the failed ones among up to 200 notifications again; answers how many were queued")
+            .WithDescription("Body: ids (at most 200). The failed ones among them go back to pending; the answer says how many were queued. Ids that do not exist or are not failed are skipped.")
             .Accepts<RetryBody>("application/json").ProducesErrors(400, 401, 403, 415);
         app.MapGet("/api/v1/deliveries/{id:guid}/notifications", DeliveryNotifications).WithTags("Operations").RequireAuthorization(Policies.Platform)
             .WithName("GetDeliveryNotifications")
             .WithSummary("The delivery's mails and webhooks with status, attempts and last error, newest first (platform)")
+            .WithDescription("Every mail (one per recipient) and webhook the delivery caused: kind, template or event type, recipient, status (pending, sending, sent, failed), attempts, the next attempt and the last error. A failed one is sent again by POST /api/v1/notifications/{id}/retry.")
             .ProducesErrors(401, 403, 404);
 
         var operations = app.MapGroup("/api/v1/operations").WithTags("Operations").RequireAuthorization(Policies.Platform);
@@ -60,9 +67,11 @@ public static class OperationEndpoints
             .ProducesErrors(400, 401, 403);
         operations.MapGet("/sessions", Sessions).WithName("ListPageSessions")
             .WithSummary("People signed in to the web pages, newest first (platform); subject= narrows to one person")
+            .WithDescription("The web pages' sign-in sessions (who, roles, signed in, last seen, expiry), newest first; subject narrows to one person. API tokens are not sessions and are not listed.")
             .ProducesErrors(400, 401, 403);
         operations.MapPost("/sessions/revoke", RevokeSessions).WithName("RevokePageSessions")
             .WithSummary("End every page session of a person (platform): their cookies stop working at once, open pages sign out at their next check")
+            .WithDescription("Body: subject (the person's sub). Every page session of that person ends: their cookies are refused at once and open pages sign out at their next check. Answers how many sessions were ended.")
             .Accepts<RevokeBody>("application/json").ProducesErrors(400, 401, 403, 415);
         return app;
     }

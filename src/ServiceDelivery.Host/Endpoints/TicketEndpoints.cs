@@ -16,13 +16,17 @@ public static class TicketEndpoints
             .WithDescription("category: refund_after_confirmation, acceptance_dispute or other. An acceptance_dispute freezes the auto-acceptance clock until it is resolved; a second one while one is open is 409 dispute_already_open. Optional Idempotency-Key: a repeat answers the ticket the first call opened.")
             .Accepts<TicketBody>("application/json")
             .ProducesErrors(400, 401, 403, 404, 409, 415);
-        onDelivery.MapGet("/", ForDelivery).WithName("ListDeliveryTickets").WithSummary("The delivery's tickets, newest first").ProducesErrors(401, 403, 404);
+        onDelivery.MapGet("/", ForDelivery).WithName("ListDeliveryTickets").WithSummary("The delivery's tickets, newest first")
+            .WithDescription("The delivery's tickets (category, subject, status, who opened it, outcome) newest first, for anyone who can see the delivery.").ProducesErrors(401, 403, 404);
 
         var tickets = app.MapGroup("/api/v1/tickets").WithTags("Tickets").RequireAuthorization(Policies.DeliveryActors);
-        tickets.MapGet("/", List).WithName("ListTickets").WithSummary("Tickets in the caller's scope, newest first; status=open|resolved").ProducesErrors(400, 401, 403);
-        tickets.MapGet("/{ticketId:guid}", Get).WithName("GetTicket").WithSummary("A ticket with its messages and resolution").ProducesErrors(401, 403, 404);
+        tickets.MapGet("/", List).WithName("ListTickets").WithSummary("Tickets in the caller's scope, newest first; status=open|resolved")
+            .WithDescription("Tickets of the deliveries the caller can see (buyers their own, provider staff their provider's, the platform all), newest first. status=open or resolved narrows the list.").ProducesErrors(400, 401, 403);
+        tickets.MapGet("/{ticketId:guid}", Get).WithName("GetTicket").WithSummary("A ticket with its messages and resolution")
+            .WithDescription("The ticket with its description, every message (author, body, attachments) oldest first, and the resolution (outcome, amount, note) once resolved.").ProducesErrors(401, 403, 404);
         tickets.MapPost("/{ticketId:guid}/messages", Message).WithName("PostTicketMessage")
             .WithSummary("Add a message to an open ticket")
+            .WithDescription("Buyer, provider staff of the delivery or the platform add a message (body, optional attachmentIds from POST /api/v1/attachments). A resolved ticket refuses new messages with 409 invalid_transition.")
             .Accepts<MessageBody>("application/json")
             .ProducesErrors(400, 401, 403, 404, 409, 415);
         tickets.MapPost("/{ticketId:guid}/resolve", Resolve).RequireAuthorization(Policies.Platform).WithName("ResolveTicket")
