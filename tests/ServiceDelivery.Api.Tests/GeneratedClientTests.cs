@@ -1,5 +1,13 @@
 using System.Diagnostics;
 using System.Text.Json.Nodes;
+using Microsoft.Kiota.Abstractions;
+using Microsoft.Kiota.Abstractions.Authentication;
+using Microsoft.Kiota.Abstractions.Serialization;
+using Microsoft.Kiota.Http.HttpClientLibrary;
+using ServiceDelivery.Application.Common;
+using ServiceDelivery.Client;
+using ServiceDelivery.Client.Api.V1.Deliveries.Item.Actions.Item;
+using ServiceDelivery.Client.Models;
 
 namespace ServiceDelivery.Api.Tests;
 
@@ -49,6 +57,72 @@ public sealed class GeneratedClientTests
         {
             Directory.Delete(work, recursive: true);
         }
+    }
+
+    [Fact]
+    public async Task The_readmes_walk_through_runs_through_the_generated_client()
+    {
+        await using var api = await ApiFixture.CreateAsync();
+        ServiceDeliveryClient As(Caller caller)
+        {
+            var http = api.Host.ClientFor(caller);
+            return new ServiceDeliveryClient(new HttpClientRequestAdapter(new AnonymousAuthenticationProvider(), httpClient: http) { BaseUrl = http.BaseAddress!.ToString().TrimEnd('/') });
+        }
+
+        var (market, buyer, provider) = (As(Api.Marketplace), As(Api.Buyer), As(Api.Provider));
+        var started = await market.Api.V1.Deliveries.PostAsync(new StartDeliveryBody
+        {
+            OrderId = "ORD-20261126-0001",
+            Product = new OrderProduct { Id = "prod-db-migration", Name = "数据库迁移服务", Spec = "标准版" },
+            Buyer = new OrderParty { Id = "u-1001", Name = "张三", Email = "buyer@example.com" },
+            Provider = new OrderParty { Id = "p-2001", Name = "云迁科技", Email = "ops@provider.example" },
+            PaidAmount = 1200.00, CouponAmount = 100.00, Currency = "CNY", PaidAt = new DateTimeOffset(2026, 11, 26, 10, 0, 0, TimeSpan.Zero),
+        });
+        var id = started!.Id!.Value;
+        var delivery = buyer.Api.V1.Deliveries[id];
+
+        var pdf = "%PDF-1.4 需求说明"u8.ToArray();
+        var upload = new MultipartBody();
+        upload.AddOrReplacePart("file", "application/pdf", new MemoryStream(pdf), "需求说明.pdf");
+        var attachment = await buyer.Api.V1.Attachments.PostAsync(upload);
+
+        // An action's form is open-ended (the definition decides its fields): the client carries them as additional data.
+        static WithActionPostRequestBody Form(Dictionary<string, object>? fields = null)
+        {
+            var body = new WithActionPostRequestBody();
+            foreach (var (name, value) in fields ?? [])
+            {
+                body.AdditionalData[name] = value;
+            }
+
+            return body;
+        }
+
+        (await delivery.Actions["submit_requirement"].PostAsync(Form(new() { ["description"] = "把 MySQL 5.7 迁移到云数据库", ["attachmentIds"] = new UntypedArray([new UntypedString(attachment!.Id.ToString())]) })))!
+            .Stage.Should().Be("requirement_confirming");
+        (await provider.Api.V1.Deliveries[id].Actions["confirm_requirement"].PostAsync(Form()))!.Stage.Should().Be("implementing");
+        (await provider.Api.V1.Deliveries[id].Actions["submit_for_acceptance"].PostAsync(Form(new() { ["details"] = "迁移完成，校验通过" })))!.Stage.Should().Be("accepting");
+        var task = (await buyer.Api.V1.Tasks.GetAsync())!.Single(t => t.DeliveryId == id);
+        task.StageName.Should().Be("待验收");
+        task.Actions!.Select(a => a.Name).Should().Equal("验收通过", "验收驳回");
+        (await delivery.Actions["accept"].PostAsync(Form(new() { ["details"] = "验收通过" })))!.Stage.Should().Be("completed");
+
+        await using (var downloaded = await provider.Api.V1.Attachments[attachment.Id!.Value].GetAsync())
+        {
+            using var copy = new MemoryStream();
+            await downloaded!.CopyToAsync(copy);
+            copy.ToArray().Should().Equal(pdf, "the provider downloads the buyer's file through the client");
+        }
+
+        var log = (await delivery.Log.GetAsync())!;
+        log.Select(e => (e.Seq, e.Actor!.Role, e.ActionName, e.ToStage)).Should().Equal(
+            (1, "marketplace", "交付开始", "requirement_pending"),
+            (2, "buyer", "提交需求", "requirement_confirming"),
+            (3, "provider", "确认需求", "implementing"),
+            (4, "provider", "提交验收", "accepting"),
+            (5, "buyer", "验收通过", "completed"));
+        log[1].Attachments!.Single().FileName.Should().Be("需求说明.pdf");
+        (await delivery.Log.Verify.GetAsync())!.Valid.Should().BeTrue();
     }
 
     /// <summary>Every file's path and text (line endings normalised).</summary>

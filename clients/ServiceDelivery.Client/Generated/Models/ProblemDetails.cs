@@ -8,13 +8,30 @@ using System.IO;
 using System;
 namespace ServiceDelivery.Client.Models
 {
+    /// <summary>
+    /// RFC 7807 problem details. `code` is stable and the one to branch on; `title` and `detail` follow Accept-Language (zh-CN or en).
+    /// </summary>
     [global::System.CodeDom.Compiler.GeneratedCode("Kiota", "1.0.0")]
-    #pragma warning disable CS1591
     public partial class ProblemDetails : ApiException, IAdditionalDataHolder, IParsable
-    #pragma warning restore CS1591
     {
         /// <summary>Stores additional data not described in the OpenAPI description found when deserializing. Can be used for serialization as well.</summary>
         public IDictionary<string, object> AdditionalData { get; set; }
+        /// <summary>invalid_transition: the actions the caller may perform in that stage.</summary>
+#if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
+#nullable enable
+        public List<string>? AllowedActions { get; set; }
+#nullable restore
+#else
+        public List<string> AllowedActions { get; set; }
+#endif
+        /// <summary>validation_failed (400), unauthorized (401), forbidden_action (403), not_found (404), invalid_transition, refund_not_allowed, invoice_blocks_refund, delivery_paused, version_conflict, order_conflict, idempotency_key_reused, dispute_already_open (409), attachment_too_large, payload_too_large (413), attachment_type_not_allowed, unsupported_media_type (415), attachment_unavailable, server_busy (503, with Retry-After).</summary>
+#if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
+#nullable enable
+        public string? Code { get; set; }
+#nullable restore
+#else
+        public string Code { get; set; }
+#endif
         /// <summary>The detail property</summary>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
 #nullable enable
@@ -22,6 +39,22 @@ namespace ServiceDelivery.Client.Models
 #nullable restore
 #else
         public string Detail { get; set; }
+#endif
+        /// <summary>validation_failed: the messages per field (JSON names of the request).</summary>
+#if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
+#nullable enable
+        public global::ServiceDelivery.Client.Models.ProblemDetails_errors? Errors { get; set; }
+#nullable restore
+#else
+        public global::ServiceDelivery.Client.Models.ProblemDetails_errors Errors { get; set; }
+#endif
+        /// <summary>The process rule that refused the action, when one did.</summary>
+#if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
+#nullable enable
+        public string? Guard { get; set; }
+#nullable restore
+#else
+        public string Guard { get; set; }
 #endif
         /// <summary>The instance property</summary>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
@@ -33,6 +66,14 @@ namespace ServiceDelivery.Client.Models
 #endif
         /// <summary>The primary error message.</summary>
         public override string Message { get => base.Message; }
+        /// <summary>invalid_transition: the delivery&apos;s current stage.</summary>
+#if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
+#nullable enable
+        public string? Stage { get; set; }
+#nullable restore
+#else
+        public string Stage { get; set; }
+#endif
         /// <summary>The status property</summary>
         public int? Status { get; set; }
         /// <summary>The title property</summary>
@@ -42,6 +83,14 @@ namespace ServiceDelivery.Client.Models
 #nullable restore
 #else
         public string Title { get; set; }
+#endif
+        /// <summary>The request&apos;s trace id, for support.</summary>
+#if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
+#nullable enable
+        public string? TraceId { get; set; }
+#nullable restore
+#else
+        public string TraceId { get; set; }
 #endif
         /// <summary>The type property</summary>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
@@ -76,10 +125,16 @@ namespace ServiceDelivery.Client.Models
         {
             return new Dictionary<string, Action<IParseNode>>
             {
+                { "allowedActions", n => { AllowedActions = n.GetCollectionOfPrimitiveValues<string>()?.AsList(); } },
+                { "code", n => { Code = n.GetStringValue(); } },
                 { "detail", n => { Detail = n.GetStringValue(); } },
+                { "errors", n => { Errors = n.GetObjectValue<global::ServiceDelivery.Client.Models.ProblemDetails_errors>(global::ServiceDelivery.Client.Models.ProblemDetails_errors.CreateFromDiscriminatorValue); } },
+                { "guard", n => { Guard = n.GetStringValue(); } },
                 { "instance", n => { Instance = n.GetStringValue(); } },
+                { "stage", n => { Stage = n.GetStringValue(); } },
                 { "status", n => { Status = n.GetIntValue(); } },
                 { "title", n => { Title = n.GetStringValue(); } },
+                { "traceId", n => { TraceId = n.GetStringValue(); } },
                 { "type", n => { Type = n.GetStringValue(); } },
             };
         }
@@ -90,10 +145,16 @@ namespace ServiceDelivery.Client.Models
         public virtual void Serialize(ISerializationWriter writer)
         {
             if(ReferenceEquals(writer, null)) throw new ArgumentNullException(nameof(writer));
+            writer.WriteCollectionOfPrimitiveValues<string>("allowedActions", AllowedActions);
+            writer.WriteStringValue("code", Code);
             writer.WriteStringValue("detail", Detail);
+            writer.WriteObjectValue<global::ServiceDelivery.Client.Models.ProblemDetails_errors>("errors", Errors);
+            writer.WriteStringValue("guard", Guard);
             writer.WriteStringValue("instance", Instance);
+            writer.WriteStringValue("stage", Stage);
             writer.WriteIntValue("status", Status);
             writer.WriteStringValue("title", Title);
+            writer.WriteStringValue("traceId", TraceId);
             writer.WriteStringValue("type", Type);
             writer.WriteAdditionalData(AdditionalData);
         }

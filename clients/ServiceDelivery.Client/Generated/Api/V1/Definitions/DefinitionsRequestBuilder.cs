@@ -59,7 +59,7 @@ namespace ServiceDelivery.Client.Api.V1.Definitions
         {
         }
         /// <summary>
-        /// Every process definition with its latest version and whether a draft exists
+        /// One entry per process definition key: its name in the caller&apos;s language, the latest published version (null before the first publication) and whether a draft exists.
         /// </summary>
         /// <returns>A List&lt;global::ServiceDelivery.Client.Models.SummaryResource&gt;</returns>
         /// <param name="cancellationToken">Cancellation token to use when cancelling requests</param>
@@ -85,7 +85,7 @@ namespace ServiceDelivery.Client.Api.V1.Definitions
             return collectionResult?.AsList();
         }
         /// <summary>
-        /// Every process definition with its latest version and whether a draft exists
+        /// One entry per process definition key: its name in the caller&apos;s language, the latest published version (null before the first publication) and whether a draft exists.
         /// </summary>
         /// <returns>A <see cref="RequestInformation"/></returns>
         /// <param name="requestConfiguration">Configuration for the request such as headers, query parameters, and middleware options.</param>

@@ -53,7 +53,7 @@ namespace ServiceDelivery.Client.Api.V1.Notifications
         {
         }
         /// <summary>
-        /// Outgoing notifications, newest first; status=pending|sent|failed; keyset pagination (cursor, limit 1–200)
+        /// Mails and webhooks of every delivery (and the anchors&apos; webhooks), newest first, with status, attempts, the next attempt and the last error. Pass nextCursor back as cursor.
         /// </summary>
         /// <returns>A <see cref="global::ServiceDelivery.Client.Models.NotificationList"/></returns>
         /// <param name="cancellationToken">Cancellation token to use when cancelling requests</param>
@@ -80,7 +80,7 @@ namespace ServiceDelivery.Client.Api.V1.Notifications
             return await RequestAdapter.SendAsync<global::ServiceDelivery.Client.Models.NotificationList>(requestInfo, global::ServiceDelivery.Client.Models.NotificationList.CreateFromDiscriminatorValue, errorMapping, cancellationToken).ConfigureAwait(false);
         }
         /// <summary>
-        /// Outgoing notifications, newest first; status=pending|sent|failed; keyset pagination (cursor, limit 1–200)
+        /// Mails and webhooks of every delivery (and the anchors&apos; webhooks), newest first, with status, attempts, the next attempt and the last error. Pass nextCursor back as cursor.
         /// </summary>
         /// <returns>A <see cref="RequestInformation"/></returns>
         /// <param name="requestConfiguration">Configuration for the request such as headers, query parameters, and middleware options.</param>
@@ -108,7 +108,7 @@ namespace ServiceDelivery.Client.Api.V1.Notifications
             return new global::ServiceDelivery.Client.Api.V1.Notifications.NotificationsRequestBuilder(rawUrl, RequestAdapter);
         }
         /// <summary>
-        /// Outgoing notifications, newest first; status=pending|sent|failed; keyset pagination (cursor, limit 1–200)
+        /// Mails and webhooks of every delivery (and the anchors&apos; webhooks), newest first, with status, attempts, the next attempt and the last error. Pass nextCursor back as cursor.
         /// </summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Kiota", "1.0.0")]
         public partial class NotificationsRequestBuilderGetQueryParameters 

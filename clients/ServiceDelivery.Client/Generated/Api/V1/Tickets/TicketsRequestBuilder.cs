@@ -47,7 +47,7 @@ namespace ServiceDelivery.Client.Api.V1.Tickets
         {
         }
         /// <summary>
-        /// Tickets in the caller&apos;s scope, newest first; status=open|resolved
+        /// Tickets of the deliveries the caller can see (buyers their own, provider staff their provider&apos;s, the platform all), newest first. status=open or resolved narrows the list.
         /// </summary>
         /// <returns>A List&lt;global::ServiceDelivery.Client.Models.TicketSummary&gt;</returns>
         /// <param name="cancellationToken">Cancellation token to use when cancelling requests</param>
@@ -75,7 +75,7 @@ namespace ServiceDelivery.Client.Api.V1.Tickets
             return collectionResult?.AsList();
         }
         /// <summary>
-        /// Tickets in the caller&apos;s scope, newest first; status=open|resolved
+        /// Tickets of the deliveries the caller can see (buyers their own, provider staff their provider&apos;s, the platform all), newest first. status=open or resolved narrows the list.
         /// </summary>
         /// <returns>A <see cref="RequestInformation"/></returns>
         /// <param name="requestConfiguration">Configuration for the request such as headers, query parameters, and middleware options.</param>
@@ -103,7 +103,7 @@ namespace ServiceDelivery.Client.Api.V1.Tickets
             return new global::ServiceDelivery.Client.Api.V1.Tickets.TicketsRequestBuilder(rawUrl, RequestAdapter);
         }
         /// <summary>
-        /// Tickets in the caller&apos;s scope, newest first; status=open|resolved
+        /// Tickets of the deliveries the caller can see (buyers their own, provider staff their provider&apos;s, the platform all), newest first. status=open or resolved narrows the list.
         /// </summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Kiota", "1.0.0")]
         public partial class TicketsRequestBuilderGetQueryParameters 

@@ -34,7 +34,7 @@ namespace ServiceDelivery.Client.Api.V1.Attachments.Item
         {
         }
         /// <summary>
-        /// Download a file: its uploader, or whoever can see a delivery that references it
+        /// The file&apos;s bytes with its stored Content-Type and a Content-Disposition naming the file; Range requests are served. Allowed to its uploader and to whoever can see a delivery (or ticket) that references it; others get 404, as if it did not exist.
         /// </summary>
         /// <returns>A <see cref="Stream"/></returns>
         /// <param name="cancellationToken">Cancellation token to use when cancelling requests</param>
@@ -61,7 +61,7 @@ namespace ServiceDelivery.Client.Api.V1.Attachments.Item
             return await RequestAdapter.SendPrimitiveAsync<Stream>(requestInfo, errorMapping, cancellationToken).ConfigureAwait(false);
         }
         /// <summary>
-        /// Download a file: its uploader, or whoever can see a delivery that references it
+        /// The file&apos;s bytes with its stored Content-Type and a Content-Disposition naming the file; Range requests are served. Allowed to its uploader and to whoever can see a delivery (or ticket) that references it; others get 404, as if it did not exist.
         /// </summary>
         /// <returns>A <see cref="RequestInformation"/></returns>
         /// <param name="requestConfiguration">Configuration for the request such as headers, query parameters, and middleware options.</param>
@@ -76,7 +76,7 @@ namespace ServiceDelivery.Client.Api.V1.Attachments.Item
 #endif
             var requestInfo = new RequestInformation(Method.GET, UrlTemplate, PathParameters);
             requestInfo.Configure(requestConfiguration);
-            requestInfo.Headers.TryAdd("Accept", "application/problem+json");
+            requestInfo.Headers.TryAdd("Accept", "*/*, application/problem+json");
             return requestInfo;
         }
         /// <summary>

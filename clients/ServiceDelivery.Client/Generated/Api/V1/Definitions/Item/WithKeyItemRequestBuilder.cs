@@ -52,7 +52,7 @@ namespace ServiceDelivery.Client.Api.V1.Definitions.Item
         {
         }
         /// <summary>
-        /// The published version and the draft (with its validation)
+        /// The published version (null before the first publication) and the draft with its validation (null when there is none). The draft&apos;s revision is its ETag for PUT /api/v1/definitions/{key}/draft.
         /// </summary>
         /// <returns>A <see cref="global::ServiceDelivery.Client.Models.DetailResource"/></returns>
         /// <param name="cancellationToken">Cancellation token to use when cancelling requests</param>
@@ -79,7 +79,7 @@ namespace ServiceDelivery.Client.Api.V1.Definitions.Item
             return await RequestAdapter.SendAsync<global::ServiceDelivery.Client.Models.DetailResource>(requestInfo, global::ServiceDelivery.Client.Models.DetailResource.CreateFromDiscriminatorValue, errorMapping, cancellationToken).ConfigureAwait(false);
         }
         /// <summary>
-        /// The published version and the draft (with its validation)
+        /// The published version (null before the first publication) and the draft with its validation (null when there is none). The draft&apos;s revision is its ETag for PUT /api/v1/definitions/{key}/draft.
         /// </summary>
         /// <returns>A <see cref="RequestInformation"/></returns>
         /// <param name="requestConfiguration">Configuration for the request such as headers, query parameters, and middleware options.</param>

@@ -34,20 +34,20 @@ namespace ServiceDelivery.Client.Api.V1.Definitions.Schema
         {
         }
         /// <summary>
-        /// The JSON Schema of process definitions
+        /// The JSON Schema (draft 2020-12) of process definition documents, as POST /api/v1/definitions/validate applies it; for editors that complete and check definitions.
         /// </summary>
-        /// <returns>A <see cref="Stream"/></returns>
+        /// <returns>A <see cref="global::ServiceDelivery.Client.Api.V1.Definitions.Schema.SchemaGetResponse"/></returns>
         /// <param name="cancellationToken">Cancellation token to use when cancelling requests</param>
         /// <param name="requestConfiguration">Configuration for the request such as headers, query parameters, and middleware options.</param>
         /// <exception cref="global::ServiceDelivery.Client.Models.ProblemDetails">When receiving a 401 status code</exception>
         /// <exception cref="global::ServiceDelivery.Client.Models.ProblemDetails">When receiving a 403 status code</exception>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
 #nullable enable
-        public async Task<Stream?> GetAsync(Action<RequestConfiguration<DefaultQueryParameters>>? requestConfiguration = default, CancellationToken cancellationToken = default)
+        public async Task<global::ServiceDelivery.Client.Api.V1.Definitions.Schema.SchemaGetResponse?> GetAsync(Action<RequestConfiguration<DefaultQueryParameters>>? requestConfiguration = default, CancellationToken cancellationToken = default)
         {
 #nullable restore
 #else
-        public async Task<Stream> GetAsync(Action<RequestConfiguration<DefaultQueryParameters>> requestConfiguration = default, CancellationToken cancellationToken = default)
+        public async Task<global::ServiceDelivery.Client.Api.V1.Definitions.Schema.SchemaGetResponse> GetAsync(Action<RequestConfiguration<DefaultQueryParameters>> requestConfiguration = default, CancellationToken cancellationToken = default)
         {
 #endif
             var requestInfo = ToGetRequestInformation(requestConfiguration);
@@ -56,10 +56,10 @@ namespace ServiceDelivery.Client.Api.V1.Definitions.Schema
                 { "401", global::ServiceDelivery.Client.Models.ProblemDetails.CreateFromDiscriminatorValue },
                 { "403", global::ServiceDelivery.Client.Models.ProblemDetails.CreateFromDiscriminatorValue },
             };
-            return await RequestAdapter.SendPrimitiveAsync<Stream>(requestInfo, errorMapping, cancellationToken).ConfigureAwait(false);
+            return await RequestAdapter.SendAsync<global::ServiceDelivery.Client.Api.V1.Definitions.Schema.SchemaGetResponse>(requestInfo, global::ServiceDelivery.Client.Api.V1.Definitions.Schema.SchemaGetResponse.CreateFromDiscriminatorValue, errorMapping, cancellationToken).ConfigureAwait(false);
         }
         /// <summary>
-        /// The JSON Schema of process definitions
+        /// The JSON Schema (draft 2020-12) of process definition documents, as POST /api/v1/definitions/validate applies it; for editors that complete and check definitions.
         /// </summary>
         /// <returns>A <see cref="RequestInformation"/></returns>
         /// <param name="requestConfiguration">Configuration for the request such as headers, query parameters, and middleware options.</param>
@@ -74,7 +74,7 @@ namespace ServiceDelivery.Client.Api.V1.Definitions.Schema
 #endif
             var requestInfo = new RequestInformation(Method.GET, UrlTemplate, PathParameters);
             requestInfo.Configure(requestConfiguration);
-            requestInfo.Headers.TryAdd("Accept", "application/problem+json");
+            requestInfo.Headers.TryAdd("Accept", "application/schema+json");
             return requestInfo;
         }
         /// <summary>

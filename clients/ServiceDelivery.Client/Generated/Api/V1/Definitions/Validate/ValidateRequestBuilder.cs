@@ -34,7 +34,7 @@ namespace ServiceDelivery.Client.Api.V1.Definitions.Validate
         {
         }
         /// <summary>
-        /// Validate a definition document: schema and semantic checks, each error with a JSON path
+        /// Checks the body against the schema (GET /api/v1/definitions/schema) and the semantic rules (reachable stages, known actions, timers, forms, notifications). Answers valid and every error with its JSON path, code and message in the caller&apos;s language; nothing is saved.
         /// </summary>
         /// <returns>A <see cref="global::ServiceDelivery.Client.Models.ValidationResource"/></returns>
         /// <param name="body">The request body</param>
@@ -67,7 +67,7 @@ namespace ServiceDelivery.Client.Api.V1.Definitions.Validate
             return await RequestAdapter.SendAsync<global::ServiceDelivery.Client.Models.ValidationResource>(requestInfo, global::ServiceDelivery.Client.Models.ValidationResource.CreateFromDiscriminatorValue, errorMapping, cancellationToken).ConfigureAwait(false);
         }
         /// <summary>
-        /// Validate a definition document: schema and semantic checks, each error with a JSON path
+        /// Checks the body against the schema (GET /api/v1/definitions/schema) and the semantic rules (reachable stages, known actions, timers, forms, notifications). Answers valid and every error with its JSON path, code and message in the caller&apos;s language; nothing is saved.
         /// </summary>
         /// <returns>A <see cref="RequestInformation"/></returns>
         /// <param name="body">The request body</param>

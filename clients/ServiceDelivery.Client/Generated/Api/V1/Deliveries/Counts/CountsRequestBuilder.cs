@@ -34,7 +34,7 @@ namespace ServiceDelivery.Client.Api.V1.Deliveries.Counts
         {
         }
         /// <summary>
-        /// How many of the caller&apos;s deliveries are in each stage (delivery-centre tabs)
+        /// An object from stage key to the number of the caller&apos;s deliveries in it, in the same scope as GET /api/v1/deliveries (buyers their own, provider staff their provider&apos;s, the platform all). Every stage of the default definition is present (0 when empty), and any other stage one of the caller&apos;s deliveries is in.
         /// </summary>
         /// <returns>A <see cref="global::ServiceDelivery.Client.Api.V1.Deliveries.Counts.CountsGetResponse"/></returns>
         /// <param name="cancellationToken">Cancellation token to use when cancelling requests</param>
@@ -59,7 +59,7 @@ namespace ServiceDelivery.Client.Api.V1.Deliveries.Counts
             return await RequestAdapter.SendAsync<global::ServiceDelivery.Client.Api.V1.Deliveries.Counts.CountsGetResponse>(requestInfo, global::ServiceDelivery.Client.Api.V1.Deliveries.Counts.CountsGetResponse.CreateFromDiscriminatorValue, errorMapping, cancellationToken).ConfigureAwait(false);
         }
         /// <summary>
-        /// How many of the caller&apos;s deliveries are in each stage (delivery-centre tabs)
+        /// An object from stage key to the number of the caller&apos;s deliveries in it, in the same scope as GET /api/v1/deliveries (buyers their own, provider staff their provider&apos;s, the platform all). Every stage of the default definition is present (0 when empty), and any other stage one of the caller&apos;s deliveries is in.
         /// </summary>
         /// <returns>A <see cref="RequestInformation"/></returns>
         /// <param name="requestConfiguration">Configuration for the request such as headers, query parameters, and middleware options.</param>

@@ -88,7 +88,7 @@ namespace ServiceDelivery.Client.Api.V1.Deliveries.Item
         {
         }
         /// <summary>
-        /// One delivery; ETag carries its version
+        /// The delivery with its order, parties, stage and status, the actions the caller may perform now (with their forms), timers, open tasks and tickets. The ETag header is the delivery&apos;s version: send it back as If-Match with an action to be refused (409 version_conflict) rather than act on a stale view. Buyers see their own deliveries, provider staff their provider&apos;s, the platform all; others get 404.
         /// </summary>
         /// <returns>A <see cref="global::ServiceDelivery.Client.Models.DeliveryResource"/></returns>
         /// <param name="cancellationToken">Cancellation token to use when cancelling requests</param>
@@ -115,7 +115,7 @@ namespace ServiceDelivery.Client.Api.V1.Deliveries.Item
             return await RequestAdapter.SendAsync<global::ServiceDelivery.Client.Models.DeliveryResource>(requestInfo, global::ServiceDelivery.Client.Models.DeliveryResource.CreateFromDiscriminatorValue, errorMapping, cancellationToken).ConfigureAwait(false);
         }
         /// <summary>
-        /// One delivery; ETag carries its version
+        /// The delivery with its order, parties, stage and status, the actions the caller may perform now (with their forms), timers, open tasks and tickets. The ETag header is the delivery&apos;s version: send it back as If-Match with an action to be refused (409 version_conflict) rather than act on a stale view. Buyers see their own deliveries, provider staff their provider&apos;s, the platform all; others get 404.
         /// </summary>
         /// <returns>A <see cref="RequestInformation"/></returns>
         /// <param name="requestConfiguration">Configuration for the request such as headers, query parameters, and middleware options.</param>

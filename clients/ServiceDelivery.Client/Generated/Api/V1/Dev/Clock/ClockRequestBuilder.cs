@@ -39,9 +39,14 @@ namespace ServiceDelivery.Client.Api.V1.Dev.Clock
         public ClockRequestBuilder(string rawUrl, IRequestAdapter requestAdapter) : base(requestAdapter, "{+baseurl}/api/v1/dev/clock", rawUrl)
         {
         }
+        /// <summary>
+        /// The time every deadline and timer is measured against; moved only by POST /api/v1/dev/clock/advance. Mapped only with Dev:ClockControl.
+        /// </summary>
         /// <returns>A <see cref="global::ServiceDelivery.Client.Models.ClockResponse"/></returns>
         /// <param name="cancellationToken">Cancellation token to use when cancelling requests</param>
         /// <param name="requestConfiguration">Configuration for the request such as headers, query parameters, and middleware options.</param>
+        /// <exception cref="global::ServiceDelivery.Client.Models.ProblemDetails">When receiving a 401 status code</exception>
+        /// <exception cref="global::ServiceDelivery.Client.Models.ProblemDetails">When receiving a 403 status code</exception>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
 #nullable enable
         public async Task<global::ServiceDelivery.Client.Models.ClockResponse?> GetAsync(Action<RequestConfiguration<DefaultQueryParameters>>? requestConfiguration = default, CancellationToken cancellationToken = default)
@@ -52,8 +57,16 @@ namespace ServiceDelivery.Client.Api.V1.Dev.Clock
         {
 #endif
             var requestInfo = ToGetRequestInformation(requestConfiguration);
-            return await RequestAdapter.SendAsync<global::ServiceDelivery.Client.Models.ClockResponse>(requestInfo, global::ServiceDelivery.Client.Models.ClockResponse.CreateFromDiscriminatorValue, default, cancellationToken).ConfigureAwait(false);
+            var errorMapping = new Dictionary<string, ParsableFactory<IParsable>>
+            {
+                { "401", global::ServiceDelivery.Client.Models.ProblemDetails.CreateFromDiscriminatorValue },
+                { "403", global::ServiceDelivery.Client.Models.ProblemDetails.CreateFromDiscriminatorValue },
+            };
+            return await RequestAdapter.SendAsync<global::ServiceDelivery.Client.Models.ClockResponse>(requestInfo, global::ServiceDelivery.Client.Models.ClockResponse.CreateFromDiscriminatorValue, errorMapping, cancellationToken).ConfigureAwait(false);
         }
+        /// <summary>
+        /// The time every deadline and timer is measured against; moved only by POST /api/v1/dev/clock/advance. Mapped only with Dev:ClockControl.
+        /// </summary>
         /// <returns>A <see cref="RequestInformation"/></returns>
         /// <param name="requestConfiguration">Configuration for the request such as headers, query parameters, and middleware options.</param>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER

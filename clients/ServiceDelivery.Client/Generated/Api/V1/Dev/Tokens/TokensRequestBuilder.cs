@@ -33,10 +33,16 @@ namespace ServiceDelivery.Client.Api.V1.Dev.Tokens
         public TokensRequestBuilder(string rawUrl, IRequestAdapter requestAdapter) : base(requestAdapter, "{+baseurl}/api/v1/dev/tokens", rawUrl)
         {
         }
+        /// <summary>
+        /// Signed with Auth:SigningKey, so the host accepts it as it would a token of the marketplace&apos;s identity provider. roles: buyer, provider, platform, designer, marketplace; a provider needs providerId. Mapped only with Dev:Enabled.
+        /// </summary>
         /// <returns>A <see cref="global::ServiceDelivery.Client.Models.TokenResponse"/></returns>
         /// <param name="body">The request body</param>
         /// <param name="cancellationToken">Cancellation token to use when cancelling requests</param>
         /// <param name="requestConfiguration">Configuration for the request such as headers, query parameters, and middleware options.</param>
+        /// <exception cref="global::ServiceDelivery.Client.Models.ProblemDetails">When receiving a 400 status code</exception>
+        /// <exception cref="global::ServiceDelivery.Client.Models.ProblemDetails">When receiving a 413 status code</exception>
+        /// <exception cref="global::ServiceDelivery.Client.Models.ProblemDetails">When receiving a 415 status code</exception>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
 #nullable enable
         public async Task<global::ServiceDelivery.Client.Models.TokenResponse?> PostAsync(global::ServiceDelivery.Client.Models.TokenRequest body, Action<RequestConfiguration<DefaultQueryParameters>>? requestConfiguration = default, CancellationToken cancellationToken = default)
@@ -48,8 +54,17 @@ namespace ServiceDelivery.Client.Api.V1.Dev.Tokens
 #endif
             if(ReferenceEquals(body, null)) throw new ArgumentNullException(nameof(body));
             var requestInfo = ToPostRequestInformation(body, requestConfiguration);
-            return await RequestAdapter.SendAsync<global::ServiceDelivery.Client.Models.TokenResponse>(requestInfo, global::ServiceDelivery.Client.Models.TokenResponse.CreateFromDiscriminatorValue, default, cancellationToken).ConfigureAwait(false);
+            var errorMapping = new Dictionary<string, ParsableFactory<IParsable>>
+            {
+                { "400", global::ServiceDelivery.Client.Models.ProblemDetails.CreateFromDiscriminatorValue },
+                { "413", global::ServiceDelivery.Client.Models.ProblemDetails.CreateFromDiscriminatorValue },
+                { "415", global::ServiceDelivery.Client.Models.ProblemDetails.CreateFromDiscriminatorValue },
+            };
+            return await RequestAdapter.SendAsync<global::ServiceDelivery.Client.Models.TokenResponse>(requestInfo, global::ServiceDelivery.Client.Models.TokenResponse.CreateFromDiscriminatorValue, errorMapping, cancellationToken).ConfigureAwait(false);
         }
+        /// <summary>
+        /// Signed with Auth:SigningKey, so the host accepts it as it would a token of the marketplace&apos;s identity provider. roles: buyer, provider, platform, designer, marketplace; a provider needs providerId. Mapped only with Dev:Enabled.
+        /// </summary>
         /// <returns>A <see cref="RequestInformation"/></returns>
         /// <param name="body">The request body</param>
         /// <param name="requestConfiguration">Configuration for the request such as headers, query parameters, and middleware options.</param>

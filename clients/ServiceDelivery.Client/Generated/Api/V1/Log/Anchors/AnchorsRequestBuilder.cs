@@ -34,7 +34,7 @@ namespace ServiceDelivery.Client.Api.V1.Log.Anchors
         {
         }
         /// <summary>
-        /// The signed anchors, oldest first, with the public key that verifies them (platform, marketplace)
+        /// Every signed anchor of the process log (seq, period, size, Merkle root, previous root, key id, signature) oldest first, with the current signing key&apos;s id and public key (PEM). Keep them: an anchor a receiver holds proves the history it covers.
         /// </summary>
         /// <returns>A <see cref="global::ServiceDelivery.Client.Models.AnchorList"/></returns>
         /// <param name="cancellationToken">Cancellation token to use when cancelling requests</param>
@@ -84,7 +84,7 @@ namespace ServiceDelivery.Client.Api.V1.Log.Anchors
             return await RequestAdapter.SendAsync<global::ServiceDelivery.Client.Models.AnchorView>(requestInfo, global::ServiceDelivery.Client.Models.AnchorView.CreateFromDiscriminatorValue, errorMapping, cancellationToken).ConfigureAwait(false);
         }
         /// <summary>
-        /// The signed anchors, oldest first, with the public key that verifies them (platform, marketplace)
+        /// Every signed anchor of the process log (seq, period, size, Merkle root, previous root, key id, signature) oldest first, with the current signing key&apos;s id and public key (PEM). Keep them: an anchor a receiver holds proves the history it covers.
         /// </summary>
         /// <returns>A <see cref="RequestInformation"/></returns>
         /// <param name="requestConfiguration">Configuration for the request such as headers, query parameters, and middleware options.</param>

@@ -34,7 +34,7 @@ namespace ServiceDelivery.Client.Api.V1.Notifications.Retry
         {
         }
         /// <summary>
-        /// Send the failed ones among up to 200 notifications again; answers how many were queued
+        /// Body: ids (at most 200). The failed ones among them go back to pending; the answer says how many were queued. Ids that do not exist or are not failed are skipped.
         /// </summary>
         /// <returns>A <see cref="global::ServiceDelivery.Client.Models.RetryResult"/></returns>
         /// <param name="body">The request body</param>
@@ -65,7 +65,7 @@ namespace ServiceDelivery.Client.Api.V1.Notifications.Retry
             return await RequestAdapter.SendAsync<global::ServiceDelivery.Client.Models.RetryResult>(requestInfo, global::ServiceDelivery.Client.Models.RetryResult.CreateFromDiscriminatorValue, errorMapping, cancellationToken).ConfigureAwait(false);
         }
         /// <summary>
-        /// Send the failed ones among up to 200 notifications again; answers how many were queued
+        /// Body: ids (at most 200). The failed ones among them go back to pending; the answer says how many were queued. Ids that do not exist or are not failed are skipped.
         /// </summary>
         /// <returns>A <see cref="RequestInformation"/></returns>
         /// <param name="body">The request body</param>

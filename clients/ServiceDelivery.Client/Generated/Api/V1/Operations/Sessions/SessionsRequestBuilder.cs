@@ -40,7 +40,7 @@ namespace ServiceDelivery.Client.Api.V1.Operations.Sessions
         {
         }
         /// <summary>
-        /// People signed in to the web pages, newest first (platform); subject= narrows to one person
+        /// The web pages&apos; sign-in sessions (who, roles, signed in, last seen, expiry), newest first; subject narrows to one person. API tokens are not sessions and are not listed.
         /// </summary>
         /// <returns>A List&lt;global::ServiceDelivery.Client.Models.PageSessionView&gt;</returns>
         /// <param name="cancellationToken">Cancellation token to use when cancelling requests</param>
@@ -68,7 +68,7 @@ namespace ServiceDelivery.Client.Api.V1.Operations.Sessions
             return collectionResult?.AsList();
         }
         /// <summary>
-        /// People signed in to the web pages, newest first (platform); subject= narrows to one person
+        /// The web pages&apos; sign-in sessions (who, roles, signed in, last seen, expiry), newest first; subject narrows to one person. API tokens are not sessions and are not listed.
         /// </summary>
         /// <returns>A <see cref="RequestInformation"/></returns>
         /// <param name="requestConfiguration">Configuration for the request such as headers, query parameters, and middleware options.</param>
@@ -96,7 +96,7 @@ namespace ServiceDelivery.Client.Api.V1.Operations.Sessions
             return new global::ServiceDelivery.Client.Api.V1.Operations.Sessions.SessionsRequestBuilder(rawUrl, RequestAdapter);
         }
         /// <summary>
-        /// People signed in to the web pages, newest first (platform); subject= narrows to one person
+        /// The web pages&apos; sign-in sessions (who, roles, signed in, last seen, expiry), newest first; subject narrows to one person. API tokens are not sessions and are not listed.
         /// </summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Kiota", "1.0.0")]
         public partial class SessionsRequestBuilderGetQueryParameters 

@@ -46,7 +46,7 @@ namespace ServiceDelivery.Client.Api.V1.Tickets.Item
         {
         }
         /// <summary>
-        /// A ticket with its messages and resolution
+        /// The ticket with its description, every message (author, body, attachments) oldest first, and the resolution (outcome, amount, note) once resolved.
         /// </summary>
         /// <returns>A <see cref="global::ServiceDelivery.Client.Models.TicketView"/></returns>
         /// <param name="cancellationToken">Cancellation token to use when cancelling requests</param>
@@ -73,7 +73,7 @@ namespace ServiceDelivery.Client.Api.V1.Tickets.Item
             return await RequestAdapter.SendAsync<global::ServiceDelivery.Client.Models.TicketView>(requestInfo, global::ServiceDelivery.Client.Models.TicketView.CreateFromDiscriminatorValue, errorMapping, cancellationToken).ConfigureAwait(false);
         }
         /// <summary>
-        /// A ticket with its messages and resolution
+        /// The ticket with its description, every message (author, body, attachments) oldest first, and the resolution (outcome, amount, note) once resolved.
         /// </summary>
         /// <returns>A <see cref="RequestInformation"/></returns>
         /// <param name="requestConfiguration">Configuration for the request such as headers, query parameters, and middleware options.</param>

@@ -76,7 +76,7 @@ namespace ServiceDelivery.Client.Api.V1.Deliveries.Item.Evidence
 #endif
             var requestInfo = new RequestInformation(Method.GET, UrlTemplate, PathParameters);
             requestInfo.Configure(requestConfiguration);
-            requestInfo.Headers.TryAdd("Accept", "application/problem+json");
+            requestInfo.Headers.TryAdd("Accept", "application/zip, application/problem+json");
             return requestInfo;
         }
         /// <summary>

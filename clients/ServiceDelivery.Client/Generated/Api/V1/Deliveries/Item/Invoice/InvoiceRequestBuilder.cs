@@ -34,7 +34,7 @@ namespace ServiceDelivery.Client.Api.V1.Deliveries.Item.Invoice
         {
         }
         /// <summary>
-        /// Report the order&apos;s invoice status (marketplace): none, requested, issued, returned
+        /// status: none, requested, issued or returned. While an invoice is requested or issued (and not returned) refunds are refused with 409 invoice_blocks_refund. Optional If-Match: &quot;&lt;version&gt;&quot;. Logged in the process log.
         /// </summary>
         /// <returns>A <see cref="global::ServiceDelivery.Client.Models.DeliveryResource"/></returns>
         /// <param name="body">The request body</param>
@@ -69,7 +69,7 @@ namespace ServiceDelivery.Client.Api.V1.Deliveries.Item.Invoice
             return await RequestAdapter.SendAsync<global::ServiceDelivery.Client.Models.DeliveryResource>(requestInfo, global::ServiceDelivery.Client.Models.DeliveryResource.CreateFromDiscriminatorValue, errorMapping, cancellationToken).ConfigureAwait(false);
         }
         /// <summary>
-        /// Report the order&apos;s invoice status (marketplace): none, requested, issued, returned
+        /// status: none, requested, issued or returned. While an invoice is requested or issued (and not returned) refunds are refused with 409 invoice_blocks_refund. Optional If-Match: &quot;&lt;version&gt;&quot;. Logged in the process log.
         /// </summary>
         /// <returns>A <see cref="RequestInformation"/></returns>
         /// <param name="body">The request body</param>

@@ -34,7 +34,7 @@ namespace ServiceDelivery.Client.Api.V1.Deliveries.Item.Notifications
         {
         }
         /// <summary>
-        /// The delivery&apos;s mails and webhooks with status, attempts and last error, newest first (platform)
+        /// Every mail (one per recipient) and webhook the delivery caused: kind, template or event type, recipient, status (pending, sending, sent, failed), attempts, the next attempt and the last error. A failed one is sent again by POST /api/v1/notifications/{id}/retry.
         /// </summary>
         /// <returns>A List&lt;global::ServiceDelivery.Client.Models.NotificationView&gt;</returns>
         /// <param name="cancellationToken">Cancellation token to use when cancelling requests</param>
@@ -62,7 +62,7 @@ namespace ServiceDelivery.Client.Api.V1.Deliveries.Item.Notifications
             return collectionResult?.AsList();
         }
         /// <summary>
-        /// The delivery&apos;s mails and webhooks with status, attempts and last error, newest first (platform)
+        /// Every mail (one per recipient) and webhook the delivery caused: kind, template or event type, recipient, status (pending, sending, sent, failed), attempts, the next attempt and the last error. A failed one is sent again by POST /api/v1/notifications/{id}/retry.
         /// </summary>
         /// <returns>A <see cref="RequestInformation"/></returns>
         /// <param name="requestConfiguration">Configuration for the request such as headers, query parameters, and middleware options.</param>

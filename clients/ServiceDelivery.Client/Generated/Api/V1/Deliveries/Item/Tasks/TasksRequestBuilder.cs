@@ -34,7 +34,7 @@ namespace ServiceDelivery.Client.Api.V1.Deliveries.Item.Tasks
         {
         }
         /// <summary>
-        /// The delivery&apos;s tasks, open ones first
+        /// The tasks the process gave people on this delivery (who must act: role, action, since when, due), open ones first, then done and cancelled ones.
         /// </summary>
         /// <returns>A List&lt;global::ServiceDelivery.Client.Models.TaskView&gt;</returns>
         /// <param name="cancellationToken">Cancellation token to use when cancelling requests</param>
@@ -62,7 +62,7 @@ namespace ServiceDelivery.Client.Api.V1.Deliveries.Item.Tasks
             return collectionResult?.AsList();
         }
         /// <summary>
-        /// The delivery&apos;s tasks, open ones first
+        /// The tasks the process gave people on this delivery (who must act: role, action, since when, due), open ones first, then done and cancelled ones.
         /// </summary>
         /// <returns>A <see cref="RequestInformation"/></returns>
         /// <param name="requestConfiguration">Configuration for the request such as headers, query parameters, and middleware options.</param>

@@ -34,7 +34,7 @@ namespace ServiceDelivery.Client.Api.V1.Deliveries.Item.Tickets
         {
         }
         /// <summary>
-        /// The delivery&apos;s tickets, newest first
+        /// The delivery&apos;s tickets (category, subject, status, who opened it, outcome) newest first, for anyone who can see the delivery.
         /// </summary>
         /// <returns>A List&lt;global::ServiceDelivery.Client.Models.TicketSummary&gt;</returns>
         /// <param name="cancellationToken">Cancellation token to use when cancelling requests</param>
@@ -97,7 +97,7 @@ namespace ServiceDelivery.Client.Api.V1.Deliveries.Item.Tickets
             return await RequestAdapter.SendAsync<global::ServiceDelivery.Client.Models.TicketView>(requestInfo, global::ServiceDelivery.Client.Models.TicketView.CreateFromDiscriminatorValue, errorMapping, cancellationToken).ConfigureAwait(false);
         }
         /// <summary>
-        /// The delivery&apos;s tickets, newest first
+        /// The delivery&apos;s tickets (category, subject, status, who opened it, outcome) newest first, for anyone who can see the delivery.
         /// </summary>
         /// <returns>A <see cref="RequestInformation"/></returns>
         /// <param name="requestConfiguration">Configuration for the request such as headers, query parameters, and middleware options.</param>

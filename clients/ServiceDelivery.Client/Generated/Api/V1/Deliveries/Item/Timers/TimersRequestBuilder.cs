@@ -34,7 +34,7 @@ namespace ServiceDelivery.Client.Api.V1.Deliveries.Item.Timers
         {
         }
         /// <summary>
-        /// The delivery&apos;s timers: auto-acceptance and reminders, running, frozen (by whom), fired or cancelled
+        /// Each timer of the delivery (auto-acceptance, reminders) with its kind, due time, state (running, frozen, fired, cancelled), the remaining time of a frozen one and who or what froze it (an open acceptance dispute).
         /// </summary>
         /// <returns>A List&lt;global::ServiceDelivery.Client.Models.TimerView&gt;</returns>
         /// <param name="cancellationToken">Cancellation token to use when cancelling requests</param>
@@ -62,7 +62,7 @@ namespace ServiceDelivery.Client.Api.V1.Deliveries.Item.Timers
             return collectionResult?.AsList();
         }
         /// <summary>
-        /// The delivery&apos;s timers: auto-acceptance and reminders, running, frozen (by whom), fired or cancelled
+        /// Each timer of the delivery (auto-acceptance, reminders) with its kind, due time, state (running, frozen, fired, cancelled), the remaining time of a frozen one and who or what froze it (an open acceptance dispute).
         /// </summary>
         /// <returns>A <see cref="RequestInformation"/></returns>
         /// <param name="requestConfiguration">Configuration for the request such as headers, query parameters, and middleware options.</param>

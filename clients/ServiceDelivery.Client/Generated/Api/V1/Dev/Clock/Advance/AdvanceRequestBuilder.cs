@@ -33,10 +33,18 @@ namespace ServiceDelivery.Client.Api.V1.Dev.Clock.Advance
         public AdvanceRequestBuilder(string rawUrl, IRequestAdapter requestAdapter) : base(requestAdapter, "{+baseurl}/api/v1/dev/clock/advance", rawUrl)
         {
         }
+        /// <summary>
+        /// by: an ISO 8601 duration such as PT1H or P7D. Answers after every timer due at the new time has fired (auto-acceptance, reminders), with the new time. Mapped only with Dev:ClockControl.
+        /// </summary>
         /// <returns>A <see cref="global::ServiceDelivery.Client.Models.ClockResponse"/></returns>
         /// <param name="body">The request body</param>
         /// <param name="cancellationToken">Cancellation token to use when cancelling requests</param>
         /// <param name="requestConfiguration">Configuration for the request such as headers, query parameters, and middleware options.</param>
+        /// <exception cref="global::ServiceDelivery.Client.Models.ProblemDetails">When receiving a 400 status code</exception>
+        /// <exception cref="global::ServiceDelivery.Client.Models.ProblemDetails">When receiving a 401 status code</exception>
+        /// <exception cref="global::ServiceDelivery.Client.Models.ProblemDetails">When receiving a 403 status code</exception>
+        /// <exception cref="global::ServiceDelivery.Client.Models.ProblemDetails">When receiving a 413 status code</exception>
+        /// <exception cref="global::ServiceDelivery.Client.Models.ProblemDetails">When receiving a 415 status code</exception>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
 #nullable enable
         public async Task<global::ServiceDelivery.Client.Models.ClockResponse?> PostAsync(global::ServiceDelivery.Client.Models.AdvanceRequest body, Action<RequestConfiguration<DefaultQueryParameters>>? requestConfiguration = default, CancellationToken cancellationToken = default)
@@ -48,8 +56,19 @@ namespace ServiceDelivery.Client.Api.V1.Dev.Clock.Advance
 #endif
             if(ReferenceEquals(body, null)) throw new ArgumentNullException(nameof(body));
             var requestInfo = ToPostRequestInformation(body, requestConfiguration);
-            return await RequestAdapter.SendAsync<global::ServiceDelivery.Client.Models.ClockResponse>(requestInfo, global::ServiceDelivery.Client.Models.ClockResponse.CreateFromDiscriminatorValue, default, cancellationToken).ConfigureAwait(false);
+            var errorMapping = new Dictionary<string, ParsableFactory<IParsable>>
+            {
+                { "400", global::ServiceDelivery.Client.Models.ProblemDetails.CreateFromDiscriminatorValue },
+                { "401", global::ServiceDelivery.Client.Models.ProblemDetails.CreateFromDiscriminatorValue },
+                { "403", global::ServiceDelivery.Client.Models.ProblemDetails.CreateFromDiscriminatorValue },
+                { "413", global::ServiceDelivery.Client.Models.ProblemDetails.CreateFromDiscriminatorValue },
+                { "415", global::ServiceDelivery.Client.Models.ProblemDetails.CreateFromDiscriminatorValue },
+            };
+            return await RequestAdapter.SendAsync<global::ServiceDelivery.Client.Models.ClockResponse>(requestInfo, global::ServiceDelivery.Client.Models.ClockResponse.CreateFromDiscriminatorValue, errorMapping, cancellationToken).ConfigureAwait(false);
         }
+        /// <summary>
+        /// by: an ISO 8601 duration such as PT1H or P7D. Answers after every timer due at the new time has fired (auto-acceptance, reminders), with the new time. Mapped only with Dev:ClockControl.
+        /// </summary>
         /// <returns>A <see cref="RequestInformation"/></returns>
         /// <param name="body">The request body</param>
         /// <param name="requestConfiguration">Configuration for the request such as headers, query parameters, and middleware options.</param>

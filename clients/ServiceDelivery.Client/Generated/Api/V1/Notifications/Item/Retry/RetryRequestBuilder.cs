@@ -34,7 +34,7 @@ namespace ServiceDelivery.Client.Api.V1.Notifications.Item.Retry
         {
         }
         /// <summary>
-        /// Send a failed notification again
+        /// Puts a failed mail or webhook back to pending for the sender loop to send now; a notification that is not failed is 409 invalid_transition. A webhook held back behind it is released once it is delivered.
         /// </summary>
         /// <returns>A <see cref="global::ServiceDelivery.Client.Models.NotificationView"/></returns>
         /// <param name="cancellationToken">Cancellation token to use when cancelling requests</param>
@@ -63,7 +63,7 @@ namespace ServiceDelivery.Client.Api.V1.Notifications.Item.Retry
             return await RequestAdapter.SendAsync<global::ServiceDelivery.Client.Models.NotificationView>(requestInfo, global::ServiceDelivery.Client.Models.NotificationView.CreateFromDiscriminatorValue, errorMapping, cancellationToken).ConfigureAwait(false);
         }
         /// <summary>
-        /// Send a failed notification again
+        /// Puts a failed mail or webhook back to pending for the sender loop to send now; a notification that is not failed is 409 invalid_transition. A webhook held back behind it is released once it is delivered.
         /// </summary>
         /// <returns>A <see cref="RequestInformation"/></returns>
         /// <param name="requestConfiguration">Configuration for the request such as headers, query parameters, and middleware options.</param>

@@ -34,7 +34,7 @@ namespace ServiceDelivery.Client.Api.V1.Operations.Sessions.Revoke
         {
         }
         /// <summary>
-        /// End every page session of a person (platform): their cookies stop working at once, open pages sign out at their next check
+        /// Body: subject (the person&apos;s sub). Every page session of that person ends: their cookies are refused at once and open pages sign out at their next check. Answers how many sessions were ended.
         /// </summary>
         /// <returns>A <see cref="global::ServiceDelivery.Client.Models.RevokeResult"/></returns>
         /// <param name="body">The request body</param>
@@ -65,7 +65,7 @@ namespace ServiceDelivery.Client.Api.V1.Operations.Sessions.Revoke
             return await RequestAdapter.SendAsync<global::ServiceDelivery.Client.Models.RevokeResult>(requestInfo, global::ServiceDelivery.Client.Models.RevokeResult.CreateFromDiscriminatorValue, errorMapping, cancellationToken).ConfigureAwait(false);
         }
         /// <summary>
-        /// End every page session of a person (platform): their cookies stop working at once, open pages sign out at their next check
+        /// Body: subject (the person&apos;s sub). Every page session of that person ends: their cookies are refused at once and open pages sign out at their next check. Answers how many sessions were ended.
         /// </summary>
         /// <returns>A <see cref="RequestInformation"/></returns>
         /// <param name="body">The request body</param>

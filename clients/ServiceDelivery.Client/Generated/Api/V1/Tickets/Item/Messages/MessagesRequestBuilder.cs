@@ -34,7 +34,7 @@ namespace ServiceDelivery.Client.Api.V1.Tickets.Item.Messages
         {
         }
         /// <summary>
-        /// Add a message to an open ticket
+        /// Buyer, provider staff of the delivery or the platform add a message (body, optional attachmentIds from POST /api/v1/attachments). A resolved ticket refuses new messages with 409 invalid_transition.
         /// </summary>
         /// <returns>A <see cref="global::ServiceDelivery.Client.Models.TicketView"/></returns>
         /// <param name="body">The request body</param>
@@ -69,7 +69,7 @@ namespace ServiceDelivery.Client.Api.V1.Tickets.Item.Messages
             return await RequestAdapter.SendAsync<global::ServiceDelivery.Client.Models.TicketView>(requestInfo, global::ServiceDelivery.Client.Models.TicketView.CreateFromDiscriminatorValue, errorMapping, cancellationToken).ConfigureAwait(false);
         }
         /// <summary>
-        /// Add a message to an open ticket
+        /// Buyer, provider staff of the delivery or the platform add a message (body, optional attachmentIds from POST /api/v1/attachments). A resolved ticket refuses new messages with 409 invalid_transition.
         /// </summary>
         /// <returns>A <see cref="RequestInformation"/></returns>
         /// <param name="body">The request body</param>

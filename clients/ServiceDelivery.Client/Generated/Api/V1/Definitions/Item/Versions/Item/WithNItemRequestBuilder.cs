@@ -34,7 +34,7 @@ namespace ServiceDelivery.Client.Api.V1.Definitions.Item.Versions.Item
         {
         }
         /// <summary>
-        /// One published version, exactly as published
+        /// The definition document of version n exactly as it was published, with when, by whom and the publication note. Deliveries started on it keep running on it until migrated.
         /// </summary>
         /// <returns>A <see cref="global::ServiceDelivery.Client.Models.VersionResource"/></returns>
         /// <param name="cancellationToken">Cancellation token to use when cancelling requests</param>
@@ -61,7 +61,7 @@ namespace ServiceDelivery.Client.Api.V1.Definitions.Item.Versions.Item
             return await RequestAdapter.SendAsync<global::ServiceDelivery.Client.Models.VersionResource>(requestInfo, global::ServiceDelivery.Client.Models.VersionResource.CreateFromDiscriminatorValue, errorMapping, cancellationToken).ConfigureAwait(false);
         }
         /// <summary>
-        /// One published version, exactly as published
+        /// The definition document of version n exactly as it was published, with when, by whom and the publication note. Deliveries started on it keep running on it until migrated.
         /// </summary>
         /// <returns>A <see cref="RequestInformation"/></returns>
         /// <param name="requestConfiguration">Configuration for the request such as headers, query parameters, and middleware options.</param>

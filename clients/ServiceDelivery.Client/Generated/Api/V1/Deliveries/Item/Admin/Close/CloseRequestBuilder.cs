@@ -34,7 +34,7 @@ namespace ServiceDelivery.Client.Api.V1.Deliveries.Item.Admin.Close
         {
         }
         /// <summary>
-        /// Close a delivery (platform); reason required, logged
+        /// Ends the delivery without completing or refunding it (status closed); its tasks and timers are cancelled. reason is required and logged for every party; internalNote is for the platform only. Optional If-Match: &quot;&lt;version&gt;&quot;.
         /// </summary>
         /// <returns>A <see cref="global::ServiceDelivery.Client.Models.DeliveryResource"/></returns>
         /// <param name="body">The request body</param>
@@ -69,7 +69,7 @@ namespace ServiceDelivery.Client.Api.V1.Deliveries.Item.Admin.Close
             return await RequestAdapter.SendAsync<global::ServiceDelivery.Client.Models.DeliveryResource>(requestInfo, global::ServiceDelivery.Client.Models.DeliveryResource.CreateFromDiscriminatorValue, errorMapping, cancellationToken).ConfigureAwait(false);
         }
         /// <summary>
-        /// Close a delivery (platform); reason required, logged
+        /// Ends the delivery without completing or refunding it (status closed); its tasks and timers are cancelled. reason is required and logged for every party; internalNote is for the platform only. Optional If-Match: &quot;&lt;version&gt;&quot;.
         /// </summary>
         /// <returns>A <see cref="RequestInformation"/></returns>
         /// <param name="body">The request body</param>

@@ -34,7 +34,7 @@ namespace ServiceDelivery.Client.Api.V1.Deliveries.Item.Admin.Complete
         {
         }
         /// <summary>
-        /// Complete a delivery (platform), as after a dispute settled for the provider; reason required, logged
+        /// Completes the delivery as if the buyer had accepted (delivery.completed with completion force_completed). reason is required and logged for every party; internalNote is for the platform only. Optional If-Match: &quot;&lt;version&gt;&quot;.
         /// </summary>
         /// <returns>A <see cref="global::ServiceDelivery.Client.Models.DeliveryResource"/></returns>
         /// <param name="body">The request body</param>
@@ -69,7 +69,7 @@ namespace ServiceDelivery.Client.Api.V1.Deliveries.Item.Admin.Complete
             return await RequestAdapter.SendAsync<global::ServiceDelivery.Client.Models.DeliveryResource>(requestInfo, global::ServiceDelivery.Client.Models.DeliveryResource.CreateFromDiscriminatorValue, errorMapping, cancellationToken).ConfigureAwait(false);
         }
         /// <summary>
-        /// Complete a delivery (platform), as after a dispute settled for the provider; reason required, logged
+        /// Completes the delivery as if the buyer had accepted (delivery.completed with completion force_completed). reason is required and logged for every party; internalNote is for the platform only. Optional If-Match: &quot;&lt;version&gt;&quot;.
         /// </summary>
         /// <returns>A <see cref="RequestInformation"/></returns>
         /// <param name="body">The request body</param>

@@ -34,7 +34,7 @@ namespace ServiceDelivery.Client.Api.V1.Deliveries.Item.Admin.Move
         {
         }
         /// <summary>
-        /// Move a delivery to another stage (platform); reason required, logged
+        /// toStage: any stage of the delivery&apos;s definition; reason is required and written to the process log for every party, internalNote is for the platform only. Open tasks of the old stage are cancelled and the new stage&apos;s tasks and timers start. Optional If-Match: &quot;&lt;version&gt;&quot;.
         /// </summary>
         /// <returns>A <see cref="global::ServiceDelivery.Client.Models.DeliveryResource"/></returns>
         /// <param name="body">The request body</param>
@@ -69,7 +69,7 @@ namespace ServiceDelivery.Client.Api.V1.Deliveries.Item.Admin.Move
             return await RequestAdapter.SendAsync<global::ServiceDelivery.Client.Models.DeliveryResource>(requestInfo, global::ServiceDelivery.Client.Models.DeliveryResource.CreateFromDiscriminatorValue, errorMapping, cancellationToken).ConfigureAwait(false);
         }
         /// <summary>
-        /// Move a delivery to another stage (platform); reason required, logged
+        /// toStage: any stage of the delivery&apos;s definition; reason is required and written to the process log for every party, internalNote is for the platform only. Open tasks of the old stage are cancelled and the new stage&apos;s tasks and timers start. Optional If-Match: &quot;&lt;version&gt;&quot;.
         /// </summary>
         /// <returns>A <see cref="RequestInformation"/></returns>
         /// <param name="body">The request body</param>
