@@ -60,7 +60,10 @@ public sealed class AnchorKey : IDisposable
             }
             else
             {
-                key.ImportPkcs8PrivateKey(Convert.FromBase64String(pem.Trim()), out _);
+                var der = Convert.TryFromBase64String(pem.Trim(), new byte[pem.Length], out var length)
+                    ? Convert.FromBase64String(pem.Trim())
+                    : throw new ArgumentException("Not a key: neither PEM nor a base64 PKCS#8 DER private key.", nameof(pem));
+                key.ImportPkcs8PrivateKey(der, out _);
                 return Checked(key, hasPrivate: true);
             }
 

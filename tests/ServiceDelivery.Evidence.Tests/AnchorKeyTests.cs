@@ -28,4 +28,17 @@ public sealed class AnchorKeyTests
         var load = () => AnchorKey.FromPem(p384.ExportPkcs8PrivateKeyPem());
         load.Should().Throw<ArgumentException>().WithMessage("*P-256*");
     }
+
+    [Fact]
+    public void A_private_key_also_reads_as_one_line_of_base64_der_for_settings_without_line_breaks()
+    {
+        using var ec = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        using var fromPem = AnchorKey.FromPem(ec.ExportPkcs8PrivateKeyPem());
+        using var fromBase64 = AnchorKey.FromPem(Convert.ToBase64String(ec.ExportPkcs8PrivateKey()));
+
+        fromBase64.CanSign.Should().BeTrue();
+        fromBase64.KeyId.Should().Be(fromPem.KeyId);
+        var refuse = () => AnchorKey.FromPem("not a key");
+        refuse.Should().Throw<ArgumentException>();
+    }
 }
