@@ -8,7 +8,7 @@ namespace ServiceDelivery.Api.Tests;
 /// The document the host serves at /openapi/v1.json passes the linters integrators use (issue 25): Redocly CLI's
 /// recommended rules and Spectral's <c>spectral:oas</c>, with the rules turned off in tools/openapi-lint's committed
 /// configuration (redocly.yaml, .spectral.yaml) and nothing else. The linters are the npm packages pinned in
-/// tools/openapi-lint (<c>npm ci</c> there; .ci/run does it); without them this test fails and says so.
+/// tools/openapi-lint, installed by this test with <c>npm ci</c> when they are missing (.ci/run does it first).
 /// </summary>
 public sealed class OpenApiLintTests : IAsyncLifetime
 {
@@ -24,6 +24,12 @@ public sealed class OpenApiLintTests : IAsyncLifetime
         var folder = LintFolder();
         var redocly = Path.Combine(folder, "node_modules", "@redocly", "cli", "bin", "cli.js");
         var spectral = Path.Combine(folder, "node_modules", "@stoplight", "spectral-cli", "dist", "index.js");
+        if (!File.Exists(redocly) || !File.Exists(spectral))
+        {
+            // A fresh clone: install the pinned linters, as `dotnet tool restore` does for the client generator.
+            await InstallAsync(folder);
+        }
+
         File.Exists(redocly).Should().BeTrue($"the linters are installed: run `npm ci` in {folder} (.ci/run does) — {redocly} is missing");
         File.Exists(spectral).Should().BeTrue($"the linters are installed: run `npm ci` in {folder} (.ci/run does) — {spectral} is missing");
 
@@ -50,6 +56,32 @@ public sealed class OpenApiLintTests : IAsyncLifetime
         finally
         {
             File.Delete(file);
+        }
+    }
+
+    private static async Task InstallAsync(string folder)
+    {
+        Process process;
+        try
+        {
+            process = Process.Start(new ProcessStartInfo("npm", ["ci", "--no-audit", "--no-fund", "--loglevel=error"])
+            {
+                WorkingDirectory = folder,
+                RedirectStandardOutput = true,
+                RedirectStandardError = true,
+            })!;
+        }
+        catch (System.ComponentModel.Win32Exception)
+        {
+            throw new InvalidOperationException("npm not found: the OpenAPI lint needs Node.js ≥ 20.19 and npm (apt-get install nodejs npm; .ci/run installs them).");
+        }
+
+        using (process)
+        {
+            var output = process.StandardOutput.ReadToEndAsync();
+            var errors = process.StandardError.ReadToEndAsync();
+            await process.WaitForExitAsync();
+            process.ExitCode.Should().Be(0, $"npm ci in {folder}:{Environment.NewLine}{await output}{await errors}");
         }
     }
 
