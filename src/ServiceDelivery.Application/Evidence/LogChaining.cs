@@ -17,13 +17,24 @@ internal static class LogChaining
     /// <summary>Sets salt and hash on every log entry <paramref name="db"/> is about to insert, and the deliveries' heads.</summary>
     public static async Task SealAsync(ServiceDeliveryDbContext db, IEnumerable<DeliveryRecord> deliveries, CancellationToken cancellationToken)
     {
+        // Entries are only ever added through db.ProcessLog.Add, which tracks them as Added at once: no need for the
+        // full DetectChanges that Entries() runs by default (the save runs one anyway) on every command.
         List<LogRecord>? added = null;
-        foreach (var entry in db.ChangeTracker.Entries<LogRecord>())
+        var autoDetect = db.ChangeTracker.AutoDetectChangesEnabled;
+        db.ChangeTracker.AutoDetectChangesEnabled = false;
+        try
         {
-            if (entry.State == EntityState.Added)
+            foreach (var entry in db.ChangeTracker.Entries<LogRecord>())
             {
-                (added ??= []).Add(entry.Entity);
+                if (entry.State == EntityState.Added)
+                {
+                    (added ??= []).Add(entry.Entity);
+                }
             }
+        }
+        finally
+        {
+            db.ChangeTracker.AutoDetectChangesEnabled = autoDetect;
         }
 
         if (added is null)
