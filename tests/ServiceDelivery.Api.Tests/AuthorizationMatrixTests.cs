@@ -42,6 +42,10 @@ public sealed class AuthorizationMatrixTests(MatrixFixture fixture) : IClassFixt
         ["GET /api/v1/deliveries/counts"] = [401, 200, 200, 200, 200, 200, 403, 200],
         ["GET /api/v1/deliveries/{id:guid}"] = [401, 200, 404, 200, 404, 200, 403, 200],
         ["GET /api/v1/deliveries/{id:guid}/log"] = [401, 200, 404, 200, 404, 200, 403, 200],
+        ["GET /api/v1/deliveries/{id:guid}/log/verify"] = [401, 200, 404, 200, 404, 200, 403, 200],
+        ["GET /api/v1/deliveries/{id:guid}/evidence"] = [401, 200, 404, 200, 404, 200, 403, 200],
+        ["GET /api/v1/log/anchors/"] = [401, 403, 403, 403, 403, 200, 403, 200],
+        ["POST /api/v1/log/anchors/"] = [401, 403, 403, 403, 403, 201, 403, 403],
         ["POST /api/v1/deliveries/{id:guid}/actions/{action}"] = [401, 200, 404, 403, 404, 403, 403, 403],
         ["PUT /api/v1/deliveries/{id:guid}/invoice"] = [401, 403, 403, 403, 403, 403, 403, 200],
         ["POST /api/v1/deliveries/{id:guid}/tickets/"] = [401, 201, 404, 201, 404, 403, 403, 403],
@@ -161,6 +165,14 @@ public sealed class AuthorizationMatrixTests(MatrixFixture fixture) : IClassFixt
                 return new(HttpMethod.Get, $"/api/v1/deliveries/{await Delivery()}");
             case "GET /api/v1/deliveries/{id:guid}/log":
                 return new(HttpMethod.Get, $"/api/v1/deliveries/{await Delivery()}/log");
+            case "GET /api/v1/deliveries/{id:guid}/log/verify":
+                return new(HttpMethod.Get, $"/api/v1/deliveries/{await Delivery()}/log/verify");
+            case "GET /api/v1/deliveries/{id:guid}/evidence":
+                return new(HttpMethod.Get, $"/api/v1/deliveries/{await Delivery()}/evidence");
+            case "GET /api/v1/log/anchors/":
+                return new(HttpMethod.Get, "/api/v1/log/anchors");
+            case "POST /api/v1/log/anchors/":
+                return new(HttpMethod.Post, "/api/v1/log/anchors");
             case "POST /api/v1/deliveries/{id:guid}/actions/{action}":
                 return Json(HttpMethod.Post, $"/api/v1/deliveries/{await Delivery()}/actions/submit_requirement", Forms["submit_requirement"]);
             case "PUT /api/v1/deliveries/{id:guid}/invoice":

@@ -122,6 +122,9 @@ public sealed class EvidenceTests
         (await api.As(Api.Buyer).PostAsync("/api/v1/log/anchors", null)).ShouldBe(HttpStatusCode.Forbidden, "forbidden_action");
         (await api.As(Api.Buyer).GetAsync("/api/v1/log/anchors")).ShouldBe(HttpStatusCode.Forbidden, "forbidden_action");
         (await api.As(null).GetAsync($"/api/v1/deliveries/{id}/log/verify")).ShouldBe(HttpStatusCode.Unauthorized);
+        (await api.As(Api.Platform).PostAsync("/api/v1/log/anchors", new { reason = 42 })).ShouldBe(HttpStatusCode.BadRequest, "validation_failed");
+        await using var db = api.Db();
+        (await db.LogAnchors.CountAsync()).Should().Be(0, "a request with a body was meant for something else and signs nothing");
     }
 
     [Fact]

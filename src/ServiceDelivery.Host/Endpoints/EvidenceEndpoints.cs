@@ -31,8 +31,8 @@ public static class EvidenceEndpoints
             .ProducesErrors(401, 403);
         anchors.MapPost("/", Anchor).RequireAuthorization(Policies.Platform).WithName("AnchorLogNow")
             .WithSummary("Sign an anchor now over everything written since the last one (platform)")
-            .WithDescription("The daily anchor is made automatically after midnight (Evidence:AnchorTimeZone). 201 with the new anchor; 200 with the newest anchor when nothing is left to anchor. Entries of the last minute (Evidence:CommitMargin) wait for the next anchor.")
-            .ProducesErrors(401, 403);
+            .WithDescription("The daily anchor is made automatically after midnight (Evidence:AnchorTimeZone). 201 with the new anchor; 200 with the newest anchor when nothing is left to anchor. Entries of the last minute (Evidence:CommitMargin) wait for the next anchor. The request has no body; one with a body is refused (400 validation_failed).")
+            .ProducesErrors(400, 401, 403);
         return app;
     }
 
@@ -67,9 +67,15 @@ public static class EvidenceEndpoints
             Convert.ToBase64String(a.Signature), (keys.Find(a.KeyId) ?? keys.Signing).PublicKeyPem))]));
     }
 
-    private static async Task<Results<Created<AnchorView>, Ok<AnchorView>, NoContent>> Anchor(
+    private static async Task<Results<Created<AnchorView>, Ok<AnchorView>, NoContent, ProblemHttpResult>> Anchor(
         LogAnchoring anchoring, IDbContextFactory<ServiceDeliveryDbContext> contexts, AnchorKeys keys, HttpContext http, CancellationToken cancellationToken)
     {
+        // The request has no body: one that carries one was meant for something else, and signs nothing.
+        if (http.Request.ContentLength > 0 || http.Request.Headers.TransferEncoding.Count > 0)
+        {
+            return Problems.From(http, Failure.Invalid(new InputError("body", "unknown_field")));
+        }
+
         if (await anchoring.AnchorNowAsync(http.User.ToCaller(), cancellationToken) is { } made)
         {
             return TypedResults.Created($"/api/v1/log/anchors#{made.Seq}", made);

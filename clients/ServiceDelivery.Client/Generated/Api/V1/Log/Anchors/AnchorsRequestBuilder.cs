@@ -59,11 +59,12 @@ namespace ServiceDelivery.Client.Api.V1.Log.Anchors
             return await RequestAdapter.SendAsync<global::ServiceDelivery.Client.Models.AnchorList>(requestInfo, global::ServiceDelivery.Client.Models.AnchorList.CreateFromDiscriminatorValue, errorMapping, cancellationToken).ConfigureAwait(false);
         }
         /// <summary>
-        /// The daily anchor is made automatically after midnight (Evidence:AnchorTimeZone). 201 with the new anchor; 200 with the newest anchor when nothing is left to anchor. Entries of the last minute (Evidence:CommitMargin) wait for the next anchor.
+        /// The daily anchor is made automatically after midnight (Evidence:AnchorTimeZone). 201 with the new anchor; 200 with the newest anchor when nothing is left to anchor. Entries of the last minute (Evidence:CommitMargin) wait for the next anchor. The request has no body; one with a body is refused (400 validation_failed).
         /// </summary>
         /// <returns>A <see cref="global::ServiceDelivery.Client.Models.AnchorView"/></returns>
         /// <param name="cancellationToken">Cancellation token to use when cancelling requests</param>
         /// <param name="requestConfiguration">Configuration for the request such as headers, query parameters, and middleware options.</param>
+        /// <exception cref="global::ServiceDelivery.Client.Models.ProblemDetails">When receiving a 400 status code</exception>
         /// <exception cref="global::ServiceDelivery.Client.Models.ProblemDetails">When receiving a 401 status code</exception>
         /// <exception cref="global::ServiceDelivery.Client.Models.ProblemDetails">When receiving a 403 status code</exception>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
@@ -78,6 +79,7 @@ namespace ServiceDelivery.Client.Api.V1.Log.Anchors
             var requestInfo = ToPostRequestInformation(requestConfiguration);
             var errorMapping = new Dictionary<string, ParsableFactory<IParsable>>
             {
+                { "400", global::ServiceDelivery.Client.Models.ProblemDetails.CreateFromDiscriminatorValue },
                 { "401", global::ServiceDelivery.Client.Models.ProblemDetails.CreateFromDiscriminatorValue },
                 { "403", global::ServiceDelivery.Client.Models.ProblemDetails.CreateFromDiscriminatorValue },
             };
@@ -103,7 +105,7 @@ namespace ServiceDelivery.Client.Api.V1.Log.Anchors
             return requestInfo;
         }
         /// <summary>
-        /// The daily anchor is made automatically after midnight (Evidence:AnchorTimeZone). 201 with the new anchor; 200 with the newest anchor when nothing is left to anchor. Entries of the last minute (Evidence:CommitMargin) wait for the next anchor.
+        /// The daily anchor is made automatically after midnight (Evidence:AnchorTimeZone). 201 with the new anchor; 200 with the newest anchor when nothing is left to anchor. Entries of the last minute (Evidence:CommitMargin) wait for the next anchor. The request has no body; one with a body is refused (400 validation_failed).
         /// </summary>
         /// <returns>A <see cref="RequestInformation"/></returns>
         /// <param name="requestConfiguration">Configuration for the request such as headers, query parameters, and middleware options.</param>
