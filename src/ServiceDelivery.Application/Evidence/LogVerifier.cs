@@ -64,8 +64,7 @@ public sealed class LogVerifier(IDbContextFactory<ServiceDeliveryDbContext> cont
 
         // 2. The chain, entry by entry.
         var shas = evidence.Attachments.ToDictionary(a => a.Key, a => a.Value.Sha256);
-        var chain = LogChain.Verify([.. entries.Select(e => (e.InternalSalt is null ? null : LogChaining.ToChainEntry(e, shas), e.Hash ?? []))
-            .Select((p, i) => (p.Item1 ?? Unchained(entries[i]), p.Item2))]);
+        var chain = LogChain.Verify([.. entries.Select(e => (e.InternalSalt is null ? Unchained(e) : LogChaining.ToChainEntry(e, shas), e.Hash ?? Array.Empty<byte>()))]);
         if (!chain.Valid)
         {
             problems.Add((chain.FirstBrokenSeq, chain.Reason!));
