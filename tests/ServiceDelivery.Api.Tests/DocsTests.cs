@@ -11,7 +11,7 @@ namespace ServiceDelivery.Api.Tests;
 /// </summary>
 public sealed partial class DocsTests
 {
-    private static readonly string Root = FindRoot();
+    private static readonly string Root = RepositoryRoot.Path;
 
     [Fact]
     public async Task The_readmes_walk_through_prints_what_the_readme_says_it_prints()
@@ -122,17 +122,6 @@ public sealed partial class DocsTests
         var start = text.IndexOf(fence, StringComparison.Ordinal) + fence.Length;
         start = text.IndexOf('\n', start) + 1;
         return text[start..text.IndexOf("```", start, StringComparison.Ordinal)];
-    }
-
-    private static string FindRoot()
-    {
-        var directory = new DirectoryInfo(AppContext.BaseDirectory);
-        while (!File.Exists(Path.Combine(directory!.FullName, "ServiceDelivery.sln")))
-        {
-            directory = directory.Parent;
-        }
-
-        return directory.FullName;
     }
 
     [GeneratedRegex(@"\]\((?<target>[^)\s]+)\)")]

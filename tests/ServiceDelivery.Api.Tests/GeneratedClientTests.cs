@@ -8,6 +8,7 @@ using ServiceDelivery.Application.Common;
 using ServiceDelivery.Client;
 using ServiceDelivery.Client.Api.V1.Deliveries.Item.Actions.Item;
 using ServiceDelivery.Client.Models;
+using ServiceDelivery.Testing;
 
 namespace ServiceDelivery.Api.Tests;
 
@@ -17,7 +18,7 @@ namespace ServiceDelivery.Api.Tests;
 /// </summary>
 public sealed class GeneratedClientTests
 {
-    private static readonly string Root = FindRoot();
+    private static readonly string Root = RepositoryRoot.Path;
 
     private static string Committed => Path.Combine(Root, "clients", "ServiceDelivery.Client", "Generated");
 
@@ -150,16 +151,5 @@ public sealed class GeneratedClientTests
         var errors = process.StandardError.ReadToEndAsync();
         await process.WaitForExitAsync();
         process.ExitCode.Should().Be(0, $"{command} {string.Join(' ', arguments)}:\n{await output}\n{await errors}");
-    }
-
-    private static string FindRoot()
-    {
-        var directory = new DirectoryInfo(AppContext.BaseDirectory);
-        while (!File.Exists(Path.Combine(directory!.FullName, "ServiceDelivery.sln")))
-        {
-            directory = directory.Parent;
-        }
-
-        return directory.FullName;
     }
 }

@@ -6,6 +6,7 @@ using System.Text;
 using System.Text.RegularExpressions;
 using Microsoft.EntityFrameworkCore;
 using Npgsql;
+using ServiceDelivery.Testing;
 
 namespace ServiceDelivery.Api.Tests;
 
@@ -18,7 +19,7 @@ public sealed partial class RunCommandTests
     [Fact]
     public async Task The_run_command_starts_the_service_with_its_database_and_demo_data_sends_its_mail_and_stops_cleanly()
     {
-        var root = RepositoryRoot();
+        var root = RepositoryRoot.Path;
         await using var smtp = Testing.TestSmtpServer.Start();
         var data = Path.Combine(Path.GetTempPath(), $"sd-run-{Guid.NewGuid():N}");
         var port = FreePort();
@@ -96,7 +97,7 @@ public sealed partial class RunCommandTests
     [Fact]
     public async Task The_host_built_and_started_as_the_Dockerfile_says_serves_its_pages_and_processes()
     {
-        var root = RepositoryRoot();
+        var root = RepositoryRoot.Path;
         // The compose file as Debian's docker-compose 1.29 reads it (its `config` needs no engine), with the variables it
         // requires set: a file compose refuses fails here, and the host below runs with the app service's environment.
         var config = await ComposeConfigAsync(root);
@@ -213,7 +214,7 @@ public sealed partial class RunCommandTests
     [Fact]
     public async Task The_run_command_with_ASPNETCORE_ENVIRONMENT_set_to_Production_runs_in_Production()
     {
-        var root = RepositoryRoot();
+        var root = RepositoryRoot.Path;
         var configuration = AppContext.BaseDirectory.Contains($"{Path.DirectorySeparatorChar}Release{Path.DirectorySeparatorChar}", StringComparison.Ordinal) ? "Release" : "Debug";
         var port = FreePort();
         var connectionString = await Testing.TestDatabase.CreateAsync("runprod");
@@ -561,16 +562,5 @@ public sealed partial class RunCommandTests
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
         return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
-
-    private static string RepositoryRoot()
-    {
-        var directory = new DirectoryInfo(AppContext.BaseDirectory);
-        while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "ServiceDelivery.sln")))
-        {
-            directory = directory.Parent;
-        }
-
-        return directory?.FullName ?? throw new InvalidOperationException("ServiceDelivery.sln not found");
     }
 }

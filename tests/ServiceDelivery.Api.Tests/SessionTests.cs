@@ -24,13 +24,7 @@ public sealed class SessionTests(SessionTests.Hosts hosts) : IClassFixture<Sessi
     {
         async Task<string> MintAsync(string key)
         {
-            var root = new DirectoryInfo(AppContext.BaseDirectory);
-            while (root is not null && !File.Exists(Path.Combine(root.FullName, "ServiceDelivery.sln")))
-            {
-                root = root.Parent;
-            }
-
-            var start = new System.Diagnostics.ProcessStartInfo("bash", [Path.Combine(root!.FullName, "docker", "token.sh"), "u-1001", "buyer", "张三"])
+            var start = new System.Diagnostics.ProcessStartInfo("bash", [Path.Combine(RepositoryRoot.Path, "docker", "token.sh"), "u-1001", "buyer", "张三"])
             {
                 RedirectStandardOutput = true,
                 RedirectStandardError = true,

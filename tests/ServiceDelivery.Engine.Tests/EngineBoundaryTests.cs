@@ -1,6 +1,7 @@
 using System.Reflection;
 using ServiceDelivery.Engine.Execution;
 using ServiceDelivery.Engine.Tests.Support;
+using ServiceDelivery.Testing;
 
 namespace ServiceDelivery.Engine.Tests;
 

@@ -249,7 +249,7 @@ public sealed partial class WritePathTests : IAsyncLifetime
     [Fact]
     public void Only_the_delivery_writer_opens_a_transaction_and_only_known_places_save()
     {
-        var sources = Directory.GetFiles(Path.Combine(RepositoryRoot(), "src"), "*.cs", SearchOption.AllDirectories)
+        var sources = Directory.GetFiles(Path.Combine(RepositoryRoot.Path, "src"), "*.cs", SearchOption.AllDirectories)
             .Where(f => !f.Contains($"{Path.DirectorySeparatorChar}obj{Path.DirectorySeparatorChar}", StringComparison.Ordinal)
                         && !f.Contains($"{Path.DirectorySeparatorChar}Migrations{Path.DirectorySeparatorChar}", StringComparison.Ordinal))
             .ToDictionary(f => Path.GetFileName(f), File.ReadAllText);
@@ -281,17 +281,6 @@ public sealed partial class WritePathTests : IAsyncLifetime
         var shipped = await db.DefinitionVersions.AsNoTracking().SingleAsync(d => d.Key == "manual-service-delivery" && d.Version == 1);
         db.DefinitionVersions.Add(new DefinitionVersionRecord { Key = shipped.Key, Version = version, Json = shipped.Json, PublishedAt = T0, PublishedBy = "test" });
         await db.SaveChangesAsync();
-    }
-
-    private static string RepositoryRoot()
-    {
-        var directory = new DirectoryInfo(AppContext.BaseDirectory);
-        while (!File.Exists(Path.Combine(directory!.FullName, "ServiceDelivery.sln")))
-        {
-            directory = directory.Parent;
-        }
-
-        return directory.FullName;
     }
 
     /// <summary>Keeps every notice; can throw once, as a broken wake-up would.</summary>

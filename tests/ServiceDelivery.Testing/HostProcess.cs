@@ -158,13 +158,7 @@ public class HostProcess : IAsyncLifetime
         // tests/ServiceDelivery.Browser.Tests/bin/<Configuration>/net10.0 → src/ServiceDelivery.Host/bin/<Configuration>/net10.0
         var here = new DirectoryInfo(AppContext.BaseDirectory);
         var configuration = here.Parent!.Name;
-        var root = here;
-        while (root is not null && !File.Exists(Path.Combine(root.FullName, "ServiceDelivery.sln")))
-        {
-            root = root.Parent;
-        }
-
-        return Path.Combine(root?.FullName ?? throw new InvalidOperationException("ServiceDelivery.sln not found"), "src", "ServiceDelivery.Host", "bin", configuration, "net10.0");
+        return Path.Combine(RepositoryRoot.Path, "src", "ServiceDelivery.Host", "bin", configuration, "net10.0");
     }
 
     private static int FreePort()

@@ -1,4 +1,5 @@
 using System.Globalization;
+using ServiceDelivery.Testing;
 
 namespace ServiceDelivery.Web.Tests;
 
@@ -7,12 +8,7 @@ public sealed class UiTextTests
     [Fact]
     public void Every_mail_template_has_a_name_for_operators_in_both_languages()
     {
-        var root = AppContext.BaseDirectory;
-        while (!File.Exists(Path.Combine(root, "ServiceDelivery.sln")))
-        {
-            root = Path.GetDirectoryName(root) ?? throw new InvalidOperationException("No ServiceDelivery.sln above the test's folder.");
-        }
-
+        var root = RepositoryRoot.Path;
         var templates = Directory.GetFiles(Path.Combine(root, "src", "ServiceDelivery.Infrastructure", "Notifications", "Templates", "zh-CN"), "*.liquid")
             .Select(Path.GetFileNameWithoutExtension).Where(n => !n!.StartsWith('_')).ToList();
         templates.Should().HaveCountGreaterThan(10);

@@ -2,6 +2,7 @@ using System.Text.Json.Nodes;
 using ServiceDelivery.Engine.Definitions;
 using ServiceDelivery.Engine.Tests.Support;
 using ServiceDelivery.Engine.Validation;
+using ServiceDelivery.Testing;
 
 namespace ServiceDelivery.Engine.Tests.Validation;
 

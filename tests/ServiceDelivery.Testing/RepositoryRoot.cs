@@ -1,8 +1,8 @@
-namespace ServiceDelivery.Engine.Tests.Support;
+namespace ServiceDelivery.Testing;
 
-internal static class RepositoryRoot
+/// <summary>The checkout the tests run from: the folder holding ServiceDelivery.sln, found upwards from the test assembly.</summary>
+public static class RepositoryRoot
 {
-    /// <summary>The folder holding ServiceDelivery.sln, found upwards from the test assembly.</summary>
     public static string Path { get; } = Find();
 
     private static string Find()
