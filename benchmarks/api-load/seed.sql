@@ -42,5 +42,11 @@ LOCK TABLE deliveries IN SHARE MODE;
 TRUNCATE stage_counts;
 INSERT INTO stage_counts (definition_key, definition_version, stage, n) SELECT definition_key, definition_version, stage, count(*) FROM deliveries GROUP BY 1, 2, 3;
 COMMIT;
+-- The same for the open platform tasks' counter (one row per refund review inserted above).
+BEGIN;
+LOCK TABLE tasks IN SHARE MODE;
+TRUNCATE open_platform_task_counts;
+INSERT INTO open_platform_task_counts (n) SELECT count(*) FROM tasks WHERE closed_at IS NULL AND role = 'platform' AND assignee_id IS NULL;
+COMMIT;
 
 VACUUM ANALYZE;

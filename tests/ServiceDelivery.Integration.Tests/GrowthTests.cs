@@ -110,6 +110,65 @@ public sealed class GrowthTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task The_kept_count_of_open_platform_tasks_equals_a_full_count_after_refunds_decisions_assignment_deletes_and_compaction()
+    {
+        async Task<int> CountedReviewsAsync()
+        {
+            await using var db = _app.Db();
+            return await db.Tasks.CountAsync(t => t.ClosedAt == null && t.Role == "platform" && t.AssigneeId == null);
+        }
+
+        async Task<int> KeptReviewsAsync()
+        {
+            await using var db = _app.Db();
+            return await db.Database.SqlQuery<int>($"SELECT coalesce(sum(n), 0)::int AS \"Value\" FROM open_platform_task_counts").SingleAsync();
+        }
+
+        async Task<int> OverviewReviewsAsync() =>
+            (await _app.InScope(sp => sp.GetRequiredService<OperationsOverview>().ReadAsync(Platform, 3, CancellationToken.None))).Unwrap().RefundReviewCount;
+
+        var refunding = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => _app.AtAsync("refunding")));
+        await _app.AtAsync("implementing");
+        (await CountedReviewsAsync()).Should().Be(8, "each refund request opened one platform review");
+
+        using var stop = new CancellationTokenSource();
+        var compactors = Enumerable.Range(0, 2).Select(_ => Task.Run(async () =>
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                await using var db = _app.Db();
+                await OpenPlatformTaskCounts.CompactAsync(db, CancellationToken.None);
+            }
+        })).ToList();
+        await Task.WhenAll(
+            _app.ActAsync(Platform, refunding[0].Id, "approve_refund"),
+            _app.ActAsync(Platform, refunding[1].Id, "approve_refund"),
+            _app.ActAsync(Platform, refunding[2].Id, "reject_refund", ValidFields("reject_refund")));
+        await stop.CancelAsync();
+        await Task.WhenAll(compactors);
+        (await _app.InterveneAsync(new InterveneRequest(refunding[3].Id, "close", null, "测试关闭"))).IsSuccess.Should().BeTrue();
+        await using (var db = _app.Db())
+        {
+            // Assigned to someone, the review is no longer the platform's open queue; a deleted delivery takes its tasks.
+            await db.Tasks.Where(t => t.DeliveryId == refunding[4].Id && t.ClosedAt == null).ExecuteUpdateAsync(set => set.SetProperty(t => t.AssigneeId, "op-9"));
+            await db.Tasks.Where(t => t.DeliveryId == refunding[5].Id).ExecuteDeleteAsync();
+        }
+
+        (await CountedReviewsAsync()).Should().Be(2, "the check compares real movement, not two empty tables");
+        (await KeptReviewsAsync()).Should().Be(await CountedReviewsAsync());
+        (await OverviewReviewsAsync()).Should().Be(2);
+
+        await using (var db = _app.Db())
+        {
+            await OpenPlatformTaskCounts.CompactAsync(db, CancellationToken.None);
+            (await db.Database.SqlQuery<long>($"SELECT count(*) AS \"Value\" FROM open_platform_task_counts").SingleAsync()).Should().Be(1, "one row after compaction");
+        }
+
+        (await KeptReviewsAsync()).Should().Be(2);
+        (await OverviewReviewsAsync()).Should().Be(2);
+    }
+
+    [Fact]
     public async Task Finding_the_deliveries_that_use_a_file_can_use_the_attachment_indexes()
     {
         await using var connection = new NpgsqlConnection(_app.ConnectionString);

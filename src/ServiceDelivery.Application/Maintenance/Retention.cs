@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging;
 using ServiceDelivery.Application.Attachments;
 using ServiceDelivery.Application.Common;
 using ServiceDelivery.Application.Deliveries;
+using ServiceDelivery.Application.Operations;
 using ServiceDelivery.Persistence;
 
 namespace ServiceDelivery.Application.Maintenance;
@@ -33,7 +34,7 @@ public sealed record RetentionReport(int IdempotencyKeys, int SentNotifications,
 
 /// <summary>
 /// Purges what only served a moment (idempotency keys, sent notifications, ended timers, orphaned upload files)
-/// in batches, and folds the stage counters. Runs as a recurring job; safe on several hosts at once.
+/// in batches, and folds the kept counters (stages, open platform tasks). Runs as a recurring job; safe on several hosts at once.
 /// </summary>
 public sealed partial class RetentionSweep(
     IDbContextFactory<ServiceDeliveryDbContext> contexts,
@@ -48,6 +49,7 @@ public sealed partial class RetentionSweep(
         await using (var db = await contexts.CreateDbContextAsync(cancellationToken))
         {
             await StageCounts.CompactAsync(db, cancellationToken);
+            await OpenPlatformTaskCounts.CompactAsync(db, cancellationToken);
         }
 
         var keys = await DeleteInBatchesAsync(

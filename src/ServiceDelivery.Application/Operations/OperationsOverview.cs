@@ -73,7 +73,7 @@ public sealed class OperationsOverview(ServiceDeliveryDbContext db, DeliveryQuer
             counts,
             figures.DueSoon,
             dueSoon,
-            figures.Reviews,
+            Math.Min(figures.Reviews, CountCap + 1),
             oldestReviews,
             tickets.OrderByDescending(t => t.Count).ToList(),
             stuckDays,
@@ -133,8 +133,8 @@ public sealed class OperationsOverview(ServiceDeliveryDbContext db, DeliveryQuer
 
     /// <summary>
     /// The overview's counts and the oldest due timer in one round trip (the overview is refreshed by every operator;
-    /// a statement each cost more in round trips than in reading). Each count is an index range capped at
-    /// <see cref="CountCap"/> + 1. Stuck is counted as <see cref="Stuck.QuietSince"/> finds it: deliveries last written
+    /// a statement each cost more in round trips than in reading). The open reviews are kept
+    /// (<see cref="OpenPlatformTaskCounts"/>); each other count is an index range capped at <see cref="CountCap"/> + 1. Stuck is counted as <see cref="Stuck.QuietSince"/> finds it: deliveries last written
     /// on a day before the day of the instant, by the index alone (index-only: quiet rows sit on all-visible pages), plus
     /// those of that day written before the instant, read only while the first count is under the cap.
     /// </summary>
@@ -147,7 +147,7 @@ public sealed class OperationsOverview(ServiceDeliveryDbContext db, DeliveryQuer
         return await db.Database.SqlQuery<OverviewFigures>($"""
             SELECT
                 (SELECT count(*)::int FROM (SELECT 1 FROM timers WHERE state = 'running' AND due_at <= {dueUntil} AND key = ANY({actionTimers}) LIMIT {cap}) t) AS due_soon,
-                (SELECT count(*)::int FROM (SELECT 1 FROM tasks WHERE closed_at IS NULL AND role = 'platform' AND assignee_id IS NULL LIMIT {cap}) t) AS reviews,
+                (SELECT coalesce(sum(n), 0)::int FROM open_platform_task_counts) AS reviews,
                 quiet.n AS quiet_before,
                 CASE WHEN quiet.n >= {cap} THEN 0 ELSE (SELECT count(*)::int FROM (
                     SELECT 1 FROM deliveries WHERE status = 'active' AND updated_on = {day} AND updated_at < {quietSince} LIMIT {cap}) d) END AS quiet_on_day,
