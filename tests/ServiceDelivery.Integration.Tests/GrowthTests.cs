@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 using ServiceDelivery.Application.Deliveries;
 using ServiceDelivery.Application.Operations;
+using ServiceDelivery.Persistence;
 using ServiceDelivery.Testing;
 using static ServiceDelivery.Integration.Tests.AppHarness;
 
@@ -31,6 +32,23 @@ public sealed class GrowthTests : IAsyncLifetime
     {
         await using var db = _app.Db();
         return await StageCounts.ReadAsync(db, CancellationToken.None);
+    }
+
+    /// <summary>Runs <paramref name="work"/> while two connections fold the kept counters in a loop.</summary>
+    private async Task CompactingOnTwoConnectionsAsync(Func<ServiceDeliveryDbContext, CancellationToken, Task<int>> compact, Func<Task> work)
+    {
+        using var stop = new CancellationTokenSource();
+        var compactors = Enumerable.Range(0, 2).Select(_ => Task.Run(async () =>
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                await using var db = _app.Db();
+                await compact(db, CancellationToken.None);
+            }
+        })).ToList();
+        await work();
+        await stop.CancelAsync();
+        await Task.WhenAll(compactors);
     }
 
     [Fact]
@@ -91,19 +109,7 @@ public sealed class GrowthTests : IAsyncLifetime
     public async Task Compacting_on_two_connections_while_deliveries_move_keeps_the_counts_exact()
     {
         var deliveries = await Task.WhenAll(Enumerable.Range(0, 20).Select(_ => _app.AtAsync("requirement_pending")));
-        using var stop = new CancellationTokenSource();
-        var compactors = Enumerable.Range(0, 2).Select(_ => Task.Run(async () =>
-        {
-            while (!stop.IsCancellationRequested)
-            {
-                await using var db = _app.Db();
-                await StageCounts.CompactAsync(db, CancellationToken.None);
-            }
-        })).ToList();
-
-        await Task.WhenAll(deliveries.Select(d => Task.Run(() => _app.ActAsync(Buyer, d.Id, "submit_requirement"))));
-        await stop.CancelAsync();
-        await Task.WhenAll(compactors);
+        await CompactingOnTwoConnectionsAsync(StageCounts.CompactAsync, () => Task.WhenAll(deliveries.Select(d => Task.Run(() => _app.ActAsync(Buyer, d.Id, "submit_requirement")))));
 
         (await KeptAsync()).Should().BeEquivalentTo(await CountedAsync());
         (await KeptAsync())["requirement_confirming"].Should().Be(20);
@@ -131,21 +137,10 @@ public sealed class GrowthTests : IAsyncLifetime
         await _app.AtAsync("implementing");
         (await CountedReviewsAsync()).Should().Be(8, "each refund request opened one platform review");
 
-        using var stop = new CancellationTokenSource();
-        var compactors = Enumerable.Range(0, 2).Select(_ => Task.Run(async () =>
-        {
-            while (!stop.IsCancellationRequested)
-            {
-                await using var db = _app.Db();
-                await OpenPlatformTaskCounts.CompactAsync(db, CancellationToken.None);
-            }
-        })).ToList();
-        await Task.WhenAll(
+        await CompactingOnTwoConnectionsAsync(OpenPlatformTaskCounts.CompactAsync, () => Task.WhenAll(
             _app.ActAsync(Platform, refunding[0].Id, "approve_refund"),
             _app.ActAsync(Platform, refunding[1].Id, "approve_refund"),
-            _app.ActAsync(Platform, refunding[2].Id, "reject_refund", ValidFields("reject_refund")));
-        await stop.CancelAsync();
-        await Task.WhenAll(compactors);
+            _app.ActAsync(Platform, refunding[2].Id, "reject_refund", ValidFields("reject_refund"))));
         (await _app.InterveneAsync(new InterveneRequest(refunding[3].Id, "close", null, "测试关闭"))).IsSuccess.Should().BeTrue();
         await using (var db = _app.Db())
         {
