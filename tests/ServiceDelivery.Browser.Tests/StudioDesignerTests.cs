@@ -46,6 +46,7 @@ public sealed class StudioDesignerTests(HostProcess host, Browser browser) : ICl
         await page.Locator("html[lang=en]").WaitForAsync();
         await page.Locator("[data-interactive=true]").WaitForAsync();
         await Assertions.Expect(page.GetByTestId("problems")).ToContainTextAsync("P10D (10 days)");
+        (await page.GetByTestId("problem-count").InnerTextAsync()).Should().Be("1 problem", "English counts in words, not “problem(s)”");
         (await page.GetByTestId("problems").InnerTextAsync()).Should().Contain("Awaiting acceptance").And.NotContain("Required properties");
         await Browser.ScreenshotAsync(page, "studio-designer-duration-en");
     }
