@@ -178,6 +178,7 @@ public static class UiText
         ["diff.removed"] = ("删除", "removed"),
         ["diff.changed"] = ("修改", "changed"),
         ["studio.shippedFile"] = ("随服务提供（{0}）", "shipped with the service ({0})"),
+        ["studio.publisherUnnamed"] = ("未记录姓名", "name not recorded"),
         ["studio.nothingToCompare"] = ("只有一个版本：新建草稿或再发布一个版本后，这里对比两者的不同。", "There is only one version: start a draft or publish another version to compare them here."),
         ["property.name"] = ("名称", "name"),
         ["property.status"] = ("状态", "status"),

@@ -106,6 +106,11 @@ public sealed class StudioDesignerTests(HostProcess host, Browser browser) : ICl
         var changes = string.Join('\n', await page.GetByTestId("change").AllInnerTextsAsync());
         changes.Should().Contain("实施中").And.Contain("服务商、平台").And.NotContain("[\"");
         await Browser.ScreenshotAsync(page, "studio-designer-compare-draft");
+
+        // These versions were stored without the publisher's name (as before names were kept): no bare sign-in id.
+        await Browser.OpenTabAsync(page, "版本", page.GetByTestId("version-publisher").First);
+        (await page.GetByTestId("version-publisher").AllInnerTextsAsync()).Should().OnlyContain(p => p.StartsWith("未记录姓名", StringComparison.Ordinal));
+        await Browser.ScreenshotAsync(page, "studio-designer-versions");
     }
 
     [Fact]
