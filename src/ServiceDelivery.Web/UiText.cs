@@ -320,6 +320,7 @@ public static class UiText
         ["inspector.fieldMax"] = ("最大值", "Maximum"),
         ["inspector.fieldValues"] = ("{0} 个选项（在 JSON 标签页中编辑）", "{0} options (edit them in the JSON tab)"),
         ["inspector.addField"] = ("添加字段", "Add a field"),
+        ["inspector.addForm"] = ("新建表单", "New form"),
         ["inspector.deleteField"] = ("删除字段", "Delete field"),
         ["fieldType.text"] = ("文本", "Text"),
         ["fieldType.choice"] = ("单选", "Choice"),

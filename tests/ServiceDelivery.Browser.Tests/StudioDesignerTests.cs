@@ -129,6 +129,22 @@ public sealed class StudioDesignerTests(HostProcess host, Browser browser) : ICl
         (await Browser.JsonTextAsync(page)).Should().NotContain("\"field1\"");
         await Browser.OpenTabAsync(page, "画布", page.GetByTestId("add-field"));
 
+        // An action drawn from the palette has no form: one click gives it one, with a first field to rename.
+        await Stage(page, "implementing").ClickAsync();
+        await page.GetByTestId("inspector-title").GetByText("实施中").WaitForAsync();
+        await page.GetByTestId("palette-action").ClickAsync();
+        await page.GetByTestId("inspector-title").GetByText("新动作").WaitForAsync();
+        (await page.GetByTestId("field").CountAsync()).Should().Be(0);
+        await page.GetByTestId("add-form").ClickAsync();
+        await Assertions.Expect(page.GetByTestId("field")).ToHaveCountAsync(1);
+        await page.GetByTestId("field-name-zh").FillAsync("备注");
+        await page.GetByTestId("field-name-zh").PressAsync("Tab");
+        await Browser.OpenJsonAsync(page);
+        await Browser.JsonContainsAsync(page, "\"form\": \"action\"");
+        await Browser.JsonContainsAsync(page, "备注");
+        await Browser.OpenTabAsync(page, "画布", page.GetByTestId("add-field"));
+        await Browser.ScreenshotAsync(page, "studio-designer-new-form");
+
         // In English every box stays inside the side panel.
         await page.GetByTestId("save-draft").ClickAsync();
         await page.GetByTestId("draft-state").GetByText("草稿已保存").WaitForAsync();
