@@ -135,6 +135,24 @@ public sealed class StudioDesignerTests(HostProcess host, Browser browser) : ICl
         await page.GetByTestId("palette-action").ClickAsync();
         await page.GetByTestId("inspector-title").GetByText("新动作").WaitForAsync();
         (await page.GetByTestId("field").CountAsync()).Should().Be(0);
+
+        // It stays on 实施中 for now, a second loop beside 更新进度: neither loop's line runs through the other's label.
+        var crossings = await page.Locator("[data-testid=canvas]:visible").EvaluateAsync<string[]>("""
+            svg => {
+                const loops = ['post_progress', 'action'].map(a => svg.querySelector(`[data-testid=edge][data-action=${a}][data-from=implementing]`));
+                const faults = [];
+                for (const line of loops) for (const other of loops) {
+                    if (line === other) continue;
+                    const path = line.querySelector('path'), box = other.querySelector('[data-testid=edge-label]').getBBox();
+                    for (let l = 0; l <= path.getTotalLength(); l += 2) {
+                        const p = path.getPointAtLength(l);
+                        if (p.x > box.x + 1 && p.x < box.x + box.width - 1 && p.y > box.y + 1 && p.y < box.y + box.height - 1) { faults.push(line.dataset.action + ' crosses the label of ' + other.dataset.action); break; }
+                    }
+                }
+                return faults;
+            }
+            """);
+        crossings.Should().BeEmpty();
         await page.GetByTestId("add-form").ClickAsync();
         await Assertions.Expect(page.GetByTestId("field")).ToHaveCountAsync(1);
         await page.GetByTestId("field-name-zh").FillAsync("备注");
