@@ -266,6 +266,9 @@ public sealed class StudioCanvasTests(HostProcess host, Browser browser) : IClas
             (box.X >= 0 && box.X + box.Width <= 390).Should().BeTrue($"the tab “{await tab.InnerTextAsync()}” is in sight on a phone (the tabs wrap)");
         }
 
+        var label = (await page.GetByTestId("showing-label").BoundingBoxAsync())!;
+        var versionSwitch = (await page.GetByTestId("version-switch").BoundingBoxAsync())!;
+        Math.Abs(label.Y + label.Height / 2 - (versionSwitch.Y + versionSwitch.Height / 2)).Should().BeLessThan(8, "“showing:” stays beside the versions it labels");
         await Browser.ScreenshotAsync(page, $"studio-phone-canvas-{language}");
 
         // The versions read as cards: every cell as wide as the card, none a sliver.
