@@ -88,7 +88,7 @@ public sealed class StudioCanvasTests(HostProcess host, Browser browser) : IClas
         // "Fit" shrinks a large process only as far as it stays readable; the rest scrolls.
         await page.Locator("[data-testid=fit]:visible").ClickAsync();
         await Assertions.Expect(page.Locator("[data-testid=canvas-zoom]:visible")).Not.ToHaveTextAsync("100 %");
-        (await canvas.EvaluateAsync<Drawing>(Measure)).Smallest.Should().BeGreaterThanOrEqualTo(9.9, "fitted, no text under 10 px");
+        (await canvas.EvaluateAsync<Drawing>(Measure)).Smallest.Should().BeGreaterThanOrEqualTo(10.95, "fitted, no text under 11 px either");
     }
 
     [Fact]

@@ -26,7 +26,7 @@ public static class LayeredLayout
     public const double NodeHeight = 72;
     public const double NameSize = 15;        // px of a stage's name (semi-bold), on up to two lines
     public const double LabelSize = 13;       // px of an action's name
-    public const double RolesSize = 11;       // px of the roles after it
+    public const double RolesSize = 12;       // px of the roles after it: the smallest type on the canvas
     public const double LabelWrap = 132;      // px an action's name takes before it wraps
     public const double LabelLine = 16;       // px from one label line to the next
     public const double MinColumnGap = 88;
