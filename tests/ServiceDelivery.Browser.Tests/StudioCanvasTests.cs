@@ -277,6 +277,15 @@ public sealed class StudioCanvasTests(HostProcess host, Browser browser) : IClas
         widths.Should().NotBeEmpty().And.OnlyContain(w => w > 200, "no one-character columns on a phone");
         (await page.EvaluateAsync<bool>("() => document.documentElement.scrollWidth <= innerWidth")).Should().BeTrue();
         await Browser.ScreenshotAsync(page, $"studio-phone-versions-{language}");
+
+        // The list of definitions on a phone.
+        await page.GotoAsync(host.BaseUrl + "/studio");
+        await page.GetByTestId("definitions").WaitForAsync();
+        (await page.EvaluateAsync<bool>("() => document.documentElement.scrollWidth <= innerWidth")).Should().BeTrue();
+        var unlabelled = await page.Locator("[data-testid=definitions] td").EvaluateAllAsync<int>(
+            "cells => cells.filter(c => c.offsetParent && c.textContent.trim() && !c.querySelector('a, button') && !c.dataset.label).length");
+        unlabelled.Should().Be(0, "every value on a definition's card says what it is");
+        await Browser.ScreenshotAsync(page, $"studio-phone-list-{language}");
     }
 
     private static async Task<Dictionary<string, (string X, string Y)>> Corners(IPage page)
