@@ -88,7 +88,7 @@ public sealed class StudioCanvasTests(HostProcess host, Browser browser) : IClas
         // "Fit" shrinks a large process only as far as it stays readable; the rest scrolls.
         await page.Locator("[data-testid=fit]:visible").ClickAsync();
         await Assertions.Expect(page.Locator("[data-testid=canvas-zoom]:visible")).Not.ToHaveTextAsync("100 %");
-        (await canvas.EvaluateAsync<Drawing>(Measure)).Smallest.Should().BeGreaterThanOrEqualTo(9.9, "fitted, no text under 10 px");
+        (await canvas.EvaluateAsync<Drawing>(Measure)).Smallest.Should().BeGreaterThanOrEqualTo(10.95, "fitted, no text under 11 px either");
     }
 
     [Fact]
@@ -266,6 +266,9 @@ public sealed class StudioCanvasTests(HostProcess host, Browser browser) : IClas
             (box.X >= 0 && box.X + box.Width <= 390).Should().BeTrue($"the tab “{await tab.InnerTextAsync()}” is in sight on a phone (the tabs wrap)");
         }
 
+        var label = (await page.GetByTestId("showing-label").BoundingBoxAsync())!;
+        var versionSwitch = (await page.GetByTestId("version-switch").BoundingBoxAsync())!;
+        Math.Abs(label.Y + label.Height / 2 - (versionSwitch.Y + versionSwitch.Height / 2)).Should().BeLessThan(8, "“showing:” stays beside the versions it labels");
         await Browser.ScreenshotAsync(page, $"studio-phone-canvas-{language}");
 
         // The versions read as cards: every cell as wide as the card, none a sliver.
@@ -274,6 +277,15 @@ public sealed class StudioCanvasTests(HostProcess host, Browser browser) : IClas
         widths.Should().NotBeEmpty().And.OnlyContain(w => w > 200, "no one-character columns on a phone");
         (await page.EvaluateAsync<bool>("() => document.documentElement.scrollWidth <= innerWidth")).Should().BeTrue();
         await Browser.ScreenshotAsync(page, $"studio-phone-versions-{language}");
+
+        // The list of definitions on a phone.
+        await page.GotoAsync(host.BaseUrl + "/studio");
+        await page.GetByTestId("definitions").WaitForAsync();
+        (await page.EvaluateAsync<bool>("() => document.documentElement.scrollWidth <= innerWidth")).Should().BeTrue();
+        var unlabelled = await page.Locator("[data-testid=definitions] td").EvaluateAllAsync<int>(
+            "cells => cells.filter(c => c.offsetParent && c.textContent.trim() && !c.querySelector('a, button') && !c.dataset.label).length");
+        unlabelled.Should().Be(0, "every value on a definition's card says what it is");
+        await Browser.ScreenshotAsync(page, $"studio-phone-list-{language}");
     }
 
     private static async Task<Dictionary<string, (string X, string Y)>> Corners(IPage page)

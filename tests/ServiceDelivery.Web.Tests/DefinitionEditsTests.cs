@@ -183,4 +183,18 @@ public sealed class DefinitionEditsTests
     {
         DefinitionEdits.AddStage(Shipped, "reviewing", "待复核", null).Json.Should().Contain("\"待复核\"").And.Contain("\"需求待提交\"");
     }
+
+    [Fact]
+    public void A_new_form_is_keyed_after_its_action_holds_a_first_field_and_leaves_the_definition_valid()
+    {
+        var connected = DefinitionEdits.Connect(Shipped, "implementing", "ask_client", "implementing", "询问买家", null, ["provider"]).Json!;
+
+        var (result, formKey) = DefinitionEdits.AddForm(connected, "ask_client");
+
+        var doc = Doc(result);
+        formKey.Should().Be("ask_client");
+        doc["actions"]!.AsArray().OfType<JsonObject>().Single(a => (string?)a["key"] == "ask_client")["form"]!.GetValue<string>().Should().Be("ask_client");
+        doc["forms"]!.AsArray().OfType<JsonObject>().Single(f => (string?)f["key"] == "ask_client")["fields"]!.AsArray().Should().ContainSingle();
+        Codes(result.Json!).Should().BeEmpty();
+    }
 }

@@ -200,14 +200,14 @@ internal sealed class SemanticValidator
             if (action.To is not (ActionDefinition.Stay or ActionDefinition.Return) && !_stages.ContainsKey(action.To!))
             {
                 Add(path + ".to", "unknown_target_stage",
-                    $"目标阶段 '{action.To}' 不存在", $"target stage '{action.To}' is not a stage of this definition (or $stay / $return)");
+                    $"动作{ActionZh(action.Key!)}的目标阶段“{action.To}”不存在", $"the target stage “{action.To}” of action {ActionEn(action.Key!)} is not a stage of this definition (nor $stay / $return)");
             }
 
             CheckFormReference(path + ".form", action.Form);
             CheckNotifications(path + ".notify", action.Notify);
             if (!offered.Contains(action.Key!))
             {
-                Add(path, "unused_action", $"没有阶段提供动作 '{action.Key}'", $"no stage offers action '{action.Key}'");
+                Add(path, "unused_action", $"没有阶段提供动作{ActionZh(action.Key!)}", $"no stage offers action {ActionEn(action.Key!)}");
             }
         }
     }
@@ -228,27 +228,27 @@ internal sealed class SemanticValidator
             if (terminal && (actionKeys.Count > 0 || timers.Count > 0 || (stage.Assignees?.Count ?? 0) > 0))
             {
                 Add(path, "terminal_stage_not_empty",
-                    "终止阶段不能有动作、定时器或待办人", "a terminal stage cannot have actions, timers or assignees");
+                    $"阶段{StageZh(stage.Key!)}是终止阶段，不能有动作、定时器或待办人", $"stage {StageEn(stage.Key!)} is a final stage: it cannot have actions, timers or assignees");
             }
 
             for (var a = 0; a < actionKeys.Count; a++)
             {
                 if (!_actions.TryGetValue(actionKeys[a], out var action))
                 {
-                    Add($"{path}.actions[{a}]", "unknown_action", $"动作 '{actionKeys[a]}' 未定义", $"action '{actionKeys[a]}' is not defined");
+                    Add($"{path}.actions[{a}]", "unknown_action", $"阶段{StageZh(stage.Key!)}提供的动作“{actionKeys[a]}”未定义", $"stage {StageEn(stage.Key!)} offers “{actionKeys[a]}”, which is not a defined action");
                     continue;
                 }
 
                 if (action.Action.To == ActionDefinition.Return && !paused)
                 {
                     Add($"{path}.actions[{a}]", "return_outside_paused_stage",
-                        $"动作 '{actionKeys[a]}' 返回来源阶段，只能在暂停阶段提供", $"action '{actionKeys[a]}' returns to the stage the delivery came from; only a paused stage can offer it");
+                        $"动作{ActionZh(actionKeys[a])}返回来源阶段，只能在暂停阶段提供，阶段{StageZh(stage.Key!)}不是暂停阶段", $"action {ActionEn(actionKeys[a])} returns to the stage the delivery came from; only a paused stage can offer it, and stage {StageEn(stage.Key!)} is not paused");
                 }
 
                 if (paused && (action.Action.Roles ?? []).Any(r => r != "platform"))
                 {
                     Add($"{path}.actions[{a}]", "party_action_in_paused_stage",
-                        $"暂停阶段只能提供平台动作，'{actionKeys[a]}' 允许其他角色", $"a paused stage offers platform actions only; '{actionKeys[a]}' allows other roles");
+                        $"暂停阶段{StageZh(stage.Key!)}只能提供平台的动作，动作{ActionZh(actionKeys[a])}还允许其他角色", $"paused stage {StageEn(stage.Key!)} offers platform actions only; action {ActionEn(actionKeys[a])} allows other roles");
                 }
             }
 
@@ -260,7 +260,7 @@ internal sealed class SemanticValidator
                 if (!canAct)
                 {
                     Add($"{path}.assignees[{r}]", "assignee_without_action",
-                        $"角色 '{role}' 在此阶段有待办，但没有可执行的动作", $"role '{role}' gets a task here but may perform none of the stage's actions");
+                        $"阶段{StageZh(stage.Key!)}给{RoleZh(role)}待办，但{RoleZh(role)}不能执行这个阶段的任何动作", $"stage {StageEn(stage.Key!)} gives the {RoleEn(role)} a task, but the {RoleEn(role)} may perform none of its actions");
                 }
             }
 
@@ -269,8 +269,8 @@ internal sealed class SemanticValidator
 
             if (!terminal && !HasWayOut(stage))
             {
-                Add(path, "dead_end", $"非终止阶段 '{stage.Key}' 没有离开的动作或定时器",
-                    $"non-terminal stage '{stage.Key}' has no action or timer that leaves it");
+                Add(path, "dead_end", $"阶段{StageZh(stage.Key!)}不是终止阶段，却没有离开它的动作或定时器",
+                    $"stage {StageEn(stage.Key!)} is not a final stage, yet no action or timer leaves it");
             }
         }
     }
@@ -291,13 +291,13 @@ internal sealed class SemanticValidator
             if (!actionKeys.Contains(timer.Perform))
             {
                 Add(path + ".perform", "timer_action_not_in_stage",
-                    $"定时器执行的动作 '{timer.Perform}' 不在阶段 '{stage.Key}' 中", $"the timer performs '{timer.Perform}', which stage '{stage.Key}' does not offer");
+                    $"阶段{StageZh(stage.Key!)}的定时器“{timer.Key}”执行动作{ActionZh(timer.Perform)}，但这个阶段不提供它", $"timer “{timer.Key}” of stage {StageEn(stage.Key!)} performs {ActionEn(timer.Perform)}, which the stage does not offer");
             }
             else if (_actions.TryGetValue(timer.Perform, out var action) && action.Action.Form is { } formKey
                 && _forms.TryGetValue(formKey, out var form) && (form.Form.Fields ?? []).Any(f => f.Required))
             {
                 Add(path + ".perform", "timer_action_requires_input",
-                    $"系统无法填写动作 '{timer.Perform}' 的必填字段", $"the system cannot fill the required fields of '{timer.Perform}'");
+                    $"定时器“{timer.Key}”到时由系统执行动作{ActionZh(timer.Perform)}，但系统填不了它表单里的必填字段", $"timer “{timer.Key}” has the system perform {ActionEn(timer.Perform)}, but the system cannot fill its form's required fields");
             }
 
             CheckNotifications(path + ".notify", timer.Notify);
@@ -316,7 +316,7 @@ internal sealed class SemanticValidator
             if (!afterByKey.TryGetValue(timer.Remind, out var after))
             {
                 Add(path + ".remind", "unknown_timer",
-                    $"提醒指向的定时器 '{timer.Remind}' 不是本阶段的动作定时器", $"'{timer.Remind}' is not an action timer of this stage");
+                    $"提醒“{timer.Key}”指向的“{timer.Remind}”不是阶段{StageZh(stage.Key!)}执行动作的定时器", $"reminder “{timer.Key}” points to “{timer.Remind}”, which is not an action timer of stage {StageEn(stage.Key!)}");
             }
             else if (before is { } b && after is { } a && b >= a)
             {
@@ -399,7 +399,7 @@ internal sealed class SemanticValidator
         {
             if (!reached.Contains(key))
             {
-                Add($"$.stages[{index}]", "unreachable_stage", $"阶段 '{key}' 从初始阶段不可达", $"stage '{key}' cannot be reached from the initial stage");
+                Add($"$.stages[{index}]", "unreachable_stage", $"从起始阶段走不到阶段{StageZh(key)}：没有动作或定时器通向它", $"stage {StageEn(key)} cannot be reached from the initial stage: no action or timer leads to it");
             }
         }
     }
@@ -476,6 +476,25 @@ internal sealed class SemanticValidator
         };
         Add(path, "duplicate_key", $"重复的{zhWhat}键 '{key}'", $"duplicate {what} key '{key}'");
     }
+
+    // Elements named the way the designer sees them on the canvas, the key after: 阶段“待复核”（reviewing）.
+    private string StageZh(string key) => Named(_stages.TryGetValue(key, out var s) ? s.Stage.Name : null, key, "zh-CN");
+
+    private string StageEn(string key) => Named(_stages.TryGetValue(key, out var s) ? s.Stage.Name : null, key, "en");
+
+    private string ActionZh(string key) => Named(_actions.TryGetValue(key, out var a) ? a.Action.Name : null, key, "zh-CN");
+
+    private string ActionEn(string key) => Named(_actions.TryGetValue(key, out var a) ? a.Action.Name : null, key, "en");
+
+    private static string Named(Dictionary<string, string>? name, string key, string culture)
+    {
+        var text = name?.GetValueOrDefault(culture) ?? name?.GetValueOrDefault(LocalizedText.DefaultCulture);
+        return string.IsNullOrWhiteSpace(text) ? $"“{key}”" : culture == "en" ? $"“{text}” ({key})" : $"“{text}”（{key}）";
+    }
+
+    private static string RoleZh(string role) => role switch { "buyer" => "买家", "provider" => "服务商", "platform" => "平台", _ => $"“{role}”" };
+
+    private static string RoleEn(string role) => role switch { "buyer" or "provider" or "platform" => role, _ => $"“{role}”" };
 
     private void Add(string path, string code, string zh, string en) =>
         _errors.Add(new ValidationError(path, code, LocalizedText.Of(zh, en)));

@@ -398,6 +398,27 @@ public static partial class DefinitionEdits
             return null;
         });
 
+    /// <summary>
+    /// Gives an action without a form a new one, keyed after the action, with a first field to rename: an action
+    /// drawn on the canvas can ask for input without the JSON box.
+    /// </summary>
+    public static (EditResult Result, string FormKey) AddForm(string json, string actionKey)
+    {
+        var formKey = FreeKey(json, "forms", actionKey);
+        var result = Edit(json, root =>
+        {
+            if (Keyed(root["actions"], actionKey) is not { } action)
+            {
+                return Refuse("edit.noElement", "actions/" + actionKey);
+            }
+
+            ListOf(root, "forms").Add(new JsonObject { ["key"] = formKey, ["fields"] = new JsonArray() });
+            action["form"] = formKey;
+            return null;
+        });
+        return (result.Applied ? AddField(result.Json!, formKey) : result, formKey);
+    }
+
     /// <summary>Adds a field to a form: the next free key <c>fieldN</c>, a one-line text until the designer says otherwise.</summary>
     public static EditResult AddField(string json, string formKey) =>
         Edit(json, root =>

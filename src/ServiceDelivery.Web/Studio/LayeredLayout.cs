@@ -4,6 +4,12 @@ namespace ServiceDelivery.Web.Studio;
 public readonly record struct Position(double X, double Y);
 
 /// <summary>An action's label: its name's lines, its roles (on the last line, or <paramref name="RolesApart"/> on their own), and its size.</summary>
+/// <summary>A stage's name as drawn: its lines and the type size they were measured in.</summary>
+public sealed record StageLabel(IReadOnlyList<string> Lines, double Size)
+{
+    public bool Small => Size < LayeredLayout.NameSize;
+}
+
 public sealed record ActionLabel(IReadOnlyList<string> Lines, string Roles, bool RolesApart, double Width, double Height);
 
 /// <summary>
@@ -20,7 +26,7 @@ public static class LayeredLayout
     public const double NodeHeight = 72;
     public const double NameSize = 15;        // px of a stage's name (semi-bold), on up to two lines
     public const double LabelSize = 13;       // px of an action's name
-    public const double RolesSize = 11;       // px of the roles after it
+    public const double RolesSize = 12;       // px of the roles after it: the smallest type on the canvas
     public const double LabelWrap = 132;      // px an action's name takes before it wraps
     public const double LabelLine = 16;       // px from one label line to the next
     public const double MinColumnGap = 88;
@@ -28,14 +34,22 @@ public static class LayeredLayout
     public const double Margin = 40;
     public const double TopMargin = 96; // room for self-loops and back edges arcing over the top row
 
+    public const double SmallNameSize = 13;   // px of a name that needs a third line (still well above 11 px)
+    public const double SmallNameLine = 15;
+
     /// <summary>
-    /// A stage's name as drawn: one or two lines inside the stage, cut with "…" beyond that. Every stage has the same
-    /// size whatever its name or the page's language, so a layout (and the positions a designer saved) holds in both.
+    /// A stage's name as drawn: one or two lines inside the stage; a longer name (an English one, mostly) in smaller
+    /// type on up to three lines, cut with "…" only beyond that. Every stage has the same size whatever its name or the
+    /// page's language, so a layout (and the positions a designer saved) holds in both.
     /// </summary>
-    public static IReadOnlyList<string> StageName(StageNode stage, string culture)
+    public static StageLabel StageName(StageNode stage, string culture)
     {
         ArgumentNullException.ThrowIfNull(stage);
-        return TextWidth.Wrap(stage.Name.Get(culture), NodeWidth - 20, NameSize, maxLines: 2, bold: true);
+        var name = stage.Name.Get(culture);
+        var whole = TextWidth.Wrap(name, NodeWidth - 20, NameSize, maxLines: 10, bold: true);
+        return whole.Count <= 2
+            ? new StageLabel(whole, NameSize)
+            : new StageLabel(TextWidth.Wrap(name, NodeWidth - 20, SmallNameSize, maxLines: 3, bold: true), SmallNameSize);
     }
 
     /// <summary>An action's label as drawn: its name on one or two lines, then its roles in smaller type ("（买家）").</summary>

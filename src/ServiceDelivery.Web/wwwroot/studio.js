@@ -169,3 +169,19 @@ export function useDefinitionSchema(schemaText) {
         schemas: uris.map((uri, i) => ({ uri, fileMatch: i === 0 ? ["*"] : [], schema })),
     });
 }
+
+// A link followed while the draft has unsaved edits (the language switch reloads the page; the header's links leave it)
+// first saves the draft, instead of losing what the autosave had not reached yet. Only while the page says it is dirty.
+export function saveBeforeLeaving(page) {
+    if (window.studioLeaving) { window.studioLeaving.page = page; return; }
+    const state = window.studioLeaving = { page };
+    document.addEventListener("click", async (e) => {
+        const link = e.target.closest && e.target.closest("a[href]");
+        if (!link || e.defaultPrevented || e.button !== 0 || e.ctrlKey || e.metaKey || e.shiftKey || link.target === "_blank") return;
+        if (link.getAttribute("href").startsWith("#") || !document.querySelector("[data-testid=draft-state][data-dirty=true]")) return;
+        e.preventDefault();
+        e.stopImmediatePropagation();
+        try { await state.page.invokeMethodAsync("SaveBeforeLeaving"); } catch { /* the page is gone: leave anyway */ }
+        location.assign(link.href);
+    }, true);
+}

@@ -190,6 +190,18 @@ public sealed class DefinitionValidationTests
         ShouldReport(Broken(d => Stage(d, Implementing)["actions"] = new JsonArray("post_progress")), "dead_end", $"$.stages[{Implementing}]");
 
     [Fact]
+    public void Problems_between_stages_and_actions_name_them_as_the_canvas_does_with_the_key_after()
+    {
+        var deadEnd = Broken(d => Stage(d, Implementing)["actions"] = new JsonArray("post_progress")).Single(e => e.Code == "dead_end");
+        var assignee = Broken(d => Stage(d, Implementing)["assignees"]!.AsArray().Add("buyer")).Single(e => e.Code == "assignee_without_action");
+
+        deadEnd.Message.Get("zh-CN").Should().Contain("阶段“实施中”（implementing）").And.NotContain("'implementing'");
+        deadEnd.Message.Get("en").Should().Contain("“Provider implementing” (implementing)");
+        assignee.Message.Get("zh-CN").Should().Contain("阶段“实施中”（implementing）给买家待办");
+        assignee.Message.Get("en").Should().Contain("gives the buyer a task").And.NotContain("role 'buyer'");
+    }
+
+    [Fact]
     public void An_action_no_stage_offers_is_reported() =>
         ShouldReport(Broken(d => Stage(d, RequirementConfirming)["actions"] = new JsonArray("confirm_requirement", "reject_requirement", "request_refund")),
             "unused_action", "$.actions[1]");

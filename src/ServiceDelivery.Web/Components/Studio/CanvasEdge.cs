@@ -36,6 +36,7 @@ public sealed record CanvasEdge(ActionEdge Action, string Path, ActionLabel Labe
         var taken = at.Values.Select(p => new Box(p.X - 4, p.Y - 4, W + 8, H + 8)).Concat(obstacles ?? []).ToList();
         var routed = new List<CanvasEdge>();
         var seen = new Dictionary<(string, string), int>();
+        var loopLabels = new Dictionary<string, List<Box>>(StringComparer.Ordinal);
         var bottom = at.Count == 0 ? 0 : at.Values.Max(p => p.Y) + H;
         var top = at.Count == 0 ? 0 : at.Values.Min(p => p.Y);
 
@@ -87,10 +88,29 @@ public sealed record CanvasEdge(ActionEdge Action, string Path, ActionLabel Labe
 
             if (target == edge.From)
             {
-                var lift = 40 + 24 * nth;
-                var path = Invariant($"M {from.X + w * 0.3} {from.Y} C {from.X + w * 0.3} {from.Y - lift} {from.X + w * 0.7} {from.Y - lift} {from.X + w * 0.7} {from.Y}");
-                var apex = from.Y - lift * 0.75 - LayeredLayout.Label(edge, culture).Height / 2;
-                routed.Add(Labelled(edge, path, Enumerable.Range(0, 6).Select(i => (from.X + w / 2, apex - 16.0 * i))));
+                // A second loop on the same stage (a new action stays until it is given a target) goes around the
+                // labels of the loops before it: its legs outside their width, its top above them, so no line
+                // crosses a label.
+                var before = loopLabels.TryGetValue(edge.From, out var labels) ? labels : loopLabels[edge.From] = [];
+                string path;
+                double apex;
+                if (before.Count == 0)
+                {
+                    path = Invariant($"M {from.X + w * 0.3} {from.Y} C {from.X + w * 0.3} {from.Y - 40} {from.X + w * 0.7} {from.Y - 40} {from.X + w * 0.7} {from.Y}");
+                    apex = from.Y - 30 - LayeredLayout.Label(edge, culture).Height / 2;
+                }
+                else
+                {
+                    // Up beside the earlier labels, across above them, down: a squared loop that surely clears them.
+                    var inset = Math.Clamp((w - before.Max(b => b.W)) / 2 - 6, 4, w * 0.3);
+                    var (left, right, high) = (from.X + inset, from.X + w - inset, before.Min(b => b.Y) - 6);
+                    path = Invariant($"M {left} {from.Y} L {left} {high + 8} Q {left} {high} {left + 8} {high} L {right - 8} {high} Q {right} {high} {right} {high + 8} L {right} {from.Y}");
+                    apex = high - 2 - LayeredLayout.Label(edge, culture).Height / 2;
+                }
+
+                var loop = Labelled(edge, path, Enumerable.Range(0, 6).Select(i => (from.X + w / 2, apex - 16.0 * i)));
+                before.Add(loop.LabelBox);
+                routed.Add(loop);
                 continue;
             }
 
