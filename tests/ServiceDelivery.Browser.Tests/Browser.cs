@@ -235,4 +235,16 @@ public sealed class Browser : IAsyncLifetime
 
         return directory?.FullName ?? AppContext.BaseDirectory;
     }
+
+    /// <summary>How wide “” is, in ems, set in <paramref name="element"/>'s font: about 0.8 in a Latin face, 2 when full-width.</summary>
+    public static Task<double> QuotesWidthInEmsAsync(ILocator element) => element.EvaluateAsync<double>("""
+        el => {
+            const s = document.createElement('span');
+            s.textContent = '\u201C\u201D';
+            el.appendChild(s);
+            const ems = s.getBoundingClientRect().width / parseFloat(getComputedStyle(s).fontSize);
+            s.remove();
+            return ems;
+        }
+        """);
 }

@@ -328,6 +328,7 @@ public sealed class DeliveryCenterTests(CenterHost host, Browser browser) : ICla
         var row = buyer.Locator($"[data-testid=row][data-order='{order}']");
         await Assertions.Expect(row.GetByTestId("stage")).ToHaveTextAsync("Awaiting acceptance");
         (await buyer.EvaluateAsync<bool>("() => document.documentElement.scrollWidth <= window.innerWidth")).Should().BeTrue("nothing scrolls sideways on the list");
+        (await Browser.QuotesWidthInEmsAsync(row)).Should().BeLessThan(1.2, "English quotes are Latin, not the CJK font's full-width ones");
         await Browser.ScreenshotAsync(buyer, "center-13-phone-list-en");
 
         await buyer.GotoAsync($"{host.BaseUrl}/deliveries/{id}");

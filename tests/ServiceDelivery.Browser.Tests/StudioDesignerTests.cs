@@ -38,6 +38,7 @@ public sealed class StudioDesignerTests(HostProcess host, Browser browser) : ICl
         await problems.WaitForAsync();
         var zh = await problems.InnerTextAsync();
         zh.Should().Contain("待验收").And.Contain("P10D 表示 10 天").And.NotContain("Required properties");
+        (await Browser.QuotesWidthInEmsAsync(problems)).Should().BeGreaterThan(1.6, "Chinese keeps its full-width quotes");
         await Browser.ScreenshotAsync(page, "studio-designer-duration-zh");
 
         // Straight to English, before the autosave: the edit goes along.
@@ -49,6 +50,7 @@ public sealed class StudioDesignerTests(HostProcess host, Browser browser) : ICl
         await Assertions.Expect(page.GetByTestId("problems")).ToContainTextAsync("P10D (10 days)");
         (await page.GetByTestId("problem-count").InnerTextAsync()).Should().Be("1 problem", "English counts in words, not “problem(s)”");
         (await page.GetByTestId("problems").InnerTextAsync()).Should().Contain("Awaiting acceptance").And.NotContain("Required properties");
+        (await Browser.QuotesWidthInEmsAsync(page.GetByTestId("problems"))).Should().BeLessThan(1.2, "English quotes are Latin, not the CJK font's full-width ones");
         await Browser.ScreenshotAsync(page, "studio-designer-duration-en");
     }
 
