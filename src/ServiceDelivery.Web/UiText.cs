@@ -260,6 +260,9 @@ public static class UiText
         ["duration.days"] = ("{0} 天", "{0} days"),
         ["duration.hours"] = ("{0} 小时", "{0} hours"),
         ["duration.minutes"] = ("{0} 分钟", "{0} minutes"),
+        ["duration.day"] = ("{0} 天", "{0} day"),
+        ["duration.hour"] = ("{0} 小时", "{0} hour"),
+        ["duration.minute"] = ("{0} 分钟", "{0} minute"),
         ["duration.underMinute"] = ("不到 1 分钟", "under a minute"),
         ["timer.before"] = ("提前 {0} 提醒", "reminder {0} before"),
         ["sim.saveScenario"] = ("保存为场景", "Save as scenario"),
@@ -748,21 +751,24 @@ public static class UiText
         var parts = new List<string>();
         if (span.Days > 0)
         {
-            parts.Add(T("duration.days", span.Days));
+            parts.Add(Count("duration.day", span.Days));
         }
 
         if (span.Hours > 0)
         {
-            parts.Add(T("duration.hours", span.Hours));
+            parts.Add(Count("duration.hour", span.Hours));
         }
 
         if (span.Days == 0 && span.Minutes > 0)
         {
-            parts.Add(T("duration.minutes", span.Minutes));
+            parts.Add(Count("duration.minute", span.Minutes));
         }
 
         return parts.Count == 0 ? T("duration.underMinute") : string.Join(' ', parts.Take(2));
     }
+
+    /// <summary>A count with its unit; English needs the singular for one ("1 minute ago", not "1 minutes ago").</summary>
+    private static string Count(string unit, int n) => T(n == 1 ? unit : unit + "s", n);
 
     /// <summary>"3 小时前" / "3 小时后", or "刚刚" within a minute.</summary>
     public static string Relative(DateTimeOffset at, DateTimeOffset now) =>
@@ -779,17 +785,17 @@ public static class UiText
         var parts = new List<string>();
         if (span.Days > 0)
         {
-            parts.Add(T("duration.days", span.Days));
+            parts.Add(Count("duration.day", span.Days));
         }
 
         if (span.Hours > 0)
         {
-            parts.Add(T("duration.hours", span.Hours));
+            parts.Add(Count("duration.hour", span.Hours));
         }
 
         if (span.Minutes > 0)
         {
-            parts.Add(T("duration.minutes", span.Minutes));
+            parts.Add(Count("duration.minute", span.Minutes));
         }
 
         return string.Join(' ', parts);

@@ -63,4 +63,28 @@ public sealed class UiTextTests
             CultureInfo.CurrentUICulture = before;
         }
     }
+
+    [Fact]
+    public void A_span_of_one_unit_reads_in_the_singular_in_english_and_unchanged_in_chinese()
+    {
+        var before = CultureInfo.CurrentUICulture;
+        var now = new DateTimeOffset(2026, 12, 8, 3, 0, 0, TimeSpan.Zero);
+        try
+        {
+            CultureInfo.CurrentUICulture = CultureInfo.GetCultureInfo("en");
+            UiText.Relative(now.AddMinutes(-1), now).Should().Be("1 minute ago");
+            UiText.Relative(now.AddMinutes(-2), now).Should().Be("2 minutes ago");
+            UiText.Span(new TimeSpan(1, 1, 0, 0)).Should().Be("1 day 1 hour");
+            UiText.Duration("P1D").Should().Be("1 day");
+            UiText.Duration("P15D").Should().Be("15 days");
+
+            CultureInfo.CurrentUICulture = CultureInfo.GetCultureInfo("zh-CN");
+            UiText.Relative(now.AddMinutes(-1), now).Should().Be("1 分钟前");
+            UiText.Span(new TimeSpan(1, 1, 0, 0)).Should().Be("1 天 1 小时");
+        }
+        finally
+        {
+            CultureInfo.CurrentUICulture = before;
+        }
+    }
 }
