@@ -87,4 +87,29 @@ public sealed class UiTextTests
             CultureInfo.CurrentUICulture = before;
         }
     }
+
+    [Fact]
+    public void Every_webhook_event_type_has_a_name_for_operators_in_both_languages()
+    {
+        var types = typeof(ServiceDelivery.Application.Outbox.IntegrationEvents).GetFields().Where(f => f.IsLiteral).Select(f => (string)f.GetRawConstantValue()!).ToList();
+        types.Should().HaveCountGreaterThan(6);
+        var before = CultureInfo.CurrentUICulture;
+        try
+        {
+            foreach (var (culture, chinese) in new[] { ("zh-CN", true), ("en", false) })
+            {
+                CultureInfo.CurrentUICulture = CultureInfo.GetCultureInfo(culture);
+                foreach (var type in types)
+                {
+                    var name = UiText.TryT("webhook." + type);
+                    name.Should().NotBeNullOrWhiteSpace($"the console names the webhook '{type}' in {culture}, not by its key");
+                    name!.Any(c => c > 0x2E80).Should().Be(chinese, $"'{name}' is the {culture} name of '{type}'");
+                }
+            }
+        }
+        finally
+        {
+            CultureInfo.CurrentUICulture = before;
+        }
+    }
 }
