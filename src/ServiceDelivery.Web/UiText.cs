@@ -752,6 +752,12 @@ public static class UiText
     /// <summary>A time in China's time zone (the marketplace's), to the minute.</summary>
     public static string Local(DateTimeOffset at) => at.ToOffset(ConsoleOffset).ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture);
 
+    /// <summary>Items of a list as the language writes them: "买家、服务商", "buyer, provider".</summary>
+    public static string Listed(IEnumerable<string> items) => string.Join(IsEnglish ? ", " : "、", items);
+
+    /// <summary>A remark after a text in the language's brackets: "（刚刚）", " (just now)".</summary>
+    public static string Aside(string text) => IsEnglish ? $" ({text})" : $"（{text}）";
+
     /// <summary>A span in words, largest two units: "3 天 4 小时", "12 分钟".</summary>
     public static string Span(TimeSpan span)
     {
