@@ -316,12 +316,17 @@ public sealed class ConsoleTests(ConsoleHost host, Browser browser) : IClassFixt
                 await page.Locator("[data-testid=console-nav][data-interactive=true]").WaitForAsync();
                 await page.Locator(ready).First.WaitForAsync();
                 await FitsPhoneAsync(page, $"{name} in {lang}");
+                // The tab's title says where one is; the icon is the service's.
+                (await page.TitleAsync()).Should().EndWith(lang == "en" ? " · Operations console" : " · 运营控制台").And.NotStartWith(" ·");
+                (await page.Locator("link[rel=icon]").GetAttributeAsync("href")).Should().EndWith("favicon.svg");
                 await Browser.ScreenshotAsync(page, $"console-13-390-{name}-{lang}");
             }
 
             // The delivery page on the phone: the modification mode with its preview, then the lists behind the tabs.
             await page.GotoAsync(host.BaseUrl + $"/console/deliveries/{id}");
             await page.Locator("[data-testid=console-nav][data-interactive=true]").WaitForAsync();
+            await page.GetByTestId("order-id").WaitForAsync();
+            (await page.TitleAsync()).Should().StartWith("PHONE-", "a delivery's tab is named by its order");
             await page.GetByTestId("intervene-open").ClickAsync();
             await page.GetByTestId("intervene-card").WaitForAsync();
             await Browser.ChooseAsync(page, "intervene-kind", moveKind);
@@ -341,7 +346,7 @@ public sealed class ConsoleTests(ConsoleHost host, Browser browser) : IClassFixt
             await Browser.ScreenshotAsync(page, $"console-13-390-timers-{lang}");
             await Browser.OpenTabAsync(page, new System.Text.RegularExpressions.Regex(lang == "en" ? "^Mails" : "^邮件", System.Text.RegularExpressions.RegexOptions.IgnoreCase), page.GetByTestId("notifications"));
             await FitsPhoneAsync(page, $"the mails in {lang}");
-            (await page.GetByTestId("notifications").InnerTextAsync()).Should().NotContain("delivery_started\n").And.Contain(lang == "en" ? "Delivery started" : "交付开始");
+            (await page.GetByTestId("notifications").InnerTextAsync()).Should().Contain(lang == "en" ? "Delivery started" : "交付开始");
             await Browser.ScreenshotAsync(page, $"console-13-390-mails-{lang}");
         }
     }
@@ -466,8 +471,9 @@ public sealed class ConsoleTests(ConsoleHost host, Browser browser) : IClassFixt
         await jump.WaitForAsync();
         (await jump.GetAttributeAsync("data-to")).Should().Be("closed");
         var mails = await page.GetByTestId("preview-mails").InnerTextAsync();
-        mails.Should().Contain("Delivery closed").And.NotContain("delivery_closed");
-        (await page.GetByTestId("preview-timers-stop").InnerTextAsync()).Should().Contain("cancelled");
+        mails.Should().Contain("Delivery closed → buyer, provider").And.NotContain("delivery_closed").And.NotContain("、");
+        var stopping = await page.GetByTestId("preview-timers-stop").InnerTextAsync();
+        stopping.Should().Contain("cancelled").And.Contain("(reminder 1 day before)", "English brackets and the singular").And.NotContain("（");
         await Browser.ScreenshotAsync(page, "console-4-close-preview-en-1440");
     }
 

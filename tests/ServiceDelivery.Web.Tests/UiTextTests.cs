@@ -112,4 +112,44 @@ public sealed class UiTextTests
             CultureInfo.CurrentUICulture = before;
         }
     }
+
+    [Fact]
+    public void A_failure_in_the_console_is_said_in_words_of_the_pages_language_not_by_its_codes()
+    {
+        var invalid = ServiceDelivery.Application.Common.Failure.Invalid(new ServiceDelivery.Application.Common.InputError("reason", "required"), new ServiceDelivery.Application.Common.InputError("note", "too_long", 500));
+        var paused = new ServiceDelivery.Application.Common.Failure("delivery_paused");
+        var before = CultureInfo.CurrentUICulture;
+        try
+        {
+            CultureInfo.CurrentUICulture = CultureInfo.GetCultureInfo("zh-CN");
+            ServiceDelivery.Web.Console.ConsoleFailures.Explain(invalid).Should().Be("没有执行：请求参数不正确（reason 必填、note 长度不能超过 500 个字符）");
+            ServiceDelivery.Web.Console.ConsoleFailures.Explain(paused).Should().NotContain("delivery_paused").And.Contain("退款审核中");
+
+            CultureInfo.CurrentUICulture = CultureInfo.GetCultureInfo("en");
+            ServiceDelivery.Web.Console.ConsoleFailures.Explain(invalid).Should().Be("Not done: Validation failed (reason is required, note must be at most 500 characters)");
+            ServiceDelivery.Web.Console.ConsoleFailures.Explain(paused).Should().NotContain("delivery_paused").And.Contain("paused for refund review");
+        }
+        finally
+        {
+            CultureInfo.CurrentUICulture = before;
+        }
+    }
+
+    [Fact]
+    public void English_lists_and_remarks_take_english_punctuation_and_chinese_keeps_its_own()
+    {
+        var before = CultureInfo.CurrentUICulture;
+        try
+        {
+            CultureInfo.CurrentUICulture = CultureInfo.GetCultureInfo("en");
+            (UiText.Listed(["buyer", "provider"]) + UiText.Aside("just now")).Should().Be("buyer, provider (just now)");
+
+            CultureInfo.CurrentUICulture = CultureInfo.GetCultureInfo("zh-CN");
+            (UiText.Listed(["买家", "服务商"]) + UiText.Aside("刚刚")).Should().Be("买家、服务商（刚刚）");
+        }
+        finally
+        {
+            CultureInfo.CurrentUICulture = before;
+        }
+    }
 }
