@@ -301,6 +301,11 @@ public sealed class ConsoleTests(ConsoleHost host, Browser browser) : IClassFixt
             }
 
             await Browser.ScreenshotAsync(page, $"console-13-1280-{lang}");
+            // The charts' words and figures are readable at the default zoom (docs: ≥ 11 px on screen).
+            await ChartTextReadableAsync(page, $"the overview's chart in {lang}");
+            await page.GotoAsync(host.BaseUrl + "/console/providers");
+            await page.Locator("[data-testid=provider-row]").First.WaitForAsync();
+            await ChartTextReadableAsync(page, $"the providers' chart in {lang}");
             await page.SetViewportSizeAsync(390, 844);
             (string Path, string Name, string Ready)[] pages =
             [
@@ -349,6 +354,21 @@ public sealed class ConsoleTests(ConsoleHost host, Browser browser) : IClassFixt
             (await page.GetByTestId("notifications").InnerTextAsync()).Should().Contain(lang == "en" ? "Delivery started" : "交付开始");
             await Browser.ScreenshotAsync(page, $"console-13-390-mails-{lang}");
         }
+    }
+
+    private static async Task ChartTextReadableAsync(IPage page, string what)
+    {
+        await page.WaitForFunctionAsync("() => [...document.querySelectorAll('.mud-chart svg text')].some(t => t.textContent.trim())");
+        // The font size as drawn: the SVG's own size scaled as its view box is fitted to the page.
+        var heights = await page.EvaluateAsync<double[]>("""
+            () => [...document.querySelectorAll('.mud-chart svg text')].filter(t => t.textContent.trim()).map(t => {
+                const svg = t.ownerSVGElement, box = svg.viewBox.baseVal;
+                const scale = box && box.width ? Math.min(svg.getBoundingClientRect().width / box.width, svg.getBoundingClientRect().height / box.height) : 1;
+                return parseFloat(getComputedStyle(t).fontSize) * scale;
+            })
+            """);
+        heights.Should().NotBeEmpty();
+        heights.Min().Should().BeGreaterThanOrEqualTo(11, $"the text of {what} is readable ({string.Join(", ", heights.Distinct().Select(h => h.ToString("0.0", System.Globalization.CultureInfo.InvariantCulture)))} px)");
     }
 
     /// <summary>Nothing scrolls sideways, and no cell of a list is squeezed into a column a few characters wide.</summary>
