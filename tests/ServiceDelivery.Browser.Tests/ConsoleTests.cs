@@ -265,9 +265,13 @@ public sealed class ConsoleTests(ConsoleHost host, Browser browser) : IClassFixt
             await Browser.ScreenshotAsync(page, "console-10-390-" + name);
         }
 
-        // The filter form works on the phone: the fields one under another, the list cards of the rows found.
+        // The filter form works on the phone: folded at first (the list comes first), then the fields one under
+        // another, the list cards of the rows found.
         await page.GotoAsync(host.BaseUrl + "/console/deliveries");
         await page.Locator("[data-testid=console-nav][data-interactive=true]").WaitForAsync();
+        await page.Locator("[data-testid=filters][data-expanded=false]").WaitForAsync();
+        (await page.GetByTestId("delivery-row").First.BoundingBoxAsync())!.Y.Should().BeLessThan(844, "the first delivery is on the phone's first screen");
+        await page.GetByTestId("filters-toggle").ClickAsync();
         await page.GetByTestId("filter-q").FillAsync(order);
         await page.GetByTestId("apply").ClickAsync();
         await Browser.WaitForUrlAsync(page, "q=" + order);
