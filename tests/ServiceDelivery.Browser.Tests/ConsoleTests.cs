@@ -795,6 +795,8 @@ public sealed class ConsoleTests(ConsoleHost host, Browser browser) : IClassFixt
 
         // Deleting the timer sweep from the dashboard is refused, and it stays.
         await jobs.GotoAsync(host.BaseUrl + "/console/jobs/recurring");
+        // Each sweep's zone, listed beside its cron, is the console's, not UTC.
+        (await jobs.Locator("tr").Filter(new() { Has = jobs.Locator("input.js-jobs-list-checkbox[value='timers-sweep']") }).InnerTextAsync()).Should().Contain("Asia/Shanghai").And.NotContain("UTC");
         var dialogs = new System.Collections.Concurrent.ConcurrentQueue<string>();
         jobs.Dialog += async (_, dialog) =>
         {
