@@ -59,6 +59,7 @@ public static class InfrastructureServices
             if (Interlocked.Exchange(ref _dashboardScriptAdded, 1) == 0)
             {
                 configuration.UseDashboardJavaScript(typeof(JobsBootstrapper).Assembly, "ServiceDelivery.Infrastructure.Jobs.dashboard-refusal.js");
+                configuration.UseDashboardJavaScript(typeof(JobsBootstrapper).Assembly, "ServiceDelivery.Infrastructure.Jobs.dashboard-locale.js");
             }
         });
 

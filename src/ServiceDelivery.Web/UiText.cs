@@ -262,6 +262,9 @@ public static class UiText
         ["duration.days"] = ("{0} 天", "{0} days"),
         ["duration.hours"] = ("{0} 小时", "{0} hours"),
         ["duration.minutes"] = ("{0} 分钟", "{0} minutes"),
+        ["duration.day"] = ("{0} 天", "{0} day"),
+        ["duration.hour"] = ("{0} 小时", "{0} hour"),
+        ["duration.minute"] = ("{0} 分钟", "{0} minute"),
         ["duration.underMinute"] = ("不到 1 分钟", "under a minute"),
         ["timer.before"] = ("提前 {0} 提醒", "reminder {0} before"),
         ["sim.saveScenario"] = ("保存为场景", "Save as scenario"),
@@ -574,6 +577,14 @@ public static class UiText
         ["console.nextAttempt"] = ("{0} 再试", "next try {0}"),
         ["console.kind.email"] = ("邮件", "Email"),
         ["console.kind.webhook"] = ("Webhook", "Webhook"),
+        ["webhook.delivery.started"] = ("交付开始", "Delivery started"),
+        ["webhook.delivery.stage_changed"] = ("阶段变化", "Stage changed"),
+        ["webhook.delivery.completed"] = ("交付完成", "Delivery completed"),
+        ["webhook.delivery.refund_requested"] = ("申请退款", "Refund requested"),
+        ["webhook.delivery.refunded"] = ("已退款", "Refunded"),
+        ["webhook.ticket.opened"] = ("工单已创建", "Ticket opened"),
+        ["webhook.ticket.resolved"] = ("工单已解决", "Ticket resolved"),
+        ["webhook.log.anchored"] = ("日志每日锚定", "Log anchored"),
         ["mail.acceptance_reminder"] = ("验收提醒", "Acceptance reminder"),
         ["mail.accepted"] = ("验收通过", "Accepted"),
         ["mail.auto_accepted"] = ("自动验收通过", "Accepted automatically"),
@@ -744,6 +755,12 @@ public static class UiText
     /// <summary>A time in China's time zone (the marketplace's), to the minute.</summary>
     public static string Local(DateTimeOffset at) => at.ToOffset(ConsoleOffset).ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture);
 
+    /// <summary>Items of a list as the language writes them: "买家、服务商", "buyer, provider".</summary>
+    public static string Listed(IEnumerable<string> items) => string.Join(IsEnglish ? ", " : "、", items);
+
+    /// <summary>A remark after a text in the language's brackets: "（刚刚）", " (just now)".</summary>
+    public static string Aside(string text) => IsEnglish ? $" ({text})" : $"（{text}）";
+
     /// <summary>A span in words, largest two units: "3 天 4 小时", "12 分钟".</summary>
     public static string Span(TimeSpan span)
     {
@@ -751,21 +768,24 @@ public static class UiText
         var parts = new List<string>();
         if (span.Days > 0)
         {
-            parts.Add(T("duration.days", span.Days));
+            parts.Add(Count("duration.day", span.Days));
         }
 
         if (span.Hours > 0)
         {
-            parts.Add(T("duration.hours", span.Hours));
+            parts.Add(Count("duration.hour", span.Hours));
         }
 
         if (span.Days == 0 && span.Minutes > 0)
         {
-            parts.Add(T("duration.minutes", span.Minutes));
+            parts.Add(Count("duration.minute", span.Minutes));
         }
 
         return parts.Count == 0 ? T("duration.underMinute") : string.Join(' ', parts.Take(2));
     }
+
+    /// <summary>A count with its unit; English needs the singular for one ("1 minute ago", not "1 minutes ago").</summary>
+    private static string Count(string unit, int n) => T(n == 1 ? unit : unit + "s", n);
 
     /// <summary>"3 小时前" / "3 小时后", or "刚刚" within a minute.</summary>
     public static string Relative(DateTimeOffset at, DateTimeOffset now) =>
@@ -782,17 +802,17 @@ public static class UiText
         var parts = new List<string>();
         if (span.Days > 0)
         {
-            parts.Add(T("duration.days", span.Days));
+            parts.Add(Count("duration.day", span.Days));
         }
 
         if (span.Hours > 0)
         {
-            parts.Add(T("duration.hours", span.Hours));
+            parts.Add(Count("duration.hour", span.Hours));
         }
 
         if (span.Minutes > 0)
         {
-            parts.Add(T("duration.minutes", span.Minutes));
+            parts.Add(Count("duration.minute", span.Minutes));
         }
 
         return string.Join(' ', parts);

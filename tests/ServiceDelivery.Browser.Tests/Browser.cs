@@ -157,9 +157,10 @@ public sealed class Browser : IAsyncLifetime
         for (var attempt = 0; ; attempt++)
         {
             await page.GetByTestId(testId).ClickAsync();
-            await page.GetByRole(AriaRole.Option, new() { Name = option, Exact = true }).ClickAsync();
             try
             {
+                // A re-render (a live refresh) can close the list as it opens: open it again rather than wait a minute.
+                await page.GetByRole(AriaRole.Option, new() { Name = option, Exact = true }).ClickAsync(new() { Timeout = 5000 });
                 await page.WaitForFunctionAsync(
                     "([id, text]) => { const el = document.querySelector(`[data-testid=${id}]`); const input = el && (el.matches('input') ? el : el.querySelector('input')); return !!input && input.value === text; }",
                     new[] { testId, option }, new() { Timeout = 5000 });

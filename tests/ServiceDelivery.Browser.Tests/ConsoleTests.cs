@@ -265,9 +265,13 @@ public sealed class ConsoleTests(ConsoleHost host, Browser browser) : IClassFixt
             await Browser.ScreenshotAsync(page, "console-10-390-" + name);
         }
 
-        // The filter form works on the phone: the fields one under another, the list cards of the rows found.
+        // The filter form works on the phone: folded at first (the list comes first), then the fields one under
+        // another, the list cards of the rows found.
         await page.GotoAsync(host.BaseUrl + "/console/deliveries");
         await page.Locator("[data-testid=console-nav][data-interactive=true]").WaitForAsync();
+        await page.Locator("[data-testid=filters][data-expanded=false]").WaitForAsync();
+        (await page.GetByTestId("delivery-row").First.BoundingBoxAsync())!.Y.Should().BeLessThan(844, "the first delivery is on the phone's first screen");
+        await page.GetByTestId("filters-toggle").ClickAsync();
         await page.GetByTestId("filter-q").FillAsync(order);
         await page.GetByTestId("apply").ClickAsync();
         await Browser.WaitForUrlAsync(page, "q=" + order);
@@ -281,6 +285,94 @@ public sealed class ConsoleTests(ConsoleHost host, Browser browser) : IClassFixt
         await FitsPhoneAsync(page, "queues in English");
         await Browser.ScreenshotAsync(page, "console-10-390-queues-en");
         await page.GotoAsync(host.BaseUrl + "/culture?lang=zh-CN&returnUrl=%2Fconsole");
+    }
+
+    [Fact]
+    public async Task In_both_languages_every_console_page_fits_a_phone_and_the_delivery_pages_modification_mode_and_tabs_work_there_and_at_1280_px_english_keeps_every_tab_in_sight()
+    {
+        var id = await host.StartDeliveryAsync(Key, Order("PHONE"), ToAccepting); // timers running, mails sent
+        var page = await ConsoleAsync("/console");
+        foreach (var (lang, moveKind, target, tasksTab) in new[] { ("en", "Move to stage", "Provider implementing", "Tasks"), ("zh-CN", "调整交付状态", "实施中", "任务") })
+        {
+            await page.GotoAsync(host.BaseUrl + $"/culture?lang={lang}&returnUrl=%2Fconsole");
+            await page.SetViewportSizeAsync(1280, 900);
+            await page.Locator("[data-testid=console-nav][data-interactive=true]").WaitForAsync();
+            foreach (var link in await page.Locator("[data-testid=console-nav] a, .mud-appbar a, .mud-appbar button").AllAsync())
+            {
+                var box = await link.BoundingBoxAsync();
+                box.Should().NotBeNull($"{await link.InnerTextAsync()} is shown in {lang}");
+                (box!.X + box.Width).Should().BeLessThanOrEqualTo(1280, $"{await link.InnerTextAsync()} is within the window in {lang}");
+            }
+
+            await Browser.ScreenshotAsync(page, $"console-13-1280-{lang}");
+            // The charts' words and figures are readable at the default zoom (docs: ≥ 11 px on screen).
+            await ChartTextReadableAsync(page, $"the overview's chart in {lang}");
+            await page.GotoAsync(host.BaseUrl + "/console/providers");
+            await page.Locator("[data-testid=provider-row]").First.WaitForAsync();
+            await ChartTextReadableAsync(page, $"the providers' chart in {lang}");
+            await page.SetViewportSizeAsync(390, 844);
+            (string Path, string Name, string Ready)[] pages =
+            [
+                ("/console", "overview", "[data-testid=stat-due-soon]"),
+                ("/console/deliveries", "deliveries", "[data-testid=delivery-row]"),
+                ("/console/queues?tab=tickets", "tickets", "[data-testid=console-nav]"),
+                ("/console/queues?tab=failed", "failed", "[data-testid=console-nav]"),
+                ("/console/providers", "providers", "[data-testid=provider-row]"),
+            ];
+            foreach (var (path, name, ready) in pages)
+            {
+                await page.GotoAsync(host.BaseUrl + path);
+                await page.Locator("[data-testid=console-nav][data-interactive=true]").WaitForAsync();
+                await page.Locator(ready).First.WaitForAsync();
+                await FitsPhoneAsync(page, $"{name} in {lang}");
+                // The tab's title says where one is; the icon is the service's.
+                (await page.TitleAsync()).Should().EndWith(lang == "en" ? " · Operations console" : " · 运营控制台").And.NotStartWith(" ·");
+                (await page.Locator("link[rel=icon]").GetAttributeAsync("href")).Should().EndWith("favicon.svg");
+                await Browser.ScreenshotAsync(page, $"console-13-390-{name}-{lang}");
+            }
+
+            // The delivery page on the phone: the modification mode with its preview, then the lists behind the tabs.
+            await page.GotoAsync(host.BaseUrl + $"/console/deliveries/{id}");
+            await page.Locator("[data-testid=console-nav][data-interactive=true]").WaitForAsync();
+            await page.GetByTestId("order-id").WaitForAsync();
+            (await page.TitleAsync()).Should().StartWith("PHONE-", "a delivery's tab is named by its order");
+            await page.GetByTestId("intervene-open").ClickAsync();
+            await page.GetByTestId("intervene-card").WaitForAsync();
+            await Browser.ChooseAsync(page, "intervene-kind", moveKind);
+            await Browser.ChooseAsync(page, "intervene-stage", target);
+            await page.GetByTestId("intervene-preview").ClickAsync();
+            await page.GetByTestId("intervene-preview-box").WaitForAsync();
+            await FitsPhoneAsync(page, $"the modification mode in {lang}");
+            var apply = (await page.GetByTestId("intervene-apply").BoundingBoxAsync())!;
+            (apply.X + apply.Width).Should().BeLessThanOrEqualTo(390, "the apply button is within the phone's width");
+            await Browser.ScreenshotAsync(page, $"console-13-390-intervene-{lang}");
+            await page.GetByTestId("intervene-open").ClickAsync();
+
+            await Browser.OpenTabAsync(page, new System.Text.RegularExpressions.Regex("^" + tasksTab), page.GetByTestId("tasks"));
+            await FitsPhoneAsync(page, $"the tasks in {lang}");
+            await Browser.OpenTabAsync(page, new System.Text.RegularExpressions.Regex("^" + (lang == "en" ? "Timers" : "时限")), page.GetByTestId("timers"));
+            await FitsPhoneAsync(page, $"the timers in {lang}");
+            await Browser.ScreenshotAsync(page, $"console-13-390-timers-{lang}");
+            await Browser.OpenTabAsync(page, new System.Text.RegularExpressions.Regex(lang == "en" ? "^Mails" : "^邮件", System.Text.RegularExpressions.RegexOptions.IgnoreCase), page.GetByTestId("notifications"));
+            await FitsPhoneAsync(page, $"the mails in {lang}");
+            (await page.GetByTestId("notifications").InnerTextAsync()).Should().Contain(lang == "en" ? "Delivery started" : "交付开始");
+            await Browser.ScreenshotAsync(page, $"console-13-390-mails-{lang}");
+        }
+    }
+
+    private static async Task ChartTextReadableAsync(IPage page, string what)
+    {
+        await page.WaitForFunctionAsync("() => [...document.querySelectorAll('.mud-chart svg text')].some(t => t.textContent.trim())");
+        // The font size as drawn: the SVG's own size scaled as its view box is fitted to the page.
+        var heights = await page.EvaluateAsync<double[]>("""
+            () => [...document.querySelectorAll('.mud-chart svg text')].filter(t => t.textContent.trim()).map(t => {
+                const svg = t.ownerSVGElement, box = svg.viewBox.baseVal;
+                const scale = box && box.width ? Math.min(svg.getBoundingClientRect().width / box.width, svg.getBoundingClientRect().height / box.height) : 1;
+                return parseFloat(getComputedStyle(t).fontSize) * scale;
+            })
+            """);
+        heights.Should().NotBeEmpty();
+        heights.Min().Should().BeGreaterThanOrEqualTo(11, $"the text of {what} is readable ({string.Join(", ", heights.Distinct().Select(h => h.ToString("0.0", System.Globalization.CultureInfo.InvariantCulture)))} px)");
     }
 
     /// <summary>Nothing scrolls sideways, and no cell of a list is squeezed into a column a few characters wide.</summary>
@@ -403,8 +495,9 @@ public sealed class ConsoleTests(ConsoleHost host, Browser browser) : IClassFixt
         await jump.WaitForAsync();
         (await jump.GetAttributeAsync("data-to")).Should().Be("closed");
         var mails = await page.GetByTestId("preview-mails").InnerTextAsync();
-        mails.Should().Contain("Delivery closed").And.NotContain("delivery_closed");
-        (await page.GetByTestId("preview-timers-stop").InnerTextAsync()).Should().Contain("cancelled");
+        mails.Should().Contain("Delivery closed → buyer, provider").And.NotContain("delivery_closed").And.NotContain("、");
+        var stopping = await page.GetByTestId("preview-timers-stop").InnerTextAsync();
+        stopping.Should().Contain("cancelled").And.Contain("(reminder 1 day before)", "English brackets and the singular").And.NotContain("（");
         await Browser.ScreenshotAsync(page, "console-4-close-preview-en-1440");
     }
 
@@ -479,6 +572,9 @@ public sealed class ConsoleTests(ConsoleHost host, Browser browser) : IClassFixt
         var link = page.Locator($"[data-testid=notification][data-id='{failed[0]}'] [data-testid=notification-delivery]");
         (await link.InnerTextAsync()).Should().Be(order);
         (await link.GetAttributeAsync("href")).Should().Be($"/console/deliveries/{id}");
+        // ...and looks like a link: not the colour of the text around it.
+        var colours = await link.EvaluateAsync<string[]>("a => [getComputedStyle(a).color, getComputedStyle(a.closest('tr').querySelector('[data-testid=notification-status]').previousElementSibling).color]");
+        colours[0].Should().NotBe(colours[1], "the order id is a link and is coloured as one");
         await Browser.ScreenshotAsync(page, "console-5-failed");
         host.Smtp.Resume();
         foreach (var mail in failed)
@@ -680,14 +776,27 @@ public sealed class ConsoleTests(ConsoleHost host, Browser browser) : IClassFixt
         await Browser.WaitForUrlAsync(jobs, "/console/jobs");
         page.Url.Should().EndWith("/console");
 
-        // Hangfire shows times in the browser's zone (the context's is Asia/Shanghai): its footer has China's hour.
-        await jobs.Locator("#footer, .footer, footer").First.WaitForAsync();
+        // Hangfire shows times in the browser's zone (the context's is Asia/Shanghai), written the Chinese way like the
+        // rest of the page (2026/12/8 03:50:19, not 12/8/2026 3:50:19 AM). Its script rewrites the server's time once
+        // the page is ready: wait for that rather than read the server's.
         var china = DateTimeOffset.UtcNow.ToOffset(TimeSpan.FromHours(8));
-        var footer = await jobs.Locator("#footer, .footer, footer").First.InnerTextAsync();
-        footer.Should().MatchRegex($"(^|\\D)({Hour12(china)}|{Hour12(china.AddMinutes(-2))}):\\d\\d");
+        var expected = string.Create(System.Globalization.CultureInfo.InvariantCulture, $"^{china:yyyy/M/d} ({china:HH}|{china.AddMinutes(2):HH}):\\d\\d:\\d\\d$");
+        var footer = jobs.Locator("#footer [data-moment-local], .footer [data-moment-local], footer [data-moment-local]").First;
+        await footer.WaitForAsync();
+        var converted = DateTime.UtcNow.AddSeconds(10);
+        string shown;
+        while (!System.Text.RegularExpressions.Regex.IsMatch(shown = (await footer.InnerTextAsync()).Trim(), expected))
+        {
+            DateTime.UtcNow.Should().BeBefore(converted, $"the footer's time '{shown}' becomes China's, written as zh-CN writes it");
+            await Task.Delay(100);
+        }
+
+        shown.Should().NotContainAny("AM", "PM");
 
         // Deleting the timer sweep from the dashboard is refused, and it stays.
         await jobs.GotoAsync(host.BaseUrl + "/console/jobs/recurring");
+        // Each sweep's zone, listed beside its cron, is the console's, not UTC.
+        (await jobs.Locator("tr").Filter(new() { Has = jobs.Locator("input.js-jobs-list-checkbox[value='timers-sweep']") }).InnerTextAsync()).Should().Contain("Asia/Shanghai").And.NotContain("UTC");
         var dialogs = new System.Collections.Concurrent.ConcurrentQueue<string>();
         jobs.Dialog += async (_, dialog) =>
         {
@@ -724,8 +833,6 @@ public sealed class ConsoleTests(ConsoleHost host, Browser browser) : IClassFixt
         await page.ReloadAsync();
         await page.Locator("[data-testid=recurring-job][data-job=timers-sweep][data-present=true]").WaitForAsync();
     }
-
-    private static string Hour12(DateTimeOffset at) => (at.Hour % 12 == 0 ? 12 : at.Hour % 12).ToString(System.Globalization.CultureInfo.InvariantCulture);
 
     private static async Task<bool> RecurringAsync(Persistence.ServiceDeliveryDbContext db, string id) =>
         await db.Database.SqlQueryRaw<int>("SELECT count(*)::int AS \"Value\" FROM hangfire.set WHERE key = 'recurring-jobs' AND value = {0}", id).SingleAsync() == 1

@@ -14,14 +14,20 @@ namespace ServiceDelivery.Infrastructure.Jobs;
 /// </summary>
 public sealed class JobsBootstrapper(IRecurringJobManager recurring, IBackgroundJobClient jobs, JobStorage storage, JobOptions options, ILogger<JobsBootstrapper> logger) : BackgroundService
 {
+    /// <summary>
+    /// The console's time zone (China's, as the pages show every time): the dashboard lists each job's zone beside its
+    /// cron, and the operator reads it in theirs. The crons run every few minutes, so the zone moves no run.
+    /// </summary>
+    public static readonly RecurringJobOptions InConsoleZone = new() { TimeZone = TimeZoneInfo.FindSystemTimeZoneById("Asia/Shanghai") };
+
     /// <summary>The recurring jobs the service depends on, by id, with how each is registered.</summary>
     public static readonly IReadOnlyDictionary<string, Action<IRecurringJobManager>> Required = new Dictionary<string, Action<IRecurringJobManager>>(StringComparer.Ordinal)
     {
-        [TimerJobs.SweepJobId] = r => r.AddOrUpdate<TimerJobs>(TimerJobs.SweepJobId, j => j.FireDueTimersAsync(CancellationToken.None), Cron.Minutely()),
-        [OutboxJobs.SweepJobId] = r => r.AddOrUpdate<OutboxJobs>(OutboxJobs.SweepJobId, j => j.DispatchAsync(CancellationToken.None), Cron.Minutely()),
-        [RetentionJobs.JobId] = r => r.AddOrUpdate<RetentionJobs>(RetentionJobs.JobId, j => j.RunAsync(CancellationToken.None), "*/5 * * * *"),
-        [MigrationJobs.SweepJobId] = r => r.AddOrUpdate<MigrationJobs>(MigrationJobs.SweepJobId, j => j.RunAsync(CancellationToken.None), Cron.Minutely()),
-        [EvidenceJobs.JobId] = r => r.AddOrUpdate<EvidenceJobs>(EvidenceJobs.JobId, j => j.RunAsync(CancellationToken.None), "*/10 * * * *"),
+        [TimerJobs.SweepJobId] = r => r.AddOrUpdate<TimerJobs>(TimerJobs.SweepJobId, j => j.FireDueTimersAsync(CancellationToken.None), Cron.Minutely(), InConsoleZone),
+        [OutboxJobs.SweepJobId] = r => r.AddOrUpdate<OutboxJobs>(OutboxJobs.SweepJobId, j => j.DispatchAsync(CancellationToken.None), Cron.Minutely(), InConsoleZone),
+        [RetentionJobs.JobId] = r => r.AddOrUpdate<RetentionJobs>(RetentionJobs.JobId, j => j.RunAsync(CancellationToken.None), "*/5 * * * *", InConsoleZone),
+        [MigrationJobs.SweepJobId] = r => r.AddOrUpdate<MigrationJobs>(MigrationJobs.SweepJobId, j => j.RunAsync(CancellationToken.None), Cron.Minutely(), InConsoleZone),
+        [EvidenceJobs.JobId] = r => r.AddOrUpdate<EvidenceJobs>(EvidenceJobs.JobId, j => j.RunAsync(CancellationToken.None), "*/10 * * * *", InConsoleZone),
     };
 
     public override Task StartAsync(CancellationToken cancellationToken)

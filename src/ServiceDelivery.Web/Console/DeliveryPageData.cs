@@ -85,8 +85,8 @@ public sealed record DeliveryPageData(
     /// <summary>A timer in words: "自动动作（验收通过）" or "提醒（提前 3 天 提醒）".</summary>
     public string TimerName(string key) =>
         !Definition.TryGetTimer(key, out var timer) ? key
-        : timer.IsReminder ? UiText.T("console.timerKind.reminder") + "（" + UiText.T("timer.before", UiText.Span(timer.Before)) + "）"
-        : UiText.T("console.timerKind.action") + "（" + ActionName(timer.Perform!) + "）";
+        : timer.IsReminder ? UiText.T("console.timerKind.reminder") + UiText.Aside(UiText.T("timer.before", UiText.Span(timer.Before)))
+        : UiText.T("console.timerKind.action") + UiText.Aside(ActionName(timer.Perform!));
 
     /// <summary>Who a task waits for, by name: the delivery's buyer or provider; a platform task is anyone of the platform's.</summary>
     public string AssigneeName(TaskView task)
