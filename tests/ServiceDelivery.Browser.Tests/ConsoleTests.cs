@@ -325,6 +325,12 @@ public sealed class ConsoleTests(ConsoleHost host, Browser browser) : IClassFixt
                 await page.Locator("[data-testid=console-nav][data-interactive=true]").WaitForAsync();
                 await page.Locator(ready).First.WaitForAsync();
                 await FitsPhoneAsync(page, $"{name} in {lang}");
+                if (name == "overview")
+                {
+                    // The version picker wraps under the heading instead of being squeezed to "v1 · 9 und…".
+                    (await page.GetByTestId("heat-version-box").BoundingBoxAsync())!.Width.Should().BeGreaterThan(235, $"the version picker keeps its width in {lang}");
+                }
+
                 // The tab's title says where one is; the icon is the service's.
                 (await page.TitleAsync()).Should().EndWith(lang == "en" ? " · Operations console" : " · 运营控制台").And.NotStartWith(" ·");
                 (await page.Locator("link[rel=icon]").GetAttributeAsync("href")).Should().EndWith("favicon.svg");
@@ -483,6 +489,17 @@ public sealed class ConsoleTests(ConsoleHost host, Browser browser) : IClassFixt
         await page.Locator("[data-testid=console-nav][data-interactive=true]").WaitForAsync();
         await page.GetByTestId("stage-count").First.WaitForAsync();
         (await page.GetByTestId("finished-totals").InnerTextAsync()).Should().Contain("Finished on v").And.Contain("refunded");
+        // Each time in the stage-times table on one line, and the table inside its card.
+        var times = page.GetByTestId("stage-times");
+        await times.Locator("td.time").First.WaitForAsync();
+        (await times.EvaluateAsync<string[]>("""
+            card => [...card.querySelectorAll('td.time')].filter(td => {
+                const r = document.createRange(); r.selectNodeContents(td);
+                return new Set([...r.getClientRects()].map(x => Math.round(x.top))).size > 1; }).map(td => td.textContent)
+            """)).Should().BeEmpty("a time like “under a minute” reads on one line");
+        (await times.EvaluateAsync<bool>("card => card.querySelector('table').scrollWidth <= card.clientWidth")).Should().BeTrue("the table stays inside its card");
+        (await times.EvaluateAsync<double>("card => Math.max(...[...card.querySelectorAll('.stage-bar')].map(b => b.getBoundingClientRect().width))"))
+            .Should().BeGreaterThan(120, "the bars that compare the stages keep room to be read");
         await Browser.ScreenshotAsync(page, "console-1d-overview-en-1440");
 
         await page.GotoAsync($"{host.BaseUrl}/console/deliveries/{id}");

@@ -65,7 +65,21 @@ public sealed class StudioDesignerTests(HostProcess host, Browser browser) : ICl
         async Task DragOverTextAsync(ILocator from)
         {
             await page.Locator("[data-testid=canvas][data-drag-ready=true]:visible").WaitForAsync();
+            // The press waits until the element stands still and is what the pointer would hit: a box read while the
+            // draft's toolbar and hint were still appearing put the press on the text above the canvas (a CI run).
             var box = (await from.BoundingBoxAsync())!;
+            for (var tries = 0; tries < 50; tries++)
+            {
+                await Task.Delay(100);
+                var again = (await from.BoundingBoxAsync())!;
+                var still = again.X == box.X && again.Y == box.Y;
+                box = again;
+                if (still && await page.EvaluateAsync<bool>("([x, y]) => !!document.elementFromPoint(x, y)?.closest('g.stage')", new[] { (double)(box.X + box.Width / 2), (double)(box.Y + box.Height / 2) }))
+                {
+                    break;
+                }
+            }
+
             var side = (await page.Locator(".studio-side").BoundingBoxAsync())!;
             await page.Mouse.MoveAsync(box.X + box.Width / 2, box.Y + box.Height / 2);
             await page.Mouse.DownAsync();

@@ -2,6 +2,13 @@
 // units, whatever the zoom, scrolling at the canvas's edge), panning the canvas, and the Ctrl+Z / Ctrl+Y keys.
 // Everything else is rendered on the server.
 
+// A press that starts on the canvas never starts a text selection, whatever the drag code does with it (editable
+// or not); one listener for the page, so a canvas drawn again needs nothing attached.
+document.addEventListener("selectstart", (e) => {
+    const at = e.target.nodeType === Node.TEXT_NODE ? e.target.parentElement : e.target;
+    if (at?.closest?.(".process-canvas")) e.preventDefault();
+});
+
 export function enableDrag(svg, page) {
     if (svg.dataset.dragReady) return;
     svg.dataset.dragReady = "true";
