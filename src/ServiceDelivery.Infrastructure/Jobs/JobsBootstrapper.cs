@@ -30,21 +30,48 @@ public sealed class JobsBootstrapper(IRecurringJobManager recurring, IBackground
         [EvidenceJobs.JobId] = r => r.AddOrUpdate<EvidenceJobs>(EvidenceJobs.JobId, j => j.RunAsync(CancellationToken.None), "*/10 * * * *", InConsoleZone),
     };
 
+    private volatile bool _registered;
+
     public override Task StartAsync(CancellationToken cancellationToken)
     {
-        foreach (var register in Required.Values)
-        {
-            register(recurring);
-        }
-
+        _registered = TryRegisterAll();
         jobs.Enqueue<TimerJobs>(j => j.FireDueTimersAsync(CancellationToken.None));
         jobs.Enqueue<OutboxJobs>(j => j.DispatchAsync(CancellationToken.None));
         logger.LogInformation("Timer and outbox sweeps registered (every minute) and one of each enqueued for what is overdue");
         return base.StartAsync(cancellationToken);
     }
 
+    /// <summary>
+    /// Registers (or updates) every required job. A host killed while it held a job's lock leaves the lock row until
+    /// Hangfire's lock timeout: the next host must still start (the jobs are in storage already), so a lock that
+    /// cannot be had now is tried again in the background instead of failing the start.
+    /// </summary>
+    private bool TryRegisterAll()
+    {
+        try
+        {
+            foreach (var register in Required.Values)
+            {
+                register(recurring);
+            }
+
+            return true;
+        }
+        catch (Exception ex) when (ex is DistributedLockTimeoutException or Hangfire.PostgreSql.PostgreSqlDistributedLockException)
+        {
+            logger.LogWarning(ex, "A recurring job's lock is held (by a host that stopped while holding it?); registering again in the background");
+            return false;
+        }
+    }
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        while (!_registered)
+        {
+            await Task.Delay(TimeSpan.FromSeconds(5), stoppingToken);
+            _registered = TryRegisterAll();
+        }
+
         if (options.RecurringCheckInterval <= TimeSpan.Zero)
         {
             return;
