@@ -68,8 +68,8 @@ internal sealed class SemanticValidator
             else if (LogActions.IsReserved(key))
             {
                 Add($"$.actions[{i}].key", "reserved_key",
-                    $"动作键 '{key}' 为系统保留（start、set_invoice_status、clock_frozen、clock_resumed、admin_*）",
-                    $"action key '{key}' is reserved (start, set_invoice_status, clock_frozen, clock_resumed, admin_*)");
+                    $"动作键“{key}”为系统保留（start、set_invoice_status、clock_frozen、clock_resumed、admin_*）",
+                    $"action key “{key}” is reserved (start, set_invoice_status, clock_frozen, clock_resumed, admin_*)");
             }
         }
 
@@ -103,7 +103,7 @@ internal sealed class SemanticValidator
         if (!_stages.TryGetValue(_doc.InitialStage!, out var initial))
         {
             Add("$.initialStage", "unknown_initial_stage",
-                $"初始阶段 '{_doc.InitialStage}' 不存在", $"initial stage '{_doc.InitialStage}' is not a stage of this definition");
+                $"初始阶段“{_doc.InitialStage}”不存在", $"initial stage “{_doc.InitialStage}” is not a stage of this definition");
         }
         else if (initial.Stage.Status != "active")
         {
@@ -357,7 +357,7 @@ internal sealed class SemanticValidator
             }
             else if (!_stages.TryGetValue(intervention.To, out var target))
             {
-                Add(path + ".to", "unknown_target_stage", $"目标阶段 '{intervention.To}' 不存在", $"target stage '{intervention.To}' is not a stage of this definition");
+                Add(path + ".to", "unknown_target_stage", $"目标阶段“{intervention.To}”不存在", $"target stage “{intervention.To}” is not a stage of this definition");
             }
             else if (target.Stage.Status != required)
             {
@@ -421,7 +421,7 @@ internal sealed class SemanticValidator
     {
         if (form is not null && !_forms.ContainsKey(form))
         {
-            Add(path, "unknown_form", $"表单 '{form}' 未定义", $"form '{form}' is not defined");
+            Add(path, "unknown_form", $"表单“{form}”未定义", $"form “{form}” is not defined");
         }
     }
 
@@ -432,7 +432,7 @@ internal sealed class SemanticValidator
             var template = rules![i].Template!;
             if (!_templates.Contains(template))
             {
-                Add($"{path}[{i}].template", "unknown_template", $"通知模板 '{template}' 不存在", $"notification template '{template}' is not known to the service");
+                Add($"{path}[{i}].template", "unknown_template", $"通知模板“{template}”不存在", $"notification template “{template}” is not known to the service");
             }
         }
     }
@@ -442,13 +442,13 @@ internal sealed class SemanticValidator
         if (!IsoDuration.TryParse(text, out var value, out var why))
         {
             var whyZh = why?.StartsWith("years and months", StringComparison.Ordinal) == true ? "年和月的天数不固定，请用天（例如 P30D）" : "写法不对";
-            Add(path, "invalid_duration", $"时长 '{text}' 无效：{whyZh}。{SchemaWords.DurationShape.Get("zh-CN")}", $"duration '{text}' is invalid: {why}. {SchemaWords.DurationShape.Get("en")}");
+            Add(path, "invalid_duration", $"时长“{text}”无效：{whyZh}。{SchemaWords.DurationShape.Get("zh-CN")}", $"duration “{text}” is invalid: {why}. {SchemaWords.DurationShape.Get("en")}");
             return null;
         }
 
         if (value <= TimeSpan.Zero)
         {
-            Add(path, "non_positive_duration", $"时长 '{text}' 必须大于零", $"duration '{text}' must be positive");
+            Add(path, "non_positive_duration", $"时长“{text}”必须大于零", $"duration “{text}” must be positive");
             return null;
         }
 
@@ -474,7 +474,7 @@ internal sealed class SemanticValidator
             "field" => "字段",
             _ => "选项值",
         };
-        Add(path, "duplicate_key", $"重复的{zhWhat}键 '{key}'", $"duplicate {what} key '{key}'");
+        Add(path, "duplicate_key", $"重复的{zhWhat}键“{key}”", $"duplicate {what} key “{key}”");
     }
 
     // Elements named the way the designer sees them on the canvas, the key after: 阶段“待复核”（reviewing）.
