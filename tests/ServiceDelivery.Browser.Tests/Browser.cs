@@ -96,6 +96,23 @@ public sealed class Browser : IAsyncLifetime
         await page.Locator("[data-interactive=true]").WaitForAsync();
     }
 
+    /// <summary>Publishes the shipped process as version 1 of <paramref name="key"/> and opens a new draft of it as a designer.</summary>
+    public async Task<IPage> NewDraftAsync(HostProcess host, string key, int? width = null, int? height = null)
+    {
+        ArgumentNullException.ThrowIfNull(host);
+        await host.PublishAsync(key, 1, HostProcess.ShippedAs(key));
+        var page = await SignedInAsync(host, "designer");
+        if (width is { } w && height is { } h)
+        {
+            await page.SetViewportSizeAsync(w, h);
+        }
+
+        await OpenDefinitionAsync(page, host, key);
+        await page.GetByTestId("new-draft").ClickAsync();
+        await page.GetByTestId("undo").WaitForAsync();
+        return page;
+    }
+
     /// <summary>Clicks a tab until its panel shows <paramref name="content"/> (a click during a render can be lost).</summary>
     public static Task OpenTabAsync(IPage page, string tab, ILocator content) =>
         OpenTabAsync(page, new PageGetByRoleOptions { Name = tab, Exact = true }, content);

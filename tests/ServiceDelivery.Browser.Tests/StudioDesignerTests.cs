@@ -13,21 +13,10 @@ public sealed class StudioDesignerTests(HostProcess host, Browser browser) : ICl
 {
     private static ILocator Stage(IPage page, string key) => page.Locator($"[data-testid=stage][data-stage={key}]:visible");
 
-    private async Task<IPage> DraftOfAsync(string key)
-    {
-        await host.PublishAsync(key, 1, HostProcess.ShippedAs(key));
-        var page = await browser.SignedInAsync(host, "designer");
-        await page.SetViewportSizeAsync(1440, 900);
-        await Browser.OpenDefinitionAsync(page, host, key);
-        await page.GetByTestId("new-draft").ClickAsync();
-        await page.GetByTestId("undo").WaitForAsync();
-        return page;
-    }
-
     [Fact]
     public async Task A_duration_typed_as_words_is_explained_with_its_shape_in_chinese_and_in_english()
     {
-        var page = await DraftOfAsync("designer-duration");
+        var page = await browser.NewDraftAsync(host, "designer-duration", 1440, 900);
 
         await Stage(page, "accepting").ClickAsync();
         var after = page.Locator("[data-timer=auto_accept] [data-testid=timer-after]");
@@ -58,7 +47,7 @@ public sealed class StudioDesignerTests(HostProcess host, Browser browser) : ICl
     public async Task Dragging_a_stage_or_a_new_action_across_the_page_selects_no_text_in_a_draft_or_a_published_version()
     {
         const string Key = "designer-drag";
-        var page = await DraftOfAsync(Key);
+        var page = await browser.NewDraftAsync(host, Key, 1440, 900);
         const string Selected = "() => (window.getSelection() || '').toString()";
 
         // A stage dragged over the side panel's text and back.
@@ -133,7 +122,7 @@ public sealed class StudioDesignerTests(HostProcess host, Browser browser) : ICl
     [Fact]
     public async Task A_form_field_is_added_and_deleted_in_the_inspector_and_the_side_panel_fits_in_english()
     {
-        var page = await DraftOfAsync("designer-fields");
+        var page = await browser.NewDraftAsync(host, "designer-fields", 1440, 900);
         await page.Locator("[data-testid=edge][data-action=submit_requirement][data-from=requirement_pending]:visible .edge-label").ClickAsync();
         await page.GetByTestId("inspector-title").GetByText("提交需求").WaitForAsync();
         var fields = await page.GetByTestId("field").CountAsync();

@@ -10,20 +10,10 @@ public sealed class StudioEditTests(HostProcess host, Browser browser) : IClassF
 
     private static ILocator Edge(IPage page, string action) => page.Locator($"[data-testid=edge][data-action={action}]:visible");
 
-    private async Task<IPage> DraftOfAsync(string key)
-    {
-        await host.PublishAsync(key, 1, HostProcess.ShippedAs(key));
-        var page = await browser.SignedInAsync(host, "designer");
-        await Browser.OpenDefinitionAsync(page, host, key);
-        await page.GetByTestId("new-draft").ClickAsync();
-        await page.GetByTestId("undo").WaitForAsync();
-        return page;
-    }
-
     [Fact]
     public async Task A_stage_added_on_the_canvas_is_a_dead_end_until_an_action_leads_out_and_undo_redo_walk_that_back()
     {
-        var page = await DraftOfAsync("studio-edit-graph");
+        var page = await browser.NewDraftAsync(host, "studio-edit-graph");
 
         await page.GetByTestId("add-stage-form").Locator("summary").ClickAsync();
         await page.GetByTestId("new-stage-key").FillAsync("reviewing");
@@ -81,7 +71,7 @@ public sealed class StudioEditTests(HostProcess host, Browser browser) : IClassF
     public async Task The_inspector_changes_the_timer_the_json_tab_renames_a_stage_a_drag_places_it_and_the_draft_saves_itself()
     {
         const string Key = "studio-edit-inspector";
-        var page = await DraftOfAsync(Key);
+        var page = await browser.NewDraftAsync(host, Key);
 
         await Stage(page, "accepting").ClickAsync();
         var after = page.Locator("[data-timer=auto_accept] input");

@@ -12,18 +12,23 @@ public sealed class UiTextTests
         var templates = Directory.GetFiles(Path.Combine(root, "src", "ServiceDelivery.Infrastructure", "Notifications", "Templates", "zh-CN"), "*.liquid")
             .Select(Path.GetFileNameWithoutExtension).Where(n => !n!.StartsWith('_')).ToList();
         templates.Should().HaveCountGreaterThan(10);
+        EachHasANameInBothLanguages("mail.", templates.Select(t => t!), "the console names the mail");
+    }
 
+    /// <summary>Every <paramref name="prefix"/>+key has a text in zh-CN (with Chinese in it) and in en (without).</summary>
+    private static void EachHasANameInBothLanguages(string prefix, IEnumerable<string> keys, string what)
+    {
         var before = CultureInfo.CurrentUICulture;
         try
         {
             foreach (var (culture, chinese) in new[] { ("zh-CN", true), ("en", false) })
             {
                 CultureInfo.CurrentUICulture = CultureInfo.GetCultureInfo(culture);
-                foreach (var template in templates)
+                foreach (var key in keys)
                 {
-                    var name = UiText.TryT("mail." + template);
-                    name.Should().NotBeNullOrWhiteSpace($"the console names the mail '{template}' in {culture}");
-                    name!.Any(c => c > 0x2E80).Should().Be(chinese, $"'{name}' is the {culture} name of '{template}'");
+                    var name = UiText.TryT(prefix + key);
+                    name.Should().NotBeNullOrWhiteSpace($"{what} '{key}' in {culture}, not by its key");
+                    name!.Any(c => c > 0x2E80).Should().Be(chinese, $"'{name}' is the {culture} name of '{key}'");
                 }
             }
         }
@@ -89,24 +94,7 @@ public sealed class UiTextTests
     {
         var types = typeof(ServiceDelivery.Application.Outbox.IntegrationEvents).GetFields().Where(f => f.IsLiteral).Select(f => (string)f.GetRawConstantValue()!).ToList();
         types.Should().HaveCountGreaterThan(6);
-        var before = CultureInfo.CurrentUICulture;
-        try
-        {
-            foreach (var (culture, chinese) in new[] { ("zh-CN", true), ("en", false) })
-            {
-                CultureInfo.CurrentUICulture = CultureInfo.GetCultureInfo(culture);
-                foreach (var type in types)
-                {
-                    var name = UiText.TryT("webhook." + type);
-                    name.Should().NotBeNullOrWhiteSpace($"the console names the webhook '{type}' in {culture}, not by its key");
-                    name!.Any(c => c > 0x2E80).Should().Be(chinese, $"'{name}' is the {culture} name of '{type}'");
-                }
-            }
-        }
-        finally
-        {
-            CultureInfo.CurrentUICulture = before;
-        }
+        EachHasANameInBothLanguages("webhook.", types, "the console names the webhook");
     }
 
     [Fact]
