@@ -764,7 +764,13 @@ public static class UiText
     /// <summary>A span in words, largest two units: "3 天 4 小时", "12 分钟".</summary>
     public static string Span(TimeSpan span)
     {
-        span = span.Duration();
+        var parts = Units(span.Duration(), minutesBesideDays: false);
+        return parts.Count == 0 ? T("duration.underMinute") : string.Join(' ', parts.Take(2));
+    }
+
+    /// <summary>Days, hours and minutes of <paramref name="span"/> in words, the units that are not zero.</summary>
+    private static List<string> Units(TimeSpan span, bool minutesBesideDays)
+    {
         var parts = new List<string>();
         if (span.Days > 0)
         {
@@ -776,12 +782,12 @@ public static class UiText
             parts.Add(Count("duration.hour", span.Hours));
         }
 
-        if (span.Days == 0 && span.Minutes > 0)
+        if ((minutesBesideDays || span.Days == 0) && span.Minutes > 0)
         {
             parts.Add(Count("duration.minute", span.Minutes));
         }
 
-        return parts.Count == 0 ? T("duration.underMinute") : string.Join(' ', parts.Take(2));
+        return parts;
     }
 
     /// <summary>A count with its unit; English needs the singular for one ("1 minute ago", not "1 minutes ago").</summary>
@@ -799,22 +805,6 @@ public static class UiText
             return iso ?? string.Empty;
         }
 
-        var parts = new List<string>();
-        if (span.Days > 0)
-        {
-            parts.Add(Count("duration.day", span.Days));
-        }
-
-        if (span.Hours > 0)
-        {
-            parts.Add(Count("duration.hour", span.Hours));
-        }
-
-        if (span.Minutes > 0)
-        {
-            parts.Add(Count("duration.minute", span.Minutes));
-        }
-
-        return string.Join(' ', parts);
+        return string.Join(' ', Units(span, minutesBesideDays: true));
     }
 }

@@ -189,10 +189,9 @@ public sealed class DefinitionEditsTests
     {
         var connected = DefinitionEdits.Connect(Shipped, "implementing", "ask_client", "implementing", "询问买家", null, ["provider"]).Json!;
 
-        var (result, formKey) = DefinitionEdits.AddForm(connected, "ask_client");
+        var result = DefinitionEdits.AddForm(connected, "ask_client");
 
         var doc = Doc(result);
-        formKey.Should().Be("ask_client");
         doc["actions"]!.AsArray().OfType<JsonObject>().Single(a => (string?)a["key"] == "ask_client")["form"]!.GetValue<string>().Should().Be("ask_client");
         doc["forms"]!.AsArray().OfType<JsonObject>().Single(f => (string?)f["key"] == "ask_client")["fields"]!.AsArray().Should().ContainSingle();
         Codes(result.Json!).Should().BeEmpty();

@@ -402,7 +402,7 @@ public static partial class DefinitionEdits
     /// Gives an action without a form a new one, keyed after the action, with a first field to rename: an action
     /// drawn on the canvas can ask for input without the JSON box.
     /// </summary>
-    public static (EditResult Result, string FormKey) AddForm(string json, string actionKey)
+    public static EditResult AddForm(string json, string actionKey)
     {
         var formKey = FreeKey(json, "forms", actionKey);
         var result = Edit(json, root =>
@@ -416,7 +416,7 @@ public static partial class DefinitionEdits
             action["form"] = formKey;
             return null;
         });
-        return (result.Applied ? AddField(result.Json!, formKey) : result, formKey);
+        return result.Applied ? AddField(result.Json!, formKey) : result;
     }
 
     /// <summary>Adds a field to a form: the next free key <c>fieldN</c>, a one-line text until the designer says otherwise.</summary>
