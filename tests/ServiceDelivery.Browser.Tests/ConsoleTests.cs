@@ -368,15 +368,19 @@ public sealed class ConsoleTests(ConsoleHost host, Browser browser) : IClassFixt
 
     private static async Task ChartTextReadableAsync(IPage page, string what)
     {
-        await page.WaitForFunctionAsync("() => [...document.querySelectorAll('.mud-chart svg text')].some(t => t.textContent.trim())");
-        // The font size as drawn: the SVG's own size scaled as its view box is fitted to the page.
-        var heights = await page.EvaluateAsync<double[]>("""
-            () => [...document.querySelectorAll('.mud-chart svg text')].filter(t => t.textContent.trim()).map(t => {
-                const svg = t.ownerSVGElement, box = svg.viewBox.baseVal;
-                const scale = box && box.width ? Math.min(svg.getBoundingClientRect().width / box.width, svg.getBoundingClientRect().height / box.height) : 1;
-                return parseFloat(getComputedStyle(t).fontSize) * scale;
-            })
+        // Measured in the same poll that finds the text: a re-render between a wait and a read can leave none (a CI run).
+        var drawn = await page.WaitForFunctionAsync("""
+            () => {
+                const sizes = [...document.querySelectorAll('.mud-chart svg text')].filter(t => t.textContent.trim()).map(t => {
+                    const svg = t.ownerSVGElement, box = svg.viewBox.baseVal;
+                    const scale = box && box.width ? Math.min(svg.getBoundingClientRect().width / box.width, svg.getBoundingClientRect().height / box.height) : 1;
+                    return parseFloat(getComputedStyle(t).fontSize) * scale;
+                });
+                return sizes.length ? sizes : null;
+            }
             """);
+        // The font size as drawn: the SVG's own size scaled as its view box is fitted to the page.
+        var heights = await drawn.JsonValueAsync<double[]>();
         heights.Should().NotBeEmpty();
         heights.Min().Should().BeGreaterThanOrEqualTo(11, $"the text of {what} is readable ({string.Join(", ", heights.Distinct().Select(h => h.ToString("0.0", System.Globalization.CultureInfo.InvariantCulture)))} px)");
     }
